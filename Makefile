@@ -1,0 +1,39 @@
+# Quick start: `make build`, then `make test`. Both install what they need first.
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
+PYTHON  ?= python3
+
+.PHONY: build test site pdf validate clean system-build system-test
+
+build: system-build $(STAMP)
+	$(BIN)/safeplan validate
+	$(BIN)/safeplan build
+
+test: system-test $(STAMP)
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+validate: $(STAMP)
+	$(BIN)/safeplan validate
+
+site: system-build $(STAMP)
+	$(BIN)/safeplan build --only site
+
+pdf: system-build $(STAMP)
+	$(BIN)/safeplan build --only pdf
+
+system-build:
+	@scripts/ensure-system.sh build
+
+system-test:
+	@scripts/ensure-system.sh test
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "safeplan 需要 Python 3.11 或更新版本"'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+clean:
+	rm -rf build

@@ -1,0 +1,78 @@
+"""Content root → build/site and build/pdf: the orchestrator that reads like the pipeline.
+
+load → validate → resolve (per school) → render PDF bundles → render site.
+Everything is gathered and checked before anything is written; a library with
+errors writes nothing, so the last good output stays in place.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from . import history
+from .loader import load_library
+from .problems import ERROR, Problem
+from .resolve import resolve_all, resolve_district
+from .validate import validate
+
+TARGETS = ("site", "pdf")
+
+
+@dataclass
+class BuildOptions:
+    root: Path
+    only: tuple[str, ...] = TARGETS
+    schools: tuple[str, ...] = ()
+    jobs: int = 0  # 0: one per core
+    shard: tuple[int, int] | None = None  # (k, n), 1-based k
+    audience: str = "internal"
+    progress: bool = False
+    strict: bool = False
+
+
+@dataclass
+class BuildResult:
+    problems: list[Problem] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # one line each, for the summary
+
+
+def build_epoch(root: Path) -> int:
+    """Dates printed in outputs: SOURCE_DATE_EPOCH, else HEAD's commit time, never the clock."""
+    if os.environ.get("SOURCE_DATE_EPOCH", "").isdigit():
+        return int(os.environ["SOURCE_DATE_EPOCH"])
+    return history.head_epoch(root) or 0
+
+
+def build_date(root: Path) -> str:
+    return datetime.fromtimestamp(build_epoch(root), tz=timezone.utc).date().isoformat()
+
+
+def build(options: BuildOptions) -> BuildResult:
+    result = BuildResult()
+    library, problems = load_library(options.root)
+    problems += validate(library)
+    result.problems = sorted(set(problems))
+    failing = {ERROR, "warning"} if options.strict else {ERROR}
+    if any(p.severity in failing for p in result.problems):
+        return result
+    unknown = sorted(set(options.schools) - {s.id for s in library.schools})
+    if unknown:
+        raise ValueError(f"没有这些学校：{'、'.join(unknown)}")
+
+    views = resolve_all(library, options.audience, only=set(options.schools) or None)
+    district_docs = resolve_district(library, options.audience)
+
+    if "pdf" in options.only:
+        from .render_pdf import render_bundles
+
+        result.written += render_bundles(library, views, options, result.notes)
+    if "site" in options.only:
+        from .render_site import render_site
+
+        all_views = views if not options.schools else resolve_all(library, options.audience)
+        result.written += render_site(library, all_views, district_docs, options, result.notes)
+    return result

@@ -1,0 +1,133 @@
+"""Command line → library calls. Thin: parse arguments, call one function, print, exit."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from . import __version__
+from .report import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, exit_code, render
+
+
+def find_root(start: Path) -> Path:
+    """The content root: the nearest folder up from start that holds district.yaml or .git."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / "district.yaml").exists() or (folder / ".git").exists():
+            return folder
+    return start
+
+
+def _root(args) -> Path:
+    root = Path(args.root).resolve() if args.root else find_root(Path.cwd())
+    if not root.is_dir():
+        raise UsageError(f"内容目录不存在：{root}")
+    return root
+
+
+class UsageError(Exception):
+    pass
+
+
+def cmd_validate(args) -> int:
+    from .loader import load_library
+    from .validate import rule_summaries, validate
+
+    if args.list_rules:
+        for rule_id, severity, summary in rule_summaries():
+            print(f"{rule_id}\t{severity}\t{summary}")
+        return EXIT_OK
+    library, problems = load_library(_root(args))
+    problems = sorted(set(problems + validate(library)))
+    files = len(library.documents) + len({p.path for p in problems if p.rule in ("load", "unknown-file")})
+    sys.stdout.write(render(problems, files, args.format))
+    return exit_code(problems, args.strict)
+
+
+def _shard(text: str) -> tuple[int, int]:
+    try:
+        k, n = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise argparse.ArgumentTypeError("分片写成 K/N，例如 1/4") from None
+    if not 1 <= k <= n:
+        raise argparse.ArgumentTypeError("分片 K/N 要求 1 ≤ K ≤ N")
+    return k, n
+
+
+def cmd_build(args) -> int:
+    from .build import TARGETS, BuildOptions, build
+
+    options = BuildOptions(
+        root=_root(args), only=tuple(args.only) if args.only else TARGETS, schools=tuple(args.school or ()),
+        jobs=args.jobs, shard=args.shard, audience=args.audience, strict=args.strict,
+        progress=sys.stderr.isatty() and not os.environ.get("CI"),
+    )
+    try:
+        result = build(options)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    blocking = exit_code(result.problems, args.strict)
+    if result.problems:
+        sys.stderr.write(render(result.problems, len({p.path for p in result.problems}), "text"))
+    if blocking:
+        print("safeplan: 内容有错误，未生成任何输出；上一次成功的输出保持不变。", file=sys.stderr)
+        return blocking
+    for note in result.notes:
+        print(note)
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="safeplan", description="校园安全预案库工具：校验、发布网站与各校 PDF 预案汇编。")
+    parser.add_argument("--root", help="内容目录（默认：当前仓库）；所有输出写到 <root>/build/")
+    parser.add_argument("--version", action="version", version=f"safeplan {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    validate = commands.add_parser("validate", help="校验全部内容文件")
+    validate.add_argument("--format", choices=("text", "json"), default="text")
+    validate.add_argument("--strict", action="store_true", help="警告也视为失败")
+    validate.add_argument("--list-rules", action="store_true", help="列出全部规则及默认严重程度")
+    validate.set_defaults(handler=cmd_validate)
+
+    build = commands.add_parser("build", help="生成网站（build/site）和各校 PDF 汇编（build/pdf）")
+    build.add_argument("--only", action="append", choices=("site", "pdf"), help="只生成网站或只生成 PDF")
+    build.add_argument("--school", action="append", metavar="ID", help="只生成这些学校的 PDF（可重复）")
+    build.add_argument("--jobs", type=int, default=0, metavar="N", help="PDF 并行进程数（默认：每核一个）")
+    build.add_argument("--shard", type=_shard, metavar="K/N", help="只生成第 K 份（共 N 份）学校的 PDF，用于多台 CI 机器")
+    build.add_argument("--audience", choices=("internal", "public"), default="internal",
+                       help="internal 内部版（默认）；public 公开版，隐去个人手机号等内部字段")
+    build.add_argument("--strict", action="store_true", help="有警告也不生成")
+    build.set_defaults(handler=cmd_build)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit:
+        return EXIT_USAGE if exit.code not in (0, None) else EXIT_OK
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return args.handler(args)
+    except UsageError as error:
+        print(f"safeplan: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("safeplan: 已中断，已有的输出未被改动。", file=sys.stderr)
+        return 130
+    except Exception as error:  # a bug: say so plainly, never dump a traceback on an editor
+        if os.environ.get("SAFEPLAN_DEBUG"):
+            raise
+        print(f"safeplan: 内部错误：{type(error).__name__}: {error}\n"
+              "  提示：这是工具的缺陷而不是内容的问题；设置 SAFEPLAN_DEBUG=1 重新运行可看到详细信息，并请报告给区局安全科。",
+              file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,125 @@
+"""Content types: Document and Library, the data every later stage reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# kind → (folder or file relative to the root, file suffixes, schema name)
+KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "district": ("district.yaml", (".yaml",)),
+    "school": ("schools", (".yaml",)),
+    "plan": ("plans", (".md",)),
+    "checklist": ("checklists", (".yaml",)),
+    "drill": ("drills", (".md",)),
+    "note": ("notes", (".md",)),
+    "config": ("safeplan.yaml", (".yaml",)),
+}
+
+# Documents that go through the review workflow (schools and the district are data).
+WORKFLOW_KINDS = ("plan", "checklist", "drill", "note")
+
+KIND_LABELS = {
+    "district": "区教育局",
+    "school": "学校",
+    "plan": "应急预案",
+    "checklist": "排查清单",
+    "drill": "演练指南",
+    "note": "说明文档",
+    "config": "校验配置",
+}
+
+STATUS_LABELS = {"draft": "草稿", "review": "待审", "approved": "现行", "retired": "废止"}
+
+REFERENCE_KINDS = {"plans": "plan", "checklists": "checklist", "drills": "drill", "notes": "note"}
+
+
+@dataclass
+class Section:
+    """A Markdown heading and the text below it, up to the next heading of any level."""
+
+    level: int
+    title: str
+    line: int
+    text: str
+
+
+@dataclass
+class Document:
+    kind: str
+    path: str  # relative to the content root, with forward slashes
+    data: dict
+    positions: dict[str, tuple[int, int]]  # JSON pointer → (line, column), 1-based
+    body: str = ""
+    body_line: int = 0  # line number of the body's first line in the file
+    sections: list[Section] = field(default_factory=list)
+    source_sha: str = ""  # sha256 of the raw bytes, for caches
+    schema_problems: list | None = field(default=None, repr=False, compare=False)  # memo for validate
+
+    @property
+    def id(self) -> str:
+        value = self.data.get("id")
+        return value if isinstance(value, str) else ""
+
+    @property
+    def title(self) -> str:
+        return str(self.data.get("title") or self.data.get("name") or self.id)
+
+    def position(self, pointer: str) -> tuple[int, int]:
+        """Best position for a JSON pointer: the pointer itself or its nearest ancestor."""
+        while True:
+            if pointer in self.positions:
+                return self.positions[pointer]
+            if not pointer:
+                return (1, 1)
+            pointer = pointer.rsplit("/", 1)[0]
+
+    def references(self) -> list[tuple[str, str, str]]:
+        """(kind, id, JSON pointer) for every reference this document makes."""
+        refs = self.data.get("references") or {}
+        found = []
+        if isinstance(refs, dict):
+            for key, kind in REFERENCE_KINDS.items():
+                for index, target in enumerate(refs.get(key) or []):
+                    if isinstance(target, str):
+                        found.append((kind, target, f"/references/{key}/{index}"))
+        return found
+
+
+@dataclass
+class Library:
+    root: Path
+    documents: list[Document]
+
+    def __post_init__(self) -> None:
+        self.by_id: dict[tuple[str, str], Document] = {}
+        for doc in self.documents:
+            self.by_id.setdefault((doc.kind, doc.id), doc)
+
+    def of_kind(self, kind: str) -> list[Document]:
+        return [doc for doc in self.documents if doc.kind == kind]
+
+    def get(self, kind: str, doc_id: str) -> Document | None:
+        return self.by_id.get((kind, doc_id))
+
+    @property
+    def district(self) -> Document | None:
+        found = self.of_kind("district")
+        return found[0] if found else None
+
+    @property
+    def config(self) -> dict:
+        found = self.of_kind("config")
+        return found[0].data if found else {}
+
+    @property
+    def schools(self) -> list[Document]:
+        return self.of_kind("school")
+
+    def referenced_by(self, doc: Document) -> list[Document]:
+        """Documents whose references name this one, sorted by path."""
+        return sorted(
+            (other for other in self.documents
+             if any(kind == doc.kind and target == doc.id for kind, target, _ in other.references())),
+            key=lambda other: other.path,
+        )

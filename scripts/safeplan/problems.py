@@ -1,0 +1,34 @@
+"""Findings → data: the Problem record every stage returns instead of raising."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+ERROR = "error"
+WARNING = "warning"
+OFF = "off"
+SEVERITIES = (ERROR, WARNING, OFF)
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One finding, located in a content file. Messages and hints are Chinese."""
+
+    path: str
+    line: int
+    column: int
+    severity: str
+    rule: str
+    message: str
+    hint: str = field(default="", compare=False)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class ContentError(Exception):
+    """A fatal problem found while reading input; carries the Problem to report."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(problem.message)
+        self.problem = problem

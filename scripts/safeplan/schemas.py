@@ -1,0 +1,198 @@
+"""JSON Schemas → validators, and schema errors → Chinese messages located in the file."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from jsonschema import Draft202012Validator, FormatChecker
+from referencing import Registry, Resource
+
+from .model import Document
+from .problems import ERROR, Problem
+
+SCHEMA_FILES = {
+    "district": "district.schema.json",
+    "school": "school.schema.json",
+    "plan": "plan.schema.json",
+    "checklist": "checklist.schema.json",
+    "drill": "drill.schema.json",
+    "note": "note.schema.json",
+    "config": "config.schema.json",
+}
+
+
+def schema_dir() -> Path:
+    """Schemas ship inside the wheel; in a source checkout they are the repository's schemas/."""
+    packaged = Path(__file__).parent / "schemas"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parents[2] / "schemas"
+
+
+@lru_cache(maxsize=1)
+def _registry() -> tuple[Registry, dict[str, dict]]:
+    registry = Registry()
+    by_kind = {}
+    for path in sorted(schema_dir().glob("*.schema.json")):
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        registry = registry.with_resource(schema["$id"], Resource.from_contents(schema))
+        for kind, name in SCHEMA_FILES.items():
+            if name == path.name:
+                by_kind[kind] = schema
+    return registry, by_kind
+
+
+def schema_for(kind: str) -> dict:
+    return _registry()[1][kind]
+
+
+@lru_cache(maxsize=None)
+def validator_for(kind: str) -> Draft202012Validator:
+    registry, by_kind = _registry()
+    return Draft202012Validator(by_kind[kind], registry=registry, format_checker=FormatChecker())
+
+
+def check_document(doc: Document) -> list[Problem]:
+    """Schema problems of one document, each located at the offending value or key."""
+    problems = []
+    for error in sorted(validator_for(doc.kind).iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path))):
+        for leaf in _leaves(error):
+            problems.append(_to_problem(doc, leaf))
+    return sorted(set(problems))
+
+
+def _leaves(error):
+    """Errors under anyOf/allOf report their most specific cause."""
+    if error.context:
+        best = [e for e in error.context if not e.context]
+        if best:
+            return best[:1]
+    return [error]
+
+
+def _pointer(path) -> str:
+    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
+
+
+_TYPE_NAMES = {"string": "文字", "integer": "整数", "number": "数字", "boolean": "true 或 false",
+               "object": "“字段: 值”映射", "array": "列表（每项以 - 开头）", "null": "空值"}
+
+
+def _to_problem(doc: Document, error) -> Problem:
+    pointer = _pointer(error.absolute_path)
+    field = ".".join(str(p) for p in error.absolute_path) or "（文件顶层）"
+    described = error.schema.get("description", "") if isinstance(error.schema, dict) else ""
+    hint = described
+    kind = error.validator
+    value = error.instance
+    if kind == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else error.message
+        message = f"缺少必填字段“{missing}”（在 {field}）。"
+        prop = error.schema.get("properties", {}).get(missing, {})
+        hint = prop.get("description", "") or f"请补上 {missing}: …"
+    elif kind in ("additionalProperties", "unevaluatedProperties"):
+        unexpected = re.findall(r"'([^']+)'", error.message.split("(", 1)[-1])
+        name = unexpected[0] if unexpected else "?"
+        pointer = f"{pointer}/{name}"
+        message = f"不认识的字段“{name}”。"
+        known = set(error.schema.get("properties", {}))
+        if kind == "unevaluatedProperties":
+            known |= set(_workflow_properties())
+        hint = "字段名可能拼错了；可用的字段有：" + "、".join(sorted(known))
+    elif kind == "type":
+        expected = error.validator_value if isinstance(error.validator_value, str) else error.validator_value[0]
+        message = f"{field} 应当是{_TYPE_NAMES.get(expected, expected)}，现在是“{_short(value)}”。"
+        if expected == "boolean" and isinstance(value, str):
+            hint = "布尔值请写 true 或 false（YAML 1.2 中 yes/no/on/off 只是文字）。"
+        elif expected == "string" and isinstance(value, (int, float, bool)):
+            hint = "请给这个值加上引号，例如 \"0519-86000000\"、\"1.0\"，防止被当作数字或布尔值。"
+    elif kind == "enum":
+        options = "、".join(str(v) for v in error.validator_value)
+        message = f"{field} 的值“{_short(value)}”不在允许范围内。"
+        hint = f"可选值：{options}。"
+    elif kind == "const":
+        message = f"{field} 应当是“{error.validator_value}”，现在是“{_short(value)}”。"
+    elif kind == "format":
+        message = f"{field} 的日期“{_short(value)}”不存在或格式不对。"
+        hint = "日期写成 YYYY-MM-DD，并确认这一天真实存在，例如 2020-09-01。"
+    elif kind == "pattern":
+        message = f"{field} 的值“{_short(value)}”格式不对。"
+    elif kind in ("minLength", "maxLength"):
+        message = f"{field} 的长度不符合要求（{'至少' if kind == 'minLength' else '最多'} {error.validator_value} 个字）。"
+    elif kind in ("minItems", "maxItems"):
+        message = f"{field} 的项目数不符合要求（{'至少' if kind == 'minItems' else '最多'} {error.validator_value} 项）。"
+    elif kind in ("minimum", "maximum"):
+        message = f"{field} 的值 {_short(value)} {'小于最小值' if kind == 'minimum' else '大于最大值'} {error.validator_value}。"
+    elif kind == "uniqueItems":
+        message = f"{field} 中有重复的项目。"
+        hint = "请删除重复项。"
+    elif kind == "minProperties":
+        message = f"{field} 至少要有 {error.validator_value} 项。"
+    else:
+        message = f"{field}：{error.message}"
+    line, column = doc.position(pointer)
+    return Problem(doc.path, line, column, ERROR, "schema", message, hint)
+
+
+@lru_cache(maxsize=1)
+def _workflow_properties() -> dict:
+    common = _registry()[0].get(_resolve_id("common.schema.json"))
+    return common.contents["$defs"]["workflow"]["properties"]
+
+
+def _short(value) -> str:
+    text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
+    return text if len(text) <= 40 else text[:37] + "…"
+
+
+@lru_cache(maxsize=1)
+def school_field_labels() -> dict[str, str]:
+    """Dotted paths of school fields an applies_to rule may name → Chinese label."""
+    labels = {}
+    properties = schema_for("school")["properties"]
+    for group in ("facilities", "security", "counts"):
+        for name, spec in properties[group]["properties"].items():
+            labels[f"{group}.{name}"] = spec.get("description", name).rstrip("。")
+    return labels
+
+
+def internal_pointers(kind: str) -> list[tuple[str, ...]]:
+    """Paths (with '*' for any key or index) of fields marked x-audience: internal."""
+    registry, _ = _registry()
+    found: list[tuple[str, ...]] = []
+
+    def walk(schema, path, depth=0):
+        if not isinstance(schema, dict) or depth > 12:
+            return
+        if "$ref" in schema:
+            target = schema["$ref"]
+            base, _, fragment = target.partition("#")
+            resource = registry.get(_resolve_id(base)) if base else None
+            document = resource.contents if resource else schema_for(kind)
+            node = document
+            for part in fragment.strip("/").split("/") if fragment else []:
+                node = node.get(part, {})
+            if schema.get("x-audience") == "internal":
+                found.append(path)
+                return
+            walk(node, path, depth + 1)
+        if schema.get("x-audience") == "internal":
+            found.append(path)
+            return
+        for name, sub in (schema.get("properties") or {}).items():
+            walk(sub, path + (name,), depth + 1)
+        if isinstance(schema.get("additionalProperties"), dict):
+            walk(schema["additionalProperties"], path + ("*",), depth + 1)
+        if isinstance(schema.get("items"), dict):
+            walk(schema["items"], path + ("*",), depth + 1)
+        for sub in schema.get("allOf") or []:
+            walk(sub, path, depth + 1)
+
+    walk(schema_for(kind), ())
+    return sorted(set(found))
+
+
+def _resolve_id(base: str) -> str:
+    prefix = schema_for("plan")["$id"].rsplit("/", 1)[0]
+    return base if "://" in base else f"{prefix}/{base}"

@@ -1,0 +1,405 @@
+"""Library → Problems: the schema check and every rule no schema can express.
+
+Rules are small functions registered with a stable id and a default severity;
+`safeplan.yaml` at the content root may change a severity or switch a rule off.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import date
+from typing import Callable, Iterator
+
+from .applicability import applies, rule_paths
+from .model import WORKFLOW_KINDS, Document, Library
+from .problems import ERROR, OFF, WARNING, Problem
+from .schemas import check_document, school_field_labels
+from .templating import PlaceholderError, fill, fill_data, has_placeholders
+
+Rule = Callable[[Library], Iterator[Problem]]
+RULES: dict[str, tuple[str, str, Rule]] = {}  # id → (default severity, Chinese summary, function)
+
+
+def rule(rule_id: str, severity: str, summary: str):
+    def register(function: Rule) -> Rule:
+        RULES[rule_id] = (severity, summary, function)
+        return function
+    return register
+
+
+def validate(library: Library, severities: dict[str, str] | None = None) -> list[Problem]:
+    """Run every rule; apply configured severities; return problems sorted by place."""
+    severities = {**(library.config.get("rules") or {}), **(severities or {})}
+    problems: list[Problem] = []
+    for rule_id, (default, _, function) in RULES.items():
+        severity = severities.get(rule_id, default)
+        if severity == OFF:
+            continue
+        problems.extend(replace(p, severity=severity, rule=rule_id) for p in function(library))
+    return sorted(set(problems))
+
+
+def _at(doc: Document, pointer: str, message: str, hint: str = "") -> Problem:
+    line, column = doc.position(pointer)
+    return Problem(doc.path, line, column, ERROR, "", message, hint)
+
+
+def _schema_clean(library: Library) -> list[Document]:
+    """Documents that passed their schema: later rules can trust their shape."""
+    return [doc for doc in library.documents if not _schema_problems(doc)]
+
+
+def _schema_problems(doc: Document) -> list[Problem]:
+    if doc.schema_problems is None:
+        doc.schema_problems = check_document(doc)
+    return doc.schema_problems
+
+
+@rule("schema", ERROR, "文件符合 JSON Schema")
+def check_schema(library: Library):
+    for doc in library.documents:
+        yield from _schema_problems(doc)
+
+
+@rule("id-matches-filename", ERROR, "编号与文件名一致")
+def check_id_filename(library: Library):
+    for doc in _schema_clean(library):
+        if doc.kind in ("district", "config"):
+            continue
+        stem = doc.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        if doc.id != stem:
+            yield _at(doc, "/id", f"编号“{doc.id}”与文件名“{stem}”不一致。",
+                      f"把 id 改为 {stem}，或把文件改名为 {doc.id}{doc.path[doc.path.rfind('.'):]}。")
+
+
+@rule("unique-id", ERROR, "编号在全库唯一")
+def check_unique_ids(library: Library):
+    seen: dict[str, Document] = {}
+    for doc in library.documents:
+        if not doc.id:
+            continue
+        if doc.id in seen:
+            first = seen[doc.id]
+            yield _at(doc, "/id", f"编号“{doc.id}”已被 {first.path} 使用。", "每个文档的编号在全库中必须唯一，请换一个编号。")
+        else:
+            seen[doc.id] = doc
+
+
+@rule("references", ERROR, "引用的文档、集合点和审批人都存在")
+def check_references(library: Library):
+    ids = {(doc.kind, doc.id) for doc in library.documents}
+    for doc in _schema_clean(library):
+        for kind, target, pointer in doc.references():
+            if (kind, target) not in ids:
+                yield _at(doc, pointer, f"引用的文档“{target}”不存在。",
+                          f"检查编号拼写；现有的{kind}文档编号见 {kind}s/ 目录下各文件的 id。")
+            elif target == doc.id and kind == doc.kind:
+                yield _at(doc, pointer, "文档引用了自己。", "删除这条引用。")
+        if doc.kind == "school":
+            points = {p["id"] for p in doc.data["assembly_points"]}
+            for index, route in enumerate(doc.data["evacuation_routes"]):
+                if route["assembly_point"] not in points:
+                    yield _at(doc, f"/evacuation_routes/{index}/assembly_point",
+                              f"疏散路线指向的集合点“{route['assembly_point']}”不存在。",
+                              "可用的集合点：" + "、".join(sorted(points)))
+        school_id = doc.data.get("school")
+        if doc.kind in WORKFLOW_KINDS and school_id and ("school", school_id) not in ids:
+            yield _at(doc, "/school", f"所属学校“{school_id}”不存在。", "填写 schools/ 下某个学校文件的 id。")
+
+
+def owners_for(library: Library, doc: Document) -> dict[str, dict]:
+    """Who may approve this document: the school's owners, or the district's."""
+    school_id = doc.data.get("school")
+    source = library.get("school", school_id) if school_id else library.district
+    owners = (source.data.get("owners") if source else None) or []
+    return {owner["id"]: owner for owner in owners if isinstance(owner, dict) and "id" in owner}
+
+
+@rule("approval", ERROR, "现行文档有审批人、颁布日期、下次评审日期与对应的修订记录")
+def check_approval(library: Library):
+    for doc in _schema_clean(library):
+        if doc.kind not in WORKFLOW_KINDS or doc.data.get("status") != "approved":
+            continue
+        data = doc.data
+        for key, label in (("approved_by", "审批人"), ("issued_on", "颁布日期"), ("next_review", "下次评审日期")):
+            if not data.get(key):
+                yield _at(doc, "/status", f"现行（approved）文档缺少{label}（{key}）。",
+                          f"补上 {key}，或把 status 改回 draft。")
+        if doc.kind == "plan" and not data.get("number"):
+            yield _at(doc, "/status", "现行预案缺少预案编号（number）。", "按区局编号规则补上，例如 WJJY-XX-ZX-01。")
+        approver = data.get("approved_by")
+        if approver and approver not in owners_for(library, doc):
+            yield _at(doc, "/approved_by", f"审批人“{approver}”不在有权审批的人员名单中。",
+                      "审批人须是 district.yaml（区级文档）或本校学校文件中 owners 列出的编号。")
+        revisions = data.get("revisions") or []
+        if not revisions:
+            yield _at(doc, "/status", "现行文档没有修订记录。", "在 revisions 中为当前版本加一条记录。")
+        elif revisions[-1].get("version") != data.get("version"):
+            yield _at(doc, f"/revisions/{len(revisions) - 1}/version",
+                      f"最后一条修订记录的版本“{revisions[-1].get('version')}”与文档版本“{data.get('version')}”不一致。",
+                      "每次升版都要在 revisions 末尾加一条同版本号的记录。")
+
+
+def _date(text) -> date | None:
+    try:
+        return date.fromisoformat(text) if isinstance(text, str) else None
+    except ValueError:
+        return None
+
+
+@rule("review-interval", ERROR, "下次评审不晚于颁布后 3 年")
+def check_review_interval(library: Library):
+    for doc in _schema_clean(library):
+        issued, review = _date(doc.data.get("issued_on")), _date(doc.data.get("next_review"))
+        if not issued or not review:
+            continue
+        try:
+            limit = issued.replace(year=issued.year + 3)
+        except ValueError:  # 29 February
+            limit = issued.replace(year=issued.year + 3, day=28)
+        if review > limit:
+            yield _at(doc, "/next_review", f"下次评审日期 {review} 晚于颁布日期后 3 年（{limit}）。",
+                      f"把 next_review 改为 {limit} 或更早。")
+        elif review <= issued:
+            yield _at(doc, "/next_review", f"下次评审日期 {review} 不晚于颁布日期 {issued}。", "下次评审日期应在颁布日期之后。")
+
+
+# Minimum evacuation drills per school year (MOE 2014 guide: monthly; kindergartens quarterly),
+# counting the ten teaching months of a school year.
+EVACUATION_MINIMUM = {"幼儿园": 4, "小学": 10, "初中": 10, "高中": 10, "九年一贯制": 10,
+                      "完全中学": 10, "特殊教育": 10, "职业学校": 10}
+
+
+@rule("drill-frequency", ERROR, "疏散演练次数达到各类学校的国家最低要求")
+def check_drill_frequency(library: Library):
+    drills = [d for d in _schema_clean(library) if d.kind == "drill" and d.data.get("status") == "approved"]
+    if not drills:
+        return
+    evacuation = [d for d in drills if d.data.get("evacuation")]
+    anchor = evacuation[0] if evacuation else drills[0]
+    for kind, minimum in EVACUATION_MINIMUM.items():
+        total = sum(d.data["per_year"].get(kind, 0) for d in evacuation)
+        if total < minimum:
+            names = "、".join(f"{d.id}（{d.data['per_year'].get(kind, 0)} 次）" for d in evacuation) or "无"
+            yield _at(anchor, "/per_year", f"{kind}每学年疏散演练合计 {total} 次，低于最低要求 {minimum} 次。",
+                      f"现有疏散演练：{names}。请提高 per_year 中“{kind}”的次数。")
+
+
+@rule("onsite-drill", WARNING, "每个现场处置方案每半年至少演练一次")
+def check_onsite_drills(library: Library):
+    docs = _schema_clean(library)
+    drills = {d.id: d for d in docs if d.kind == "drill"}
+    for doc in docs:
+        if doc.kind != "plan" or doc.data.get("tier") != "现场处置方案" or doc.data.get("status") != "approved":
+            continue
+        linked = [drills[i] for i in (doc.data.get("references") or {}).get("drills", []) if i in drills]
+        linked += [d for d in drills.values() if doc.id in (d.data.get("references") or {}).get("plans", [])]
+        if not any(min(d.data["per_year"].values()) >= 2 for d in linked):
+            yield _at(doc, "/references", "现场处置方案没有关联每学年至少 2 次的演练指南。",
+                      "在 references.drills 中关联一份演练指南，并保证其 per_year 各类学校都不少于 2 次。")
+
+
+_NUMBERING = re.compile(r"^(第[一二三四五六七八九十]+[章节部分]|[一二三四五六七八九十]+[、.．]|[0-9]+(\.[0-9]+)*[、.．]?|[（(][一二三四五六七八九十0-9]+[)）])\s*")
+
+# GB/T 29639-2020 first-level elements by tier, in order; second-level where the standard lists them.
+REQUIRED_SECTIONS = {
+    "综合应急预案": ["总则", "应急组织机构及职责", "应急响应", "后期处置", "应急保障"],
+    "专项应急预案": ["适用范围", "应急组织机构及职责", "响应启动", "处置措施"],
+    "现场处置方案": ["事故风险描述", "应急工作职责", "应急处置", "注意事项"],
+}
+REQUIRED_SUBSECTIONS = {
+    "综合应急预案": {
+        "总则": ["适用范围", "响应分级"],
+        "应急响应": ["信息报告", "预警", "响应启动", "应急处置", "应急支援", "响应终止"],
+        "应急保障": ["通信与信息保障", "应急队伍保障", "物资装备保障", "其他保障"],
+    },
+}
+
+
+def section_title(title: str) -> str:
+    """'一、总则' and '1. 总则' → '总则'."""
+    return _NUMBERING.sub("", title).strip()
+
+
+@rule("gbt29639-sections", ERROR, "预案包含 GB/T 29639-2020 要求的一级章节且顺序正确")
+def check_sections(library: Library):
+    for doc in _schema_clean(library):
+        if doc.kind != "plan":
+            continue
+        required = REQUIRED_SECTIONS[doc.data["tier"]]
+        top = [s for s in doc.sections if s.level == 2]
+        titles = [section_title(s.title) for s in top]
+        missing = [name for name in required if name not in titles]
+        if missing:
+            yield Problem(doc.path, doc.body_line or 1, 1, ERROR, "",
+                          f"{doc.data['tier']}缺少必需章节：{'、'.join(missing)}。",
+                          "用二级标题补上这些章节，例如“## " + missing[0] + "”，顺序为：" + " → ".join(required) + "。")
+            continue
+        order = [titles.index(name) for name in required]
+        if order != sorted(order):
+            section = top[order[next(i for i in range(1, len(order)) if order[i] < order[i - 1])]]
+            yield Problem(doc.path, section.line, 1, ERROR, "", "章节顺序与 GB/T 29639-2020 不一致。",
+                          "顺序应为：" + " → ".join(required) + "。")
+        for section in top:
+            name = section_title(section.title)
+            if name in required and not _has_content(doc, section):
+                yield Problem(doc.path, section.line, 1, ERROR, "", f"章节“{name}”没有内容。", "写明谁、在什么时限内、做什么。")
+
+
+def _has_content(doc: Document, section) -> bool:
+    index = doc.sections.index(section)
+    for following in doc.sections[index:]:
+        if following is not section and following.level <= section.level:
+            break
+        if following.text.strip():
+            return True
+    return False
+
+
+@rule("gbt29639-subsections", WARNING, "综合预案包含 GB/T 29639-2020 列出的二级要素")
+def check_subsections(library: Library):
+    for doc in _schema_clean(library):
+        if doc.kind != "plan":
+            continue
+        for parent, children in REQUIRED_SUBSECTIONS.get(doc.data["tier"], {}).items():
+            index = next((i for i, s in enumerate(doc.sections) if s.level == 2 and section_title(s.title) == parent), None)
+            if index is None:
+                continue
+            below = []
+            for section in doc.sections[index + 1:]:
+                if section.level <= 2:
+                    break
+                below.append(section_title(section.title))
+            missing = [c for c in children if c not in below]
+            if missing:
+                yield Problem(doc.path, doc.sections[index].line, 1, ERROR, "",
+                              f"“{parent}”下缺少要素：{'、'.join(missing)}。", "用三级标题（### ）补上。")
+
+
+@rule("applies-to-fields", ERROR, "适用规则只使用学校文件中真实存在的字段")
+def check_applies_to(library: Library):
+    known = school_field_labels()
+    for doc in _schema_clean(library):
+        for pointer, path in rule_paths(doc.data.get("applies_to")):
+            if path not in known:
+                close = [k for k in known if k.split(".")[-1] in path or path.split(".")[-1] in k]
+                yield _at(doc, "/applies_to" + pointer, f"适用规则中的字段“{path}”在学校文件中不存在。",
+                          "可用字段：" + "、".join(close or sorted(known)))
+
+
+def template_context(library: Library, school: Document | None) -> dict:
+    district = library.district.data if library.district else {}
+    return {"district": district, "school": school.data if school else {}}
+
+
+@rule("placeholders", ERROR, "每个占位符对适用的每所学校都能填写")
+def check_placeholders(library: Library):
+    docs = _schema_clean(library)
+    schools = [d for d in docs if d.kind == "school"]
+    for doc in docs:
+        if doc.kind not in WORKFLOW_KINDS:
+            continue
+        text = doc.body
+        if not has_placeholders(text) and not has_placeholders(repr(doc.data)):
+            continue
+        targets: list[Document | None]
+        if doc.data.get("level") == "district" or doc.kind == "note":
+            targets = [None]
+        else:
+            targets = [s for s in schools if applies(doc.data.get("applies_to"), s.data)[0]
+                       and doc.data.get("school") in (None, s.id)]
+        reported: set[str] = set()
+        for school in targets:
+            context = template_context(library, school)
+            for pointer, value in [("", text)] + list(_strings(doc.data, "")):
+                try:
+                    fill(value, context)
+                except PlaceholderError as error:
+                    key = (pointer, error.message)
+                    if key in reported:
+                        continue
+                    reported.add(key)
+                    where = f"（学校：{school.id}）" if school else ""
+                    if pointer:
+                        line, column = doc.position(pointer)
+                    else:
+                        line, column = _find_in_body(doc, error)
+                    yield Problem(doc.path, line, column, ERROR, "", error.message + where,
+                                  "在该校文件中补上这个字段，或改用所有学校都有的字段；"
+                                  "也可以用 applies_to 把本文档限定到有这项数据的学校。")
+
+
+def _strings(value, pointer):
+    if isinstance(value, str):
+        if has_placeholders(value):
+            yield pointer, value
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, f"{pointer}/{index}")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, f"{pointer}/{key}")
+
+
+def _find_in_body(doc: Document, error: PlaceholderError) -> tuple[int, int]:
+    lines = doc.body.split("\n")
+    if error.expression:
+        for index, line in enumerate(lines):
+            if error.expression in line:
+                return doc.body_line + index, line.index(error.expression) + 1
+    if error.lineno:
+        return doc.body_line + error.lineno - 1, 1
+    return doc.body_line or 1, 1
+
+
+def required_guards(people: int) -> int:
+    """Full-time guards by 《中小学幼儿园安全防范工作规范（试行）》: <100 → 1, <1000 → 2, +1 per 500 above."""
+    if people < 100:
+        return 1
+    if people <= 1000:
+        return 2
+    return 2 + -(-(people - 1000) // 500)
+
+
+@rule("guard-staffing", WARNING, "专职保安员人数达到配备标准")
+def check_guards(library: Library):
+    for doc in _schema_clean(library):
+        if doc.kind != "school":
+            continue
+        people = doc.data["counts"]["students"] + doc.data["counts"]["staff"]
+        need, have = required_guards(people), doc.data["security"]["full_time_guards"]
+        if have < need:
+            yield _at(doc, "/security/full_time_guards", f"师生共 {people} 人，至少应配专职保安员 {need} 名，现有 {have} 名。",
+                      "按《中小学幼儿园安全防范工作规范（试行）》补足保安员后更新此数。")
+
+
+@rule("three-100", WARNING, "“三个100%”安防设施达标")
+def check_three_100(library: Library):
+    labels = {"closed_management": "封闭式管理", "anti_collision_barriers": "硬质防冲撞设施",
+              "one_button_alarm_linked": "一键式紧急报警与公安联网", "video_linked": "重要部位视频监控联网"}
+    for doc in _schema_clean(library):
+        if doc.kind != "school":
+            continue
+        for key, label in labels.items():
+            if not doc.data["security"][key]:
+                yield _at(doc, f"/security/{key}", f"“三个100%”未达标：{label}。", "落实后把此项改为 true；整改期间在隐患清单中登记。")
+
+
+@rule("micro-fire-station", WARNING, "寄宿制学校和有午睡室的幼儿园建有微型消防站")
+def check_micro_fire_station(library: Library):
+    for doc in _schema_clean(library):
+        if doc.kind != "school":
+            continue
+        facilities = doc.data["facilities"]
+        if (facilities["boarding"] or facilities["nap_room"]) and not doc.data["security"].get("micro_fire_station"):
+            yield _at(doc, "/security", "寄宿制学校或有午睡室的幼儿园应建微型消防站。",
+                      "建成后在 security 中写 micro_fire_station: true。")
+
+
+def rule_summaries() -> list[tuple[str, str, str]]:
+    return [(rule_id, severity, summary) for rule_id, (severity, summary, _) in RULES.items()]
+
+
+__all__ = ["validate", "RULES", "rule_summaries", "section_title", "owners_for", "template_context",
+           "REQUIRED_SECTIONS", "EVACUATION_MINIMUM", "fill_data", "WARNING"]
