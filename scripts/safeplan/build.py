@@ -14,6 +14,7 @@ from pathlib import Path
 
 from . import history
 from .loader import load_library
+from .output import build_lock
 from .problems import ERROR, Problem
 from .resolve import resolve_all, resolve_district
 from .validate import validate
@@ -66,13 +67,14 @@ def build(options: BuildOptions) -> BuildResult:
     views = resolve_all(library, options.audience, only=set(options.schools) or None)
     district_docs = resolve_district(library, options.audience)
 
-    if "pdf" in options.only:
-        from .render_pdf import render_bundles
+    with build_lock(options.root / "build"):
+        if "pdf" in options.only:
+            from .render_pdf import render_bundles
 
-        result.written += render_bundles(library, views, options, result.notes)
-    if "site" in options.only:
-        from .render_site import render_site
+            result.written += render_bundles(library, views, options, result.notes)
+        if "site" in options.only:
+            from .render_site import render_site
 
-        all_views = views if not options.schools else resolve_all(library, options.audience)
-        result.written += render_site(library, all_views, district_docs, options, result.notes)
+            all_views = views if not options.schools else resolve_all(library, options.audience)
+            result.written += render_site(library, all_views, district_docs, options, result.notes)
     return result

@@ -58,6 +58,7 @@ def _shard(text: str) -> tuple[int, int]:
 
 def cmd_build(args) -> int:
     from .build import TARGETS, BuildOptions, build
+    from .output import BuildLocked
 
     options = BuildOptions(
         root=_root(args), only=tuple(args.only) if args.only else TARGETS, schools=tuple(args.school or ()),
@@ -68,6 +69,9 @@ def cmd_build(args) -> int:
         result = build(options)
     except ValueError as error:
         raise UsageError(str(error)) from None
+    except BuildLocked as error:
+        print(f"safeplan: {error}", file=sys.stderr)
+        return EXIT_PROBLEMS
     blocking = exit_code(result.problems, args.strict)
     if result.problems:
         sys.stderr.write(render(result.problems, len({p.path for p in result.problems}), "text"))
