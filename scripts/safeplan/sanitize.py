@@ -1,0 +1,37 @@
+"""Markdown/HTML from content → safe HTML: one allow-list, shared by the site and the PDF bundles."""
+
+from __future__ import annotations
+
+import markdown
+import nh3
+
+# No attr_list or md_in_html: attributes in the output come from Markdown itself, never from editors.
+_EXTENSIONS = ["tables", "sane_lists", "fenced_code"]
+_EXTENSION_CONFIGS = {"tables": {"use_align_attribute": True}}  # align="…", so style can stay off the list
+
+_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em", "h1", "h2", "h3", "h4",
+    "h5", "h6", "hr", "i", "img", "kbd", "li", "mark", "ol", "p", "pre", "s", "small", "strong", "sub",
+    "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
+}
+_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "abbr": {"title"},
+    "img": {"src", "alt", "title"},
+    "ol": {"start"},
+    "td": {"align", "colspan", "rowspan"},
+    "th": {"align", "colspan", "rowspan"},
+}
+_URL_SCHEMES = {"http", "https", "mailto", "tel"}
+
+
+def markdown_to_safe_html(text: str) -> str:
+    """Render Markdown, then keep only allow-listed tags, attributes and URL schemes.
+
+    Scripts, styles, iframes, event handlers and javascript: links are removed
+    (their text content too, for script and style), so content never runs.
+    """
+    html = markdown.markdown(text, extensions=_EXTENSIONS, extension_configs=_EXTENSION_CONFIGS,
+                             output_format="html")
+    return nh3.clean(html, tags=_TAGS, attributes=_ATTRIBUTES, url_schemes=_URL_SCHEMES,
+                     link_rel="noopener noreferrer", strip_comments=True)
