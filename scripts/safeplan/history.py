@@ -96,3 +96,140 @@ def head_epoch(root: Path) -> int | None:
     if repo is None or not repo.head.is_valid():
         return None
     return repo.head.commit.committed_date
+
+
+# Comparisons between two versions (for `safeplan check` and `safeplan diff`). Unlike the
+# functions above, which serve the site and degrade to "no history", these refuse to answer
+# when history is missing: a wrong answer about what changed is worse than none.
+
+@dataclass(frozen=True)
+class Change:
+    status: str  # "added", "modified", "deleted" or "renamed"
+    path: str  # relative to the content root: the path at head (the old path when deleted)
+    old_path: str = ""  # the path at base, for renamed, modified and deleted files
+
+
+_STATUS = {"A": "added", "M": "modified", "D": "deleted", "R": "renamed", "C": "added", "T": "modified"}
+
+
+def _repo_for_comparison(root: Path) -> git.Repo:
+    repo = open_repo(root)
+    if repo is None:
+        raise HistoryError("内容目录不在 git 仓库中，无法与其他版本比较。\n"
+                           "  提示：请在仓库的克隆中运行（git clone 之后 cd 进入仓库目录）。")
+    if is_shallow(repo):
+        raise HistoryError(
+            "这是一个浅克隆（shallow clone），缺少比较所需的 git 历史；在这种情况下算出的改动可能是错的，所以没有继续。\n"
+            "  提示：请先运行：git fetch --unshallow origin\n"
+            "  在 GitHub Actions 中，请给 actions/checkout 加上 fetch-depth: 0。")
+    return repo
+
+
+def _prefix(repo: git.Repo, root: Path) -> str:
+    """The content root as a path prefix inside the repository: '' or 'sub/dir/'."""
+    rel = Path(root).resolve().relative_to(Path(repo.working_tree_dir).resolve()).as_posix()
+    return "" if rel == "." else rel + "/"
+
+
+def _fetch_command(repo: git.Repo, ref: str) -> str:
+    remotes = [remote.name for remote in repo.remotes]
+    head, _, rest = ref.partition("/")
+    if rest and head in remotes:
+        return f"git fetch {head} {rest}"
+    return f"git fetch {'origin' if 'origin' in remotes or not remotes else remotes[0]} {ref}"
+
+
+def resolve_commit(root: Path, ref: str) -> str:
+    """The full sha of a branch, tag or commit, or a HistoryError naming the fetch command."""
+    repo = _repo_for_comparison(root)
+    return _commit(repo, ref)
+
+
+def _commit(repo: git.Repo, ref: str) -> str:
+    try:
+        return repo.git.rev_parse("--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
+    except git.GitCommandError:
+        pass
+    hint = f"请先运行：{_fetch_command(repo, ref)}"
+    if "/" not in ref and _exists(repo, f"refs/remotes/origin/{ref}"):
+        hint = f"本地没有分支 {ref}，但有远程分支：请改用 origin/{ref}。"
+    raise HistoryError(f"找不到 git 版本“{ref}”：本地没有这个分支、标签或提交。\n  提示：{hint}")
+
+
+def _exists(repo: git.Repo, ref: str) -> bool:
+    try:
+        repo.git.rev_parse("--verify", "--quiet", ref)
+        return True
+    except git.GitCommandError:
+        return False
+
+
+def merge_base(root: Path, base: str, head: str = "HEAD") -> str:
+    """The commit where head branched off base: what a pull request is compared with."""
+    repo = _repo_for_comparison(root)
+    base_sha, head_sha = _commit(repo, base), _commit(repo, head)
+    try:
+        return repo.git.merge_base(base_sha, head_sha).split()[0]
+    except (git.GitCommandError, IndexError):
+        raise HistoryError(f"“{base}”与“{head}”没有共同的 git 历史，无法比较。\n"
+                           f"  提示：请确认分支名正确，并运行：{_fetch_command(repo, base)}") from None
+
+
+def read_at(root: Path, ref: str, path: str) -> bytes | None:
+    """The bytes of a content path at a ref, or None when the path does not exist there."""
+    repo = _repo_for_comparison(root)
+    tree = repo.commit(_commit(repo, ref)).tree
+    try:
+        item = tree / (_prefix(repo, root) + path)
+    except KeyError:
+        return None
+    return item.data_stream.read() if item.type == "blob" else None
+
+
+def files_at(root: Path, ref: str, locations: tuple[str, ...]) -> dict[str, bytes]:
+    """Content path → bytes for every file at ref under the given files or folders."""
+    repo = _repo_for_comparison(root)
+    tree = repo.commit(_commit(repo, ref)).tree
+    prefix = _prefix(repo, root)
+    found: dict[str, bytes] = {}
+    for location in locations:
+        try:
+            item = tree / (prefix + location)
+        except KeyError:
+            continue
+        blobs = [item] if item.type == "blob" else [i for i in item.traverse() if i.type == "blob"]
+        for blob in blobs:
+            if blob.mode == 0o120000:  # a symlink: its blob is the link target, not content
+                continue
+            found[blob.path[len(prefix):]] = blob.data_stream.read()
+    return dict(sorted(found.items()))
+
+
+def changes(root: Path, base: str, head: str | None = None) -> list[Change]:
+    """Files changed from base to head (None: the working tree, untracked files included), renames detected."""
+    repo = _repo_for_comparison(root)
+    prefix = _prefix(repo, root)
+    revisions = [_commit(repo, base)] + ([_commit(repo, head)] if head else [])
+    out = repo.git.diff("--name-status", "-z", "-M", "--no-ext-diff", "--no-color", *revisions, "--", prefix or ".")
+    fields = out.split("\0")
+    found: list[Change] = []
+    index = 0
+    while index < len(fields) and fields[index]:
+        code = fields[index][0]
+        if code in "RC":
+            old, new = fields[index + 1], fields[index + 2]
+            index += 3
+        else:
+            old = new = fields[index + 1]
+            index += 2
+        status = _STATUS.get(code, "modified")
+        found.append(Change(status, new[len(prefix):], "" if status == "added" else old[len(prefix):]))
+    if head is None:
+        untracked = repo.git.ls_files("--others", "--exclude-standard", "-z", "--", prefix or ".")
+        found += [Change("added", p[len(prefix):]) for p in untracked.split("\0") if p]
+    return sorted(found, key=lambda c: (c.path, c.status))
+
+
+def document_log(root: Path, path: str) -> list[Commit]:
+    """Like file_log, but refuses a shallow clone, whose log would silently stop early."""
+    return file_log(root, path, _repo_for_comparison(root))

@@ -14,6 +14,7 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "drill": ("drills", (".md",)),
     "note": ("notes", (".md",)),
     "config": ("safeplan.yaml", (".yaml",)),
+    "workflow": ("workflow.yaml", (".yaml",)),
 }
 
 # Documents that go through the review workflow (schools and the district are data).
@@ -27,6 +28,7 @@ KIND_LABELS = {
     "drill": "演练指南",
     "note": "说明文档",
     "config": "校验配置",
+    "workflow": "审核流程",
 }
 
 STATUS_LABELS = {"draft": "草稿", "review": "待审", "approved": "现行", "retired": "废止"}
@@ -93,11 +95,13 @@ class Library:
 
     def __post_init__(self) -> None:
         self.by_id: dict[tuple[str, str], Document] = {}
+        self.by_kind: dict[str, list[Document]] = {}
         for doc in self.documents:
             self.by_id.setdefault((doc.kind, doc.id), doc)
+            self.by_kind.setdefault(doc.kind, []).append(doc)
 
     def of_kind(self, kind: str) -> list[Document]:
-        return [doc for doc in self.documents if doc.kind == kind]
+        return list(self.by_kind.get(kind, ()))
 
     def get(self, kind: str, doc_id: str) -> Document | None:
         return self.by_id.get((kind, doc_id))

@@ -21,6 +21,7 @@ SCHEMA_FILES = {
     "drill": "drill.schema.json",
     "note": "note.schema.json",
     "config": "config.schema.json",
+    "workflow": "workflow.schema.json",
 }
 
 

@@ -309,10 +309,11 @@ def check_placeholders(library: Library):
         else:
             targets = [s for s in schools if applies(doc.data.get("applies_to"), s.data)[0]
                        and doc.data.get("school") in (None, s.id)]
-        reported: set[str] = set()
+        reported: set[tuple[str, str]] = set()
+        texts = [("", text)] + list(_strings(doc.data, ""))
         for school in targets:
             context = template_context(library, school)
-            for pointer, value in [("", text)] + list(_strings(doc.data, "")):
+            for pointer, value in texts:
                 try:
                     fill(value, context)
                 except PlaceholderError as error:

@@ -1,0 +1,34 @@
+"""Shared fixtures: small real content trees in temp dirs, and a runner for the real CLI."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+MINI = REPO / "tests" / "fixtures" / "mini"
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    """A copy of the minimal valid library: district, two schools, one plan, checklist, drill, note."""
+    target = tmp_path / "library"
+    shutil.copytree(MINI, target)
+    return target
+
+
+def edit(path: Path, old: str, new: str, count: int = 1) -> None:
+    """Replace text in a fixture file; fail loudly if the text is not there."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """The installed console script, as a user runs it."""
+    exe = Path(sys.executable).with_name("safeplan")
+    return subprocess.run([str(exe), *args], cwd=cwd, capture_output=True, text=True, timeout=300)
