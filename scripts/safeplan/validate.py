@@ -12,7 +12,7 @@ from datetime import date
 from typing import Callable, Iterator
 
 from .applicability import applies, rule_paths
-from .model import WORKFLOW_KINDS, Document, Library
+from .model import KIND_LABELS, KINDS, WORKFLOW_KINDS, Document, Library
 from .problems import ERROR, OFF, WARNING, Problem
 from .schemas import check_document, school_field_labels
 from .templating import PlaceholderError, fill, fill_data, has_placeholders
@@ -93,7 +93,7 @@ def check_references(library: Library):
         for kind, target, pointer in doc.references():
             if (kind, target) not in ids:
                 yield _at(doc, pointer, f"引用的文档“{target}”不存在。",
-                          f"检查编号拼写；现有的{kind}文档编号见 {kind}s/ 目录下各文件的 id。")
+                          f"检查编号拼写；现有的{KIND_LABELS[kind]}编号见 {KINDS[kind][0]}/ 目录下各文件的 id。")
             elif target == doc.id and kind == doc.kind:
                 yield _at(doc, pointer, "文档引用了自己。", "删除这条引用。")
         if doc.kind == "school":

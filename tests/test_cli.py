@@ -1,0 +1,74 @@
+"""The `safeplan` console script as a user runs it: exact output and exit codes."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import edit, run_cli
+
+
+def test_validate_clean_tree(tree):
+    result = run_cli("--root", str(tree), "validate")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "检查了 8 个文件，没有发现问题。\n", "")
+
+
+def test_validate_finds_the_root_from_the_working_directory(tree):
+    result = run_cli("validate", cwd=tree / "plans")
+    assert result.returncode == 0 and "8 个文件" in result.stdout
+
+
+def test_validate_broken_file_exact_output(tree):
+    edit(tree / "schools/small-village-primary.yaml", "kind: 小学", "kind: 中学")
+    (tree / "checklists/fire-safety.yaml").write_bytes("id: fire-safety\ntitle: 消防\n".encode("gbk"))
+    result = run_cli("--root", str(tree), "validate")
+    assert result.returncode == 1
+    assert result.stderr == ""
+    assert result.stdout == (
+        "checklists/fire-safety.yaml:2:8: error[load]: 文件不是 UTF-8 编码。文件看起来是 GBK/GB18030 编码。\n"
+        "  提示：请用编辑器“另存为 UTF-8”（记事本：另存为 → 编码选 UTF-8；VS Code：右下角编码 → 通过编码保存 → UTF-8）。\n"
+        "plans/school/special/fire.md:20:16: error[references]: 引用的文档“fire-safety”不存在。\n"
+        "  提示：检查编号拼写；现有的排查清单编号见 checklists/ 目录下各文件的 id。\n"
+        "schools/small-village-primary.yaml:5:1: error[schema]: kind 的值“中学”不在允许范围内。\n"
+        "  提示：可选值：幼儿园、小学、初中、高中、九年一贯制、完全中学、特殊教育、职业学校。\n"
+        "检查了 8 个文件：3 个错误，0 个警告。\n"
+    )
+
+
+def test_validate_json_is_the_same_as_data(tree):
+    edit(tree / "schools/small-village-primary.yaml", "video_linked: true", "video_linked: false")
+    result = run_cli("--root", str(tree), "validate", "--format", "json")
+    assert result.returncode == 0
+    payload = json.loads(result.stdout)
+    assert payload["errors"] == 0 and payload["warnings"] == 1 and payload["files"] == 8
+    assert payload["problems"] == [{
+        "path": "schools/small-village-primary.yaml", "line": 10, "column": 120, "severity": "warning",
+        "rule": "three-100", "message": "“三个100%”未达标：重要部位视频监控联网。",
+        "hint": "落实后把此项改为 true；整改期间在隐患清单中登记。",
+    }]
+
+
+def test_strict_makes_warnings_fatal(tree):
+    edit(tree / "schools/small-village-primary.yaml", "video_linked: true", "video_linked: false")
+    assert run_cli("--root", str(tree), "validate").returncode == 0
+    assert run_cli("--root", str(tree), "validate", "--strict").returncode == 1
+
+
+def test_usage_errors_exit_2(tree):
+    assert run_cli("--root", str(tree), "validate", "--format", "xml").returncode == 2
+    assert run_cli("frobnicate").returncode == 2
+    missing = run_cli("--root", str(tree / "nope"), "validate")
+    assert missing.returncode == 2 and missing.stderr.startswith("safeplan: 内容目录不存在")
+
+
+def test_list_rules(tree):
+    result = run_cli("validate", "--list-rules")
+    lines = result.stdout.splitlines()
+    assert result.returncode == 0 and "schema\terror\t文件符合 JSON Schema" in lines
+    assert "three-100\twarning\t“三个100%”安防设施达标" in lines
+
+
+def test_no_traceback_on_hostile_yaml(tree):
+    (tree / "schools/bomb.yaml").write_text("a: &a [x, x]\nb: [*a, *a]\n", encoding="utf-8")
+    result = run_cli("--root", str(tree), "validate")
+    assert result.returncode == 1 and "Traceback" not in result.stdout + result.stderr
+    assert "schools/bomb.yaml:2:5: error[load]" in result.stdout

@@ -1,0 +1,207 @@
+"""Every validation rule, both ways, on a real content tree in a temp dir."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import edit
+from safeplan.loader import load_library
+from safeplan.validate import RULES, required_guards, validate
+
+PLAN = "plans/school/special/fire.md"
+DRILL = "drills/fire-drill.md"
+SCHOOL = "schools/small-village-primary.yaml"
+BIG_SCHOOL = "schools/hutang-experimental-primary.yaml"
+CHECKLIST = "checklists/fire-safety.yaml"
+
+
+def problems(tree, rule=None):
+    library, found = load_library(tree)
+    found = found + validate(library)
+    return [p for p in found if rule is None or p.rule == rule]
+
+
+def test_fixture_tree_is_clean(tree):
+    assert problems(tree) == []
+
+
+def test_every_rule_is_exercised_here():
+    tested = {name[len("test_rule_"):].replace("_", "-") for name in globals() if name.startswith("test_rule_")}
+    assert set(RULES) <= tested, f"untested rules: {set(RULES) - tested}"
+
+
+def test_rule_schema(tree):
+    edit(tree / PLAN, "tier: 专项应急预案", "tier: 专项预案")
+    [problem] = problems(tree, "schema")
+    assert (problem.path, problem.line, problem.column) == (PLAN, 4, 1)
+    assert problem.message == "tier 的值“专项预案”不在允许范围内。"
+    assert "专项应急预案" in problem.hint
+
+
+def test_rule_id_matches_filename(tree):
+    (tree / CHECKLIST).rename(tree / "checklists/fire.yaml")
+    edit(tree / PLAN, "  checklists: [fire-safety]\n", "")
+    [problem] = problems(tree, "id-matches-filename")
+    assert problem.path == "checklists/fire.yaml" and problem.line == 1
+
+
+def test_rule_unique_id(tree):
+    text = (tree / CHECKLIST).read_text(encoding="utf-8")
+    (tree / "checklists" / "copy").mkdir()
+    (tree / "checklists" / "copy" / "fire-safety.yaml").write_text(text, encoding="utf-8")
+    [problem] = problems(tree, "unique-id")
+    assert "已被 checklists/" in problem.message
+
+
+def test_rule_references(tree):
+    edit(tree / PLAN, "  drills: [fire-drill]", "  drills: [fire-drill, no-such-drill]")
+    [problem] = problems(tree, "references")
+    assert (problem.path, problem.line, problem.column) == (PLAN, 19, 24)
+    assert problem.message == "引用的文档“no-such-drill”不存在。"
+
+
+def test_rule_references_assembly_point(tree):
+    edit(tree / SCHOOL, "assembly_point: yard", "assembly_point: gate")
+    [problem] = problems(tree, "references")
+    assert problem.path == SCHOOL and "集合点“gate”不存在" in problem.message
+
+
+def test_rule_approval(tree):
+    edit(tree / PLAN, "approved_by: wj-safety-head\n", "")
+    [problem] = problems(tree, "approval")
+    assert problem.message == "现行（approved）文档缺少审批人（approved_by）。"
+
+
+def test_rule_approval_unknown_approver_and_revision(tree):
+    edit(tree / PLAN, "approved_by: wj-safety-head", "approved_by: someone-else")
+    edit(tree / PLAN, 'version: "1.0"\nnumber', 'version: "1.1"\nnumber')
+    messages = [p.message for p in problems(tree, "approval")]
+    assert "审批人“someone-else”不在有权审批的人员名单中。" in messages
+    assert any("与文档版本“1.1”不一致" in m for m in messages)
+
+
+def test_rule_approval_ignores_drafts(tree):
+    edit(tree / PLAN, "status: approved", "status: draft")
+    edit(tree / PLAN, "approved_by: wj-safety-head\n", "")
+    assert problems(tree, "approval") == []
+
+
+def test_rule_review_interval(tree):
+    edit(tree / PLAN, 'next_review: "2029-08-31"', 'next_review: "2029-09-02"')
+    [problem] = problems(tree, "review-interval")
+    assert problem.message == "下次评审日期 2029-09-02 晚于颁布日期后 3 年（2029-09-01）。"
+    assert problem.line == 14
+
+
+def test_rule_drill_frequency(tree):
+    edit(tree / DRILL, "幼儿园: 4", "幼儿园: 3")
+    [problem] = problems(tree, "drill-frequency")
+    assert problem.message == "幼儿园每学年疏散演练合计 3 次，低于最低要求 4 次。"
+
+
+def test_rule_onsite_drill(tree):
+    onsite = (tree / PLAN).read_text(encoding="utf-8")
+    onsite = onsite.replace("id: fire", "id: onsite-x").replace("tier: 专项应急预案", "tier: 现场处置方案")
+    onsite = onsite.replace("  drills: [fire-drill]\n", "")
+    body = "\n## 事故风险描述\n\n甲。\n\n## 应急工作职责\n\n乙。\n\n## 应急处置\n\n丙。\n\n## 注意事项\n\n丁。\n"
+    (tree / "plans/school/onsite-x.md").write_text(onsite.split("---\n", 2)[0] + "---\n" + onsite.split("---\n", 2)[1] + "---\n" + body, encoding="utf-8")
+    [problem] = problems(tree, "onsite-drill")
+    assert problem.severity == "warning" and problem.path == "plans/school/onsite-x.md"
+    edit(tree / "plans/school/onsite-x.md", "  checklists: [fire-safety]", "  checklists: [fire-safety]\n  drills: [fire-drill]")
+    assert problems(tree, "onsite-drill") == []
+
+
+def test_rule_gbt29639_sections(tree):
+    edit(tree / PLAN, "## 响应启动", "## 启动响应")
+    [problem] = problems(tree, "gbt29639-sections")
+    assert problem.message == "专项应急预案缺少必需章节：响应启动。"
+    assert problem.line == 36  # the body's first line
+
+
+def test_rule_gbt29639_sections_order_and_numbering(tree):
+    text = (tree / PLAN).read_text(encoding="utf-8")
+    text = text.replace("## 适用范围", "## 一、适用范围")
+    head, body = text.split("## 应急组织机构及职责", 1)
+    org, rest = body.split("## 响应启动", 1)
+    (tree / PLAN).write_text(head + "## 响应启动" + rest + "\n## 应急组织机构及职责" + org, encoding="utf-8")
+    [problem] = problems(tree, "gbt29639-sections")
+    assert problem.message == "章节顺序与 GB/T 29639-2020 不一致。"
+
+
+def test_rule_gbt29639_subsections(tree):
+    comprehensive = (tree / PLAN).read_text(encoding="utf-8").replace("tier: 专项应急预案", "tier: 综合应急预案")
+    front = comprehensive.split("---\n", 2)[1].replace("id: fire", "id: comprehensive")
+    body = "".join(f"\n## {name}\n\n内容。\n" for name in ("总则", "应急组织机构及职责", "应急响应", "后期处置", "应急保障"))
+    body = body.replace("## 总则\n\n内容。\n", "## 总则\n\n内容。\n\n### 适用范围\n\n甲。\n")
+    (tree / "plans/school/comprehensive.md").write_text("---\n" + front + "---\n" + body, encoding="utf-8")
+    found = {p.message for p in problems(tree, "gbt29639-subsections")}
+    assert "“总则”下缺少要素：响应分级。" in found
+    assert problems(tree, "gbt29639-sections") == []
+
+
+def test_rule_applies_to_fields(tree):
+    edit(tree / CHECKLIST, "applies_to: {}", "applies_to: {all_of: [facilities.bus]}")
+    [problem] = problems(tree, "applies-to-fields")
+    assert problem.message == "适用规则中的字段“facilities.bus”在学校文件中不存在。"
+    assert problem.hint == "可用字段：facilities.school_bus" and (problem.line, problem.column) == (6, 23)
+
+
+def test_rule_placeholders(tree):
+    edit(tree / PLAN, "医疗救护组, who: \"{{ school.organisation.medical.name }}\"",
+         "医疗救护组, who: \"{{ school.organisation.canteen_manager.name }}\"")
+    [problem] = problems(tree, "placeholders")
+    assert problem.message == "占位符无法填写：字段“canteen_manager”不存在（学校：small-village-primary）"
+    assert (problem.line, problem.column) == (27, 19)
+
+
+def test_rule_placeholders_in_body_and_limited_by_applies_to(tree):
+    edit(tree / PLAN, "最近医院为", "食堂负责人{{ school.organisation.canteen_manager.name }}；最近医院为")
+    [problem] = problems(tree, "placeholders")
+    assert (problem.line, problem.column) == (63, 22) and "small-village-primary" in problem.message
+    edit(tree / PLAN, "applies_to: {}", "applies_to: {all_of: [facilities.canteen]}")
+    assert problems(tree, "placeholders") == []
+
+
+def test_rule_placeholders_sandbox(tree):
+    edit(tree / PLAN, "最近医院为", "{{ school.__class__.__mro__ }}最近医院为")
+    [problem] = problems(tree, "placeholders")
+    assert "占位符" in problem.message
+
+
+def test_rule_guard_staffing(tree):
+    edit(tree / SCHOOL, "full_time_guards: 1", "full_time_guards: 0")
+    [problem] = problems(tree, "guard-staffing")
+    assert problem.severity == "warning"
+    assert problem.message == "师生共 69 人，至少应配专职保安员 1 名，现有 0 名。"
+
+
+@pytest.mark.parametrize("people,guards", [(0, 1), (99, 1), (100, 2), (1000, 2), (1001, 3), (1500, 3), (1501, 4)])
+def test_required_guards(people, guards):
+    assert required_guards(people) == guards
+
+
+def test_rule_three_100(tree):
+    edit(tree / SCHOOL, "video_linked: true", "video_linked: false")
+    [problem] = problems(tree, "three-100")
+    assert problem.message == "“三个100%”未达标：重要部位视频监控联网。"
+
+
+def test_rule_micro_fire_station(tree):
+    edit(tree / SCHOOL, "nap_room: false", "nap_room: true")
+    edit(tree / SCHOOL, "  security_captain:", "  dorm_manager: {name: 壬样例, title: 保育员, mobile: \"13900009009\"}\n  security_captain:")
+    [problem] = problems(tree, "micro-fire-station")
+    assert problem.severity == "warning" and problem.path == SCHOOL
+
+
+def test_severity_is_configurable(tree):
+    edit(tree / SCHOOL, "video_linked: true", "video_linked: false")
+    edit(tree / "safeplan.yaml", "three-100: warning", "three-100: error")
+    assert [p.severity for p in problems(tree, "three-100")] == ["error"]
+    edit(tree / "safeplan.yaml", "three-100: error", "three-100: off")
+    assert problems(tree, "three-100") == []
+
+
+def test_bad_config_is_a_schema_problem(tree):
+    edit(tree / "safeplan.yaml", "three-100: warning", "three-100: loud")
+    [problem] = problems(tree, "schema")
+    assert problem.path == "safeplan.yaml" and "three-100" in problem.message
