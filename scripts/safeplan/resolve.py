@@ -170,23 +170,30 @@ def school_year(district: dict) -> int:
 
 
 def drill_calendar(view: SchoolView) -> list[DrillDate]:
-    """Spread each drill's yearly count evenly over the teaching months, staggering drills."""
+    """Spread each drill's yearly count over the teaching months.
+
+    Evacuation drills form one sequence (fire, earthquake, fire, …) so that every
+    teaching month has one, as the national rule intends; other drills are spread
+    evenly and staggered so they do not all fall in September.
+    """
     year = school_year(view.district)
     kind = view.data.get("kind")
-    dates = []
+    slots = len(TEACHING_MONTHS)
     drills = [a for a in view.of_kind("drill") if a.data.get("per_year", {}).get(kind)]
-    for order, drill in enumerate(drills):
+    placed: list[tuple[int, Applied]] = []
+    evacuation = [d for d in drills if d.data.get("evacuation")]
+    occurrences = sorted(((j + 0.5) / d.data["per_year"][kind], order, d)
+                         for order, d in enumerate(evacuation) for j in range(d.data["per_year"][kind]))
+    for slot, (_, _, drill) in enumerate(occurrences):
+        placed.append((slot * slots // len(occurrences), drill))
+    for order, drill in enumerate(d for d in drills if not d.data.get("evacuation")):
         count = drill.data["per_year"][kind]
-        slots = len(TEACHING_MONTHS)
-        used = set()
-        for occurrence in range(count):
-            index = (occurrence * slots // count + order) % slots
-            while index in used and len(used) < slots:
-                index = (index + 1) % slots
-            used.add(index)
-            month = TEACHING_MONTHS[index]
-            calendar_year = year if month >= 9 else year + 1
-            dates.append(DrillDate(f"{calendar_year}-{month:02d}", drill.id, drill.title, drill.data.get("drill_type", "")))
+        placed += [(((j * slots) // count + order) % slots, drill) for j in range(count)]
+    dates = []
+    for index, drill in placed:
+        month = TEACHING_MONTHS[index]
+        calendar_year = year if month >= 9 else year + 1
+        dates.append(DrillDate(f"{calendar_year}-{month:02d}", drill.id, drill.title, drill.data.get("drill_type", "")))
     return sorted(dates, key=lambda d: (d.month, d.drill_id))
 
 
