@@ -83,6 +83,88 @@ def cmd_build(args) -> int:
     return EXIT_OK
 
 
+def _git(call):
+    """Run a call that needs git history; missing history is a usage error with the fetch command."""
+    from .history import HistoryError
+
+    try:
+        return call()
+    except HistoryError as error:
+        raise UsageError(str(error)) from None
+
+
+def cmd_check(args) -> int:
+    from .workflow import check_against
+
+    problems, files = _git(lambda: check_against(_root(args), args.base))
+    sys.stdout.write(render(problems, files, args.format))
+    return exit_code(problems)
+
+
+def cmd_diff(args) -> int:
+    from .compare import compare
+    from .semdiff import render as render_diff, semantic_diff
+
+    found = _git(lambda: compare(_root(args), args.base, args.head or ""))
+    errors = [p for p in found.problems if p.severity == "error"]
+    if errors:
+        sys.stderr.write(render(errors, len({p.path for p in errors}), "text"))
+        print("safeplan: 有文件无法读取，比较结果会不完整，因此没有输出；请先修正上面的问题。", file=sys.stderr)
+        return EXIT_PROBLEMS
+    diff = semantic_diff(found.base, found.head, found.pairs, args.base, found.base_sha, found.head_label)
+    sys.stdout.write(render_diff(diff, args.format))
+    return EXIT_OK
+
+
+def cmd_history(args) -> int:
+    import json
+
+    from .history import document_log
+    from .loader import load_library
+
+    root = _root(args)
+    library, _ = load_library(root)
+    doc = next((d for d in library.documents if d.id == args.id), None)
+    if doc is None:
+        raise UsageError(f"找不到编号为“{args.id}”的文档。请检查编号（即文件名去掉 .md/.yaml）。")
+    commits = _git(lambda: document_log(root, doc.path))
+    revisions = [r for r in doc.data.get("revisions") or [] if isinstance(r, dict)]
+    if args.format == "json":
+        payload = {"id": doc.id, "kind": doc.kind, "path": doc.path, "title": doc.title,
+                   "revisions": revisions, "commits": [vars(c) for c in commits]}
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print(f"{doc.title}（{doc.path}）")
+    if revisions:
+        print("修订记录：")
+        for r in revisions:
+            print(f"  {r.get('version')}  {r.get('date')}  {r.get('reason')}  {r.get('summary')}")
+    print(f"git 历史（{len(commits)} 次提交，含改名前的路径）：" if commits else "git 历史：尚未提交。")
+    for c in commits:
+        print(f"  {c.date}  {c.sha[:10]}  {c.author}  {c.message}" + (f"  [{c.path}]" if c.path != doc.path else ""))
+    return EXIT_OK
+
+
+def cmd_codeowners(args) -> int:
+    from .codeowners import stale, write
+    from .loader import load_library
+
+    root = _root(args)
+    library, problems = load_library(root)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        sys.stderr.write(render(errors, len({p.path for p in errors}), "text"))
+        print("safeplan: 有文件无法读取，负责人名单不完整，未生成 CODEOWNERS。", file=sys.stderr)
+        return EXIT_PROBLEMS
+    if args.check:
+        problems = stale(library)
+        sys.stdout.write(render(problems, 1, "text"))
+        return exit_code(problems)
+    path = write(library)
+    print(f"已生成 {path.relative_to(root) if path.is_relative_to(root) else path}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="safeplan", description="校园安全预案库工具：校验、发布网站与各校 PDF 预案汇编。")
     parser.add_argument("--root", help="内容目录（默认：当前仓库）；所有输出写到 <root>/build/")
@@ -104,6 +186,26 @@ def build_parser() -> argparse.ArgumentParser:
                        help="internal 内部版（默认）；public 公开版，隐去个人手机号等内部字段")
     build.add_argument("--strict", action="store_true", help="有警告也不生成")
     build.set_defaults(handler=cmd_build)
+
+    check = commands.add_parser("check", help="按 workflow.yaml 检查相对基准分支的改动（状态、版本、审批人、引用、CODEOWNERS）")
+    check.add_argument("--base", required=True, metavar="REF", help="基准分支或提交，例如 origin/main")
+    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.set_defaults(handler=cmd_check)
+
+    diff = commands.add_parser("diff", help="给审核人看的改动说明：字段、章节和受影响的学校")
+    diff.add_argument("base", metavar="BASE", help="基准分支或提交，例如 origin/main")
+    diff.add_argument("head", metavar="HEAD", nargs="?", help="要比较的版本（默认：当前工作区）")
+    diff.add_argument("--format", choices=("text", "md", "json"), default="text", help="md 可直接贴到合并请求的评论中")
+    diff.set_defaults(handler=cmd_diff)
+
+    log = commands.add_parser("history", help="列出一个文档的修订记录和 git 历史（跟踪改名）")
+    log.add_argument("id", metavar="ID", help="文档编号")
+    log.add_argument("--format", choices=("text", "json"), default="text")
+    log.set_defaults(handler=cmd_history)
+
+    owners = commands.add_parser("codeowners", help="根据学校和区局的 owners 生成 .github/CODEOWNERS")
+    owners.add_argument("--check", action="store_true", help="只检查已提交的文件是否过期，不写入")
+    owners.set_defaults(handler=cmd_codeowners)
     return parser
 
 

@@ -233,3 +233,9 @@ def changes(root: Path, base: str, head: str | None = None) -> list[Change]:
 def document_log(root: Path, path: str) -> list[Commit]:
     """Like file_log, but refuses a shallow clone, whose log would silently stop early."""
     return file_log(root, path, _repo_for_comparison(root))
+
+
+def content_prefix(root: Path) -> str:
+    """The content root's folder inside its repository: '' at the top (or outside git), else 'sub/'."""
+    repo = open_repo(root)
+    return _prefix(repo, root) if repo is not None else ""

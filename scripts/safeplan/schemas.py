@@ -197,3 +197,65 @@ def internal_pointers(kind: str) -> list[tuple[str, ...]]:
 def _resolve_id(base: str) -> str:
     prefix = schema_for("plan")["$id"].rsplit("/", 1)[0]
     return base if "://" in base else f"{prefix}/{base}"
+
+
+def common_definition(name: str) -> dict:
+    """A definition from common.schema.json's $defs, e.g. revision_reason."""
+    return _registry()[0].get(_resolve_id("common.schema.json")).contents["$defs"][name]
+
+
+_LABEL_END = re.compile(r"[，。；：（(]")
+
+
+def _own_label(schema) -> str:
+    if not isinstance(schema, dict):
+        return ""
+    text = schema.get("title") or _LABEL_END.split(schema.get("description") or "", 1)[0]
+    return text.strip()
+
+
+def _follow(schema, document: dict) -> tuple[dict, dict]:
+    """Follow $ref chains; keywords beside a $ref win. Returns (schema, the file it lives in)."""
+    registry, _ = _registry()
+    for _ in range(10):
+        if not isinstance(schema, dict) or "$ref" not in schema:
+            break
+        base, _, fragment = schema["$ref"].partition("#")
+        target = registry.get(_resolve_id(base)).contents if base else document
+        node = target
+        for part in fragment.strip("/").split("/") if fragment else []:
+            node = node.get(part, {})
+        schema, document = {**node, **{k: v for k, v in schema.items() if k != "$ref"}}, target
+    return (schema if isinstance(schema, dict) else {}), document
+
+
+def _child(schema: dict, document: dict, key) -> tuple[dict, dict]:
+    schema, document = _follow(schema, document)
+    if isinstance(key, int):
+        return schema.get("items", {}), document
+    if key in (schema.get("properties") or {}):
+        return schema["properties"][key], document
+    for combinator in ("allOf", "anyOf", "oneOf"):
+        for sub in schema.get(combinator) or []:
+            found, where = _child(sub, document, key)
+            if found:
+                return found, where
+    extra = schema.get("additionalProperties")
+    return (extra, document) if isinstance(extra, dict) else ({}, document)
+
+
+def field_labels(kind: str, path: tuple) -> list[str]:
+    """Chinese labels for each step of a data path, from the schema's titles and descriptions.
+
+    A key's label is its title, else its description up to the first comma or bracket, else
+    the key itself; list indexes get ''.
+    """
+    schema = document = schema_for(kind)
+    labels = []
+    for key in path:
+        schema, document = _child(schema, document, key)
+        if isinstance(key, int):
+            labels.append("")
+            continue
+        labels.append(_own_label(schema) or _own_label(_follow(schema, document)[0]) or str(key))
+    return labels

@@ -1,0 +1,288 @@
+"""Base Library + head Library → workflow Problems: transitions, versions, approvers, dangling references.
+
+The rules of workflow.yaml in force at the base decide which status changes a
+pull request may make; a change to workflow.yaml itself takes effect once merged
+(district owners review it through CODEOWNERS).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+
+from . import codeowners
+from .compare import Pair, compare
+from .model import KIND_LABELS, STATUS_LABELS, WORKFLOW_KINDS, Document, Library
+from .problems import ERROR, OFF, Problem
+from .schemas import check_document, common_definition
+
+RULES = {  # id → (default severity, Chinese summary)
+    "workflow-file": (ERROR, "workflow.yaml 存在且符合其 Schema"),
+    "workflow-transition": (ERROR, "状态转换是 workflow.yaml 允许的"),
+    "version-bump": (ERROR, "现行文档的内容修改有更高的版本号和对应的修订记录"),
+    "version-backwards": (ERROR, "版本号不倒退"),
+    "revision-history": (ERROR, "已有的修订记录不被删除或改写"),
+    "approver": (ERROR, "审批人是本校或区局的负责人"),
+    "retired-revived": (ERROR, "废止的文档不被恢复"),
+    "dangling-after-delete": (ERROR, "删除或改名的文档没有被其他文档引用"),
+    "codeowners-stale": (ERROR, ".github/CODEOWNERS 与负责人名单一致"),
+}
+
+PSEUDO_STATES = {"new": "新建", "deleted": "删除"}
+CONTENT_EXEMPT = ("status", "version", "revisions")  # workflow bookkeeping, compared by their own rules
+_VERSION = re.compile(r"^([0-9]+)\.([0-9]+)$")
+
+
+@dataclass(frozen=True)
+class Transition:
+    id: str
+    title: str
+    sources: tuple[str, ...]
+    target: str
+    by: str
+    requires: tuple[str, ...]
+
+
+@dataclass
+class Workflow:
+    states: dict[str, dict]
+    transitions: list[Transition]
+    path: str = "workflow.yaml"
+
+    def find(self, source: str, target: str) -> Transition | None:
+        return next((t for t in self.transitions if source in t.sources and t.target == target), None)
+
+    def label(self, state: str) -> str:
+        title = PSEUDO_STATES.get(state) or (self.states.get(state) or {}).get("title") or STATUS_LABELS.get(state, state)
+        return f"{title}（{state}）"
+
+    def editable(self, state: str) -> bool:
+        return bool((self.states.get(state) or {}).get("editable"))
+
+    def allowed_from(self, source: str) -> str:
+        options = [f"{t.title}（{t.id}）→ {self.label(t.target)}" for t in self.transitions if source in t.sources]
+        return "；".join(options) if options else "没有（这是最终状态）"
+
+
+def workflow_from(doc: Document) -> Workflow:
+    transitions = []
+    for item in doc.data["transitions"]:
+        sources = item["from"] if isinstance(item["from"], list) else [item["from"]]
+        transitions.append(Transition(item["id"], item["title"], tuple(sources), item["to"], item["by"],
+                                      tuple(item.get("requires") or ())))
+    return Workflow(doc.data["states"], transitions, doc.path)
+
+
+def rules_in_force(base: Library, head: Library) -> tuple[Workflow | None, list[Problem]]:
+    """The base's workflow.yaml, or the head's when the base has none yet."""
+    for library in (base, head):
+        found = library.of_kind("workflow")
+        if found:
+            problems = check_document(found[0])
+            if problems:
+                return None, [replace(p, rule="workflow-file") for p in problems]
+            return workflow_from(found[0]), []
+    return None, [Problem("workflow.yaml", 1, 1, ERROR, "workflow-file", "没有找到 workflow.yaml，无法检查状态转换。",
+                          "在仓库根目录放一份 workflow.yaml（参照 schemas/examples/workflow/valid/）。")]
+
+
+def version_key(text) -> tuple[int, int] | None:
+    match = _VERSION.match(text) if isinstance(text, str) else None
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def next_version(text: str) -> str:
+    key = version_key(text)
+    return f"{key[0]}.{key[1] + 1}" if key else "1.1"
+
+
+def content_of(doc: Document) -> str:
+    """What a reader sees: every field except workflow bookkeeping, and the body without trailing spaces."""
+    data = {k: v for k, v in doc.data.items() if k not in CONTENT_EXEMPT}
+    body = "\n".join(line.rstrip() for line in doc.body.strip().split("\n"))
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, default=str) + "\n" + body
+
+
+def changed_places(old: Document, new: Document) -> str:
+    """A short Chinese list of what changed: field names and 正文."""
+    keys = sorted(k for k in set(old.data) | set(new.data)
+                  if k not in CONTENT_EXEMPT and old.data.get(k) != new.data.get(k))
+    if content_of(replace(old, data={}, positions={})) != content_of(replace(new, data={}, positions={})):
+        keys.append("正文")
+    return "、".join(keys) or "内容"
+
+
+def _at(doc: Document, pointer: str, rule: str, message: str, hint: str = "") -> Problem:
+    line, column = doc.position(pointer)
+    return Problem(doc.path, line, column, ERROR, rule, message, hint)
+
+
+def owners_in_force(base: Library, head: Library, doc: Document) -> tuple[dict[str, dict], str]:
+    """Owners of the document's school (or of the district) as at the base, else as at head."""
+    school_id = doc.data.get("school")
+    for library in (base, head):
+        source = library.get("school", school_id) if school_id else library.district
+        if source is not None:
+            owners = source.data.get("owners") or []
+            where = f"{source.path} 的 owners"
+            return {o["id"]: o for o in owners if isinstance(o, dict) and "id" in o}, where
+    return {}, f"学校 {school_id} 的 owners" if school_id else "district.yaml 的 owners"
+
+
+def check_pair(old: Document | None, new: Document | None, base: Library, head: Library, flow: Workflow) -> list[Problem]:
+    """Every workflow rule for one document that differs between base and head."""
+    source = old.data.get("status") if old else "new"
+    target = new.data.get("status") if new else "deleted"
+    if source not in flow.states and source != "new" or target not in flow.states and target != "deleted":
+        return []  # an invalid status: the schema check of `safeplan validate` reports it
+    doc = new or old
+    name = f"{KIND_LABELS.get(doc.kind, doc.kind)}“{doc.title}”"
+    problems: list[Problem] = []
+    v0 = old.data.get("version") if old else None
+    v1 = new.data.get("version") if new else None
+    if new and version_key(v0) and version_key(v1) and version_key(v1) < version_key(v0):
+        problems.append(_at(new, "/version", "version-backwards", f"版本号从 {v0} 倒退到了 {v1}。",
+                            f"版本号只能升高：请改为高于 {v0} 的版本，例如 {next_version(v0)}。"))
+    if old and new and source in ("approved", "retired"):
+        problems += _revision_history(old, new)
+    changed = old is None or new is None or content_of(old) != content_of(new)
+    if source == target and (not changed or flow.editable(source)):
+        return problems
+    if source == "retired" and target != "deleted":
+        if target != "retired":
+            problems.append(_at(new, "/status", "retired-revived",
+                                f"{name}已经废止，不能恢复为{flow.label(target)}。",
+                                "废止是最终状态。需要时请以新的编号（新文件名和 id）重新编制，从草稿开始走审核流程。"))
+        else:
+            problems.append(_at(new, "/status", "workflow-transition", f"{name}已经废止，内容不能再修改（改动：{changed_places(old, new)}）。",
+                                "如需恢复这些内容，请以新的编号重新编制。"))
+        return problems
+    transition = flow.find(source, target)
+    if transition is None:
+        if new is None:
+            problems.append(Problem(old.path, 1, 1, ERROR, "workflow-transition",
+                                    f"{name}处于{flow.label(source)}状态，不能直接删除。",
+                                    f"{flow.path} 中从{flow.label(source)}允许的转换：{flow.allowed_from(source)}。"
+                                    "不再使用的现行文档请改为 retired（废止）并保留文件。"))
+        elif source == target:
+            problems.append(_at(new, "/status", "workflow-transition",
+                                f"{name}处于{flow.label(source)}状态，内容不能直接修改（改动：{changed_places(old, new)}）。",
+                                f"{flow.path} 中从{flow.label(source)}允许的转换：{flow.allowed_from(source)}。"))
+        else:
+            problems.append(_at(new, "/status", "workflow-transition",
+                                f"不允许的状态转换：{flow.label(source)} → {flow.label(target)}。",
+                                f"{flow.path} 中从{flow.label(source)}允许的转换：{flow.allowed_from(source)}。"))
+        return problems
+    step = f"{transition.title}（{transition.id}）"
+    if "new_version" in transition.requires and old and new:
+        if not (version_key(v0) and version_key(v1) and version_key(v1) > version_key(v0)):
+            what = f"内容有修改（改动：{changed_places(old, new)}）" if changed else "状态改变"
+            problems.append(_at(new, "/version", "version-bump",
+                                f"{name}是现行文档，{what}，但版本号没有升高（原 {v0}，现 {v1}）。",
+                                f"“{step}”要求升版：把 version 改为 \"{next_version(v0)}\"，并在 revisions 末尾加一条修订记录"
+                                "（version、date、reason、summary）。"))
+    if "revision_record" in transition.requires and new:
+        problems += _revision_record(new, v1, step)
+    if "approver" in transition.requires and new:
+        problems += _approver(new, base, head, step)
+    return problems
+
+
+def _revision_history(old: Document, new: Document) -> list[Problem]:
+    before, after = old.data.get("revisions") or [], new.data.get("revisions") or []
+    for index, record in enumerate(before):
+        if index >= len(after) or after[index] != record:
+            pointer = f"/revisions/{index}" if index < len(after) else "/revisions"
+            return [_at(new, pointer, "revision-history",
+                        f"第 {index + 1} 条修订记录（{record.get('version') if isinstance(record, dict) else record} 版）被删除或改写了。",
+                        "修订记录是历史，只能在末尾追加；请恢复原有记录，把新的内容写成新的一条。")]
+    return []
+
+
+def _revision_record(new: Document, version, step: str) -> list[Problem]:
+    records = new.data.get("revisions") or []
+    last = records[-1] if records and isinstance(records[-1], dict) else None
+    example = f"{{version: \"{version}\", date: \"YYYY-MM-DD\", reason: risk_change, summary: 修订了什么}}"
+    if not last or last.get("version") != version:
+        where = f"/revisions/{len(records) - 1}" if records else "/version"
+        return [_at(new, where, "version-bump", f"缺少 {version} 版的修订记录：revisions 的最后一条应当对应当前版本 {version}。",
+                    f"“{step}”要求修订记录，请在 revisions 末尾加一条：{example}")]
+    pointer = f"/revisions/{len(records) - 1}"
+    reasons = common_definition("revision_reason")["enum"]
+    missing = [key for key in ("date", "reason", "summary") if not last.get(key)]
+    if missing:
+        return [_at(new, pointer, "version-bump", f"{version} 版的修订记录缺少 {'、'.join(missing)}。",
+                    f"修订记录要写明日期、版本、原因和摘要，例如：{example}")]
+    if last["reason"] not in reasons:
+        return [_at(new, pointer + "/reason", "version-bump", f"修订原因“{last['reason']}”不在修订原因清单中。",
+                    "可选：" + "、".join(reasons) + "（见 notes/revision-triggers.md）。")]
+    previous = [r.get("date") for r in records[:-1] if isinstance(r, dict) and isinstance(r.get("date"), str)]
+    if previous and isinstance(last["date"], str) and _day(last["date"]) and _day(max(previous)) \
+            and _day(last["date"]) < _day(max(previous)):
+        return [_at(new, pointer + "/date", "version-bump", f"{version} 版修订记录的日期 {last['date']} 早于之前的记录（{max(previous)}）。",
+                    "新的修订记录日期应不早于上一条。")]
+    return []
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _approver(new: Document, base: Library, head: Library, step: str) -> list[Problem]:
+    owners, where = owners_in_force(base, head, new)
+    approver = new.data.get("approved_by")
+    if approver in owners:
+        return []
+    listed = "、".join(f"{o_id}（{o.get('name', '')}）" for o_id, o in owners.items()) or "（名单为空）"
+    if not approver:
+        return [_at(new, "/status", "approver", f"“{step}”需要审批人，但没有填写 approved_by。",
+                    f"填写有权审批的负责人编号：{listed}。")]
+    scope = f"学校 {new.data['school']}" if new.data.get("school") else "区局"
+    return [_at(new, "/approved_by", "approver", f"审批人“{approver}”不是{scope}的负责人，无权{step.split('（')[0]}。",
+                f"{where}：{listed}。")]
+
+
+def dangling(base: Library, head: Library, pairs: list[Pair]) -> list[Problem]:
+    """References, at head, to documents and schools that this change deleted or renamed."""
+    problems = []
+    for old, new in pairs:
+        if old is None or not old.id or head.get(old.kind, old.id) is not None:
+            continue
+        how = "删除" if new is None else f"改名为“{new.id}”"
+        for doc in head.documents:
+            for kind, target, pointer in doc.references():
+                if kind == old.kind and target == old.id:
+                    problems.append(_at(doc, pointer, "dangling-after-delete",
+                                        f"引用的{KIND_LABELS.get(kind, kind)}“{target}”在本次修改中被{how}了。",
+                                        "请同时更新这条引用（改为新的编号或删掉），或保留原文档并把它改为废止（retired）。"))
+            if old.kind == "school" and doc.data.get("school") == old.id and doc.kind in WORKFLOW_KINDS:
+                problems.append(_at(doc, "/school", "dangling-after-delete",
+                                    f"所属学校“{old.id}”在本次修改中被{how}了。", "请同时修改或删除本校专用的文档。"))
+    return problems
+
+
+def check(base: Library, head: Library, pairs: list[Pair]) -> list[Problem]:
+    """Every workflow problem of a change, with severities from safeplan.yaml, sorted by place."""
+    flow, problems = rules_in_force(base, head)
+    if flow is not None:
+        for old, new in pairs:
+            if (new or old).kind in WORKFLOW_KINDS:
+                problems += check_pair(old, new, base, head, flow)
+    problems += dangling(base, head, pairs)
+    problems += codeowners.stale(head)
+    severities = head.config.get("rules") or {}
+    problems = [replace(p, severity=severities.get(p.rule, RULES.get(p.rule, (ERROR,))[0])) for p in problems]
+    return sorted(set(p for p in problems if p.severity != OFF))
+
+
+def check_against(root: Path, base_ref: str) -> tuple[list[Problem], int]:
+    """The working tree against the merge base with base_ref: (problems, number of changed documents)."""
+    comparison = compare(root, base_ref)
+    unreadable = [p for p in comparison.problems if p.rule == "load"]
+    return sorted(set(unreadable + check(comparison.base, comparison.head, comparison.pairs))), len(comparison.pairs)
