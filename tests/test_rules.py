@@ -205,3 +205,51 @@ def test_bad_config_is_a_schema_problem(tree):
     edit(tree / "safeplan.yaml", "three-100: warning", "three-100: loud")
     [problem] = problems(tree, "schema")
     assert problem.path == "safeplan.yaml" and "three-100" in problem.message
+
+
+@pytest.mark.parametrize("html", [
+    "<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "<iframe src=//x></iframe>",
+    "<b onclick=\"x()\">粗</b>", "<a href=\"javascript:alert(1)\">点</a>", "<span style=\"x\">a</span>",
+    "<svg/onload=alert(1)>", "<object data=x></object>",
+])
+def test_rule_unsafe_html(tree, html):
+    edit(tree / PLAN, "最近医院为", f"{html}最近医院为")
+    [problem] = problems(tree, "unsafe-html")
+    assert (problem.path, problem.line) == (PLAN, 63) and problem.message.startswith("不允许的 HTML")
+
+
+def test_rule_unsafe_html_allows_plain_tags(tree):
+    edit(tree / PLAN, "最近医院为", "<b>最近</b>医院为<br>")
+    assert problems(tree, "unsafe-html") == []
+
+
+@pytest.mark.parametrize("link,message", [
+    ("[密码](../../etc/passwd)", "不能指向仓库之外"),
+    ("[x](/etc/passwd)", "不能指向仓库之外"),
+    ("![图](https://example.com/a.png)", "图片不能引用外部地址"),
+    ("![图](../secret.png)", "不能指向仓库之外"),
+    ("[x](file:///etc/passwd)", "不允许的链接协议：file:"),
+    ("[x](javascript:alert(1))", "不允许的链接协议：javascript:"),
+    ("\n--8<-- \"/etc/passwd\"\n", "不能包含其他文件"),
+])
+def test_rule_unsafe_link(tree, link, message):
+    edit(tree / PLAN, "最近医院为", f"{link}最近医院为")
+    found = problems(tree, "unsafe-link")
+    assert found and message in found[0].message and found[0].path == PLAN
+
+
+def test_rule_unsafe_link_allows_web_links_and_anchors(tree):
+    edit(tree / PLAN, "最近医院为", "[应急管理部](https://www.mem.gov.cn/)、[上文](#处置措施)、![图](assets/map.png)最近医院为")
+    assert problems(tree, "unsafe-link") == []
+
+
+def test_rule_id_card_number(tree):
+    edit(tree / SCHOOL, "name: 甲样例, title: 校长", "name: 甲样例 11010519491231002X, title: 校长")
+    [problem] = problems(tree, "id-card-number")
+    assert problem.path == SCHOOL and problem.line == 16
+    assert "身份证" in problem.message
+
+
+def test_rule_id_card_number_ignores_numbers_with_a_wrong_check_digit(tree):
+    edit(tree / SCHOOL, "name: 甲样例, title: 校长", "name: 甲样例 110105194912310021, title: 校长")
+    assert problems(tree, "id-card-number") == []

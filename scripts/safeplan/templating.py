@@ -6,7 +6,7 @@ import re
 from functools import lru_cache
 
 from jinja2 import StrictUndefined, TemplateError, UndefinedError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 _MARKERS = ("{{", "{%", "{#")
 _PLACEHOLDER = re.compile(r"\{\{\s*(.*?)\s*\}\}")
@@ -22,10 +22,28 @@ class PlaceholderError(Exception):
         self.lineno = lineno
 
 
+MAX_OUTPUT_CHARS = 1_000_000  # a filled plan is ~20 KB; anything near this is an attack
+# Filters content may use: enough for lists and defaults, none that can multiply text.
+ALLOWED_FILTERS = ("default", "d", "join", "length", "count", "first", "last", "upper", "lower", "trim",
+                   "string", "int", "sort", "list", "unique", "selectattr", "rejectattr", "map", "e", "escape")
+
+
+class _ContentSandbox(ImmutableSandboxedEnvironment):
+    """The sandbox, minus arithmetic that can blow up (`'x' * 10**9`, `9**9**9`, `'%099999999d' % 1`)."""
+
+    intercepted_binops = frozenset({"*", "**", "%", "//"})
+
+    def call_binop(self, context, operator, left, right):
+        raise SecurityError(f"占位符中不允许使用运算符 {operator}")
+
+
 @lru_cache(maxsize=1)
 def _environment() -> ImmutableSandboxedEnvironment:
     # autoescape stays off: output is Markdown, and HTML is sanitised when it is rendered.
-    return ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+    env = _ContentSandbox(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+    env.filters = {name: env.filters[name] for name in ALLOWED_FILTERS if name in env.filters}
+    env.globals.clear()  # no range(), lipsum(), cycler(): loops run over the school's own data only
+    return env
 
 
 def has_placeholders(text: str) -> bool:
@@ -42,7 +60,15 @@ def fill(text: str, context: dict) -> str:
     if not has_placeholders(text):
         return text
     try:
-        return _compile(text).render(context)
+        parts, size = [], 0
+        for chunk in _compile(text).generate(context):
+            size += len(chunk)
+            if size > MAX_OUTPUT_CHARS:
+                raise PlaceholderError(f"占位符展开后超过 {MAX_OUTPUT_CHARS} 个字符。")
+            parts.append(chunk)
+        return "".join(parts)
+    except PlaceholderError:
+        raise
     except UndefinedError as error:
         raise PlaceholderError(f"占位符无法填写：{_undefined_reason(error)}", _failing_expression(text, error)) from None
     except TemplateError as error:

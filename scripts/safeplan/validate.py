@@ -404,3 +404,98 @@ def rule_summaries() -> list[tuple[str, str, str]]:
 
 __all__ = ["validate", "RULES", "rule_summaries", "section_title", "owners_for", "template_context",
            "REQUIRED_SECTIONS", "EVACUATION_MINIMUM", "fill_data", "WARNING"]
+
+
+def _all_strings(value, pointer=""):
+    if isinstance(value, str):
+        yield pointer, value
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _all_strings(item, f"{pointer}/{index}")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _all_strings(item, f"{pointer}/{key}")
+
+
+def _texts(doc: Document):
+    """(line, column, text) of every piece of text a document shows: data values and body lines."""
+    for pointer, value in _all_strings(doc.data):
+        line, column = doc.position(pointer)
+        yield line, column, value
+    for index, line in enumerate(doc.body.split("\n")):
+        yield doc.body_line + index, 1, line
+
+
+ALLOWED_TAGS = {"br", "sup", "sub", "small", "mark", "kbd", "abbr", "u", "s", "del", "ins", "b", "i", "strong", "em"}
+_TAG = re.compile(r"<\s*([a-zA-Z][a-zA-Z0-9-]*)([^>]*)>")  # opening tags; a closing tag carries no risk
+_HANDLER = re.compile(r"\bon[a-z]+\s*=|javascript:|vbscript:|data:text/html|style\s*=", re.I)
+
+
+@rule("unsafe-html", ERROR, "正文中没有脚本、事件处理器、iframe 等不安全的 HTML")
+def check_html(library: Library):
+    for doc in library.documents:
+        for line, column, text in _texts(doc):
+            for match in _TAG.finditer(text):
+                name, attributes = match.group(1).lower(), match.group(2)
+                if name not in ALLOWED_TAGS or _HANDLER.search(attributes) or attributes.strip().strip("/"):
+                    yield Problem(doc.path, line, column + match.start(), ERROR, "",
+                                  f"不允许的 HTML：{match.group(0)[:60]}",
+                                  "正文请用 Markdown 书写（表格、列表、加粗）；出于安全考虑，网站和 PDF 不接受脚本、"
+                                  "事件处理器、iframe、样式等 HTML。允许的简单标签：" + "、".join(sorted(ALLOWED_TAGS)) + "（不带属性）。")
+
+
+_LINK = re.compile(r"(!?)\[[^\]]*\]\(\s*<?([^)\s>]*)>?[^)]*\)|^\s*\[[^\]]+\]:\s*(\S+)|<((?:https?|ftp|file|javascript):[^>\s]+)>", re.M)
+_SNIPPET = re.compile(r"^\s*(--8<--|;--8<--)|\{!\s*[^}]+!\}")
+
+
+def _link_problem(target: str, image: bool) -> str:
+    lowered = target.lower()
+    if re.match(r"^[a-z][a-z0-9+.-]*:", lowered):
+        if image:
+            return "图片不能引用外部地址：网站要在封闭网络中使用，请把图片放进仓库的 assets/ 目录。"
+        if not lowered.startswith(("https:", "http:", "mailto:", "tel:")):
+            return f"不允许的链接协议：{target.split(':', 1)[0]}:"
+        return ""
+    path = target.split("#", 1)[0]
+    if path.startswith(("/", "\\")) or ".." in re.split(r"[/\\]", path):
+        return "链接或图片路径不能指向仓库之外（不能以 / 开头，也不能含 ..）。"
+    if image and path and not path.startswith("assets/"):
+        return "图片请放在仓库的 assets/ 目录，并写成 assets/文件名。"
+    return ""
+
+
+@rule("unsafe-link", ERROR, "链接和图片不指向仓库之外、不用危险协议，正文不使用文件包含")
+def check_links(library: Library):
+    for doc in library.documents:
+        for line, column, text in _texts(doc):
+            if _SNIPPET.search(text):
+                yield Problem(doc.path, line, column, ERROR, "", "正文不能包含其他文件（--8<-- 或 {! !}）。",
+                              "请把需要的内容直接写进本文档，或用 references 关联其他文档。")
+            for match in _LINK.finditer(text):
+                image, target = match.group(1) == "!", match.group(2) or match.group(3) or match.group(4) or ""
+                message = _link_problem(target, image)
+                if message:
+                    yield Problem(doc.path, line, column + match.start(), ERROR, "", message, f"链接目标：{target[:80]}")
+
+
+_ID_CARD = re.compile(r"(?<![0-9])([1-9][0-9]{5})(18|19|20)([0-9]{2})(0[1-9]|1[0-2])([0-3][0-9])([0-9]{3})([0-9Xx])(?![0-9])")
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def is_id_card(number: str) -> bool:
+    """An 18-digit resident ID with a valid GB 11643 check digit."""
+    if not _ID_CARD.fullmatch(number):
+        return False
+    total = sum(int(digit) * weight for digit, weight in zip(number[:17], _ID_WEIGHTS))
+    return "10X98765432"[total % 11] == number[17].upper()
+
+
+@rule("id-card-number", ERROR, "内容中不出现居民身份证号码")
+def check_id_cards(library: Library):
+    for doc in library.documents:
+        for line, column, text in _texts(doc):
+            for match in _ID_CARD.finditer(text):
+                if is_id_card(match.group(0)):
+                    yield Problem(doc.path, line, column + match.start(), ERROR, "",
+                                  "这里像是一个居民身份证号码；预案库不得保存身份证号。",
+                                  "请删除该号码。需要核验身份时，在校内台账中保存，不要写进本仓库。")
