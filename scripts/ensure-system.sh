@@ -6,7 +6,7 @@ stage=${1:-build}
 
 packages=(fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 git)
 if [ "$stage" = test ]; then
-  packages+=(poppler-utils qpdf chromium)
+  packages+=(poppler-utils qpdf chromium shellcheck)  # shellcheck: actionlint checks the workflows' run: scripts with it
 fi
 if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
   packages+=(python3-venv)
