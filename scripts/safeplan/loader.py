@@ -26,7 +26,8 @@ _FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+\.[0-9]*)([eE][-+]?[0-9]+)?$|^[-+]?[
 _NULL = {"", "~", "null", "Null", "NULL"}
 _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 _FULLWIDTH_KEY = re.compile(r"^(\s*-?\s*)([A-Za-z_][A-Za-z0-9_]*)\s*：", re.M)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# C0 controls and bidirectional overrides (which can make text read differently from what it is)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 
@@ -173,6 +174,8 @@ def parse_document(rel: str, kind: str, raw: bytes) -> Document:
 
 
 def decode(raw: bytes, fail) -> str:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise fail("文件是 UTF-16 编码。", "请用编辑器“另存为 UTF-8”（记事本：另存为 → 编码选 UTF-8；VS Code：右下角编码 → 通过编码保存 → UTF-8）。")
     if b"\x00" in raw[:8192]:
         raise fail("这是二进制文件，不是文本。", "内容文件只能是 UTF-8 编码的 YAML 或 Markdown 文本。")
     if raw.startswith(b"\xef\xbb\xbf"):

@@ -325,7 +325,7 @@ def check_placeholders(library: Library):
                     if pointer:
                         line, column = doc.position(pointer)
                     else:
-                        line, column = _find_in_body(doc, error)
+                        line, column = _find_in_body(doc, error, context)
                     yield Problem(doc.path, line, column, ERROR, "", error.message + where,
                                   "在该校文件中补上这个字段，或改用所有学校都有的字段；"
                                   "也可以用 applies_to 把本文档限定到有这项数据的学校。")
@@ -343,7 +343,7 @@ def _strings(value, pointer):
             yield from _strings(item, f"{pointer}/{key}")
 
 
-def _find_in_body(doc: Document, error: PlaceholderError) -> tuple[int, int]:
+def _find_in_body(doc: Document, error: PlaceholderError, context: dict) -> tuple[int, int]:
     lines = doc.body.split("\n")
     if error.expression:
         for index, line in enumerate(lines):
@@ -351,6 +351,12 @@ def _find_in_body(doc: Document, error: PlaceholderError) -> tuple[int, int]:
                 return doc.body_line + index, line.index(error.expression) + 1
     if error.lineno:
         return doc.body_line + error.lineno - 1, 1
+    for index, line in enumerate(lines):  # the first placeholder that fails on its own
+        for match in re.finditer(r"\{\{.*?\}\}", line):
+            try:
+                fill(match.group(0), context)
+            except PlaceholderError:
+                return doc.body_line + index, match.start() + 1
     return doc.body_line or 1, 1
 
 
