@@ -15,7 +15,7 @@ from pathlib import Path
 from . import history
 from .loader import load_library
 from .output import build_lock
-from .problems import ERROR, Problem
+from .problems import ERROR, ContentError, Problem
 from .resolve import resolve_all, resolve_district
 from .validate import validate
 
@@ -71,7 +71,11 @@ def build(options: BuildOptions) -> BuildResult:
         if "pdf" in options.only:
             from .render_pdf import render_bundles
 
-            result.written += render_bundles(library, views, options, result.notes)
+            try:
+                result.written += render_bundles(library, views, options, result.notes)
+            except ContentError as error:  # e.g. characters the PDF fonts cannot show: nothing written
+                result.problems += getattr(error, "problems", [error.problem])
+                return result
         if "site" in options.only:
             from .render_site import render_site
 
