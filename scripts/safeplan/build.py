@@ -13,11 +13,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from . import history
-from .loader import load_library
+from .library_check import check_library
 from .output import build_lock
 from .problems import ERROR, ContentError, Problem
 from .resolve import resolve_all, resolve_district
-from .validate import validate
 
 TARGETS = ("site", "pdf")
 
@@ -54,9 +53,7 @@ def build_date(root: Path) -> str:
 
 def build(options: BuildOptions) -> BuildResult:
     result = BuildResult()
-    library, problems = load_library(options.root)
-    problems += validate(library)
-    result.problems = sorted(set(problems))
+    library, result.problems = check_library(options.root)
     failing = {ERROR, "warning"} if options.strict else {ERROR}
     if any(p.severity in failing for p in result.problems):
         return result

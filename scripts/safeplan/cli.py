@@ -32,15 +32,14 @@ class UsageError(Exception):
 
 
 def cmd_validate(args) -> int:
-    from .loader import load_library
-    from .validate import rule_summaries, validate
+    from .library_check import check_library
+    from .validate import rule_summaries
 
     if args.list_rules:
         for rule_id, severity, summary in rule_summaries():
             print(f"{rule_id}\t{severity}\t{summary}")
         return EXIT_OK
-    library, problems = load_library(_root(args))
-    problems = sorted(set(problems + validate(library)))
+    library, problems = check_library(_root(args))
     files = len(library.documents) + len({p.path for p in problems if p.rule in ("load", "unknown-file")})
     sys.stdout.write(render(problems, files, args.format))
     return exit_code(problems, args.strict)
