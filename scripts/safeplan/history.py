@@ -134,7 +134,7 @@ def _prefix(repo: git.Repo, root: Path) -> str:
 def _fetch_command(repo: git.Repo, ref: str) -> str:
     remotes = [remote.name for remote in repo.remotes]
     head, _, rest = ref.partition("/")
-    if rest and head in remotes:
+    if rest and (head in remotes or head == "origin" and not remotes):
         return f"git fetch {head} {rest}"
     return f"git fetch {'origin' if 'origin' in remotes or not remotes else remotes[0]} {ref}"
 
