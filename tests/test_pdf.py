@@ -1,0 +1,365 @@
+"""PDF bundles, end to end: real WeasyPrint, real git, poppler and qpdf on the output."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from conftest import MINI, edit, run_cli
+from safeplan.build import BuildOptions, build
+from safeplan.render_pdf import in_shard
+from safeplan.validate import REQUIRED_SECTIONS
+
+BUS_SCHOOL = "hutang-experimental-primary"  # facilities.school_bus: true
+WALK_SCHOOL = "small-village-primary"  # facilities.school_bus: false
+CLOSING = "，。、；：？！）」』】〕》”’,.;:!?)"
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "周样例", "GIT_AUTHOR_EMAIL": "zhou@example.invalid",
+    "GIT_COMMITTER_NAME": "周样例", "GIT_COMMITTER_EMAIL": "zhou@example.invalid",
+    "GIT_AUTHOR_DATE": "2026-09-01T08:00:00+08:00", "GIT_COMMITTER_DATE": "2026-09-01T08:00:00+08:00",
+}
+
+# A plan that applies only with a school bus; its punctuation-dense paragraph puts closing
+# punctuation at every possible line position, so a wrong line break would show.
+BUS_PLAN = """---
+id: bus-breakdown
+title: 校车途中故障专项应急预案
+tier: 专项应急预案
+level: school
+category: 事故灾难
+applies_to: {all_of: [facilities.school_bus]}
+summary: 校车在接送途中发生故障、碰撞或被困时，按本预案停车避险、转移学生和报告。
+status: approved
+version: "1.0"
+number: TEST-XX-ZX-90
+approved_by: wj-safety-head
+issued_on: "2026-09-01"
+next_review: "2029-08-31"
+revisions:
+  - {version: "1.0", date: "2026-09-01", reason: risk_change, summary: 测试用预案首次编制。}
+organisation:
+  - {role: 总指挥, who: "{{ school.organisation.principal.name }}", duties: 决定启动响应，调派接驳车辆，向区教育局报告。}
+  - {role: 校车联络人, who: "{{ school.organisation.bus_manager.name }}", duties: 与随车照管员保持通话，核对乘车名单。}
+procedure:
+  - {within: 立即, who: 驾驶员, action: 打开双闪灯靠边停车，拉紧手刹，在车后 150 米放置警告标志。}
+  - {within: 1分钟内, who: 随车照管员, action: 组织学生从右侧车门下车，到护栏外安全地带按名单清点人数。}
+  - {within: 5分钟内, who: "{{ school.organisation.bus_manager.name }}", action: "电话报告交警（{{ school.contacts.traffic_police.phone }}）和校长，安排接驳车辆。"}
+---
+
+## 适用范围
+
+本预案适用于{{ school.name }}校车在接送学生途中发生的车辆故障、轻微碰撞和道路受阻事件。
+
+照管员、驾驶员、家长、学生，都要听从指挥；不准下车乱跑，不准翻越护栏，不准在车道上停留。车停稳后，照管员清点人数，报告校长、安全办、交警中队。甲，乙，丙。丁；戊；己：庚！辛？壬、癸、子（丑）寅「卯」辰《巳》午。一二，三四，五六，七八，九十，一二三，四五六，七八九，十一二三，四五六七，八九十一二，三四五六七八，九十一二三四五，六七八九十一二三。
+
+| 情形 | 处置 |
+|---|---|
+| 车辆抛锚 | 下车到护栏外等候接驳车 |
+| 发生碰撞 | 先救伤员，再报 120 和 122 |
+
+## 应急组织机构及职责
+
+总指挥由{{ school.organisation.principal.name }}担任，校车联络人由{{ school.organisation.bus_manager.name }}担任，职责见上表。
+
+## 响应启动
+
+校车因故障停驶超过 10 分钟，或发生任何碰撞，即启动本预案。
+
+## 处置措施
+
+1. 驾驶员停车避险，照管员组织学生下车到安全地带。
+2. 校车联络人报告交警中队（{{ school.contacts.traffic_police.phone }}）和校长，安排接驳车辆。
+3. 班主任逐一电话告知家长学生已安全转移和预计到校（到家）时间。
+"""
+
+
+def _bus_checklist(items: int) -> str:
+    lines = [
+        "id: bus-daily-check",
+        "title: 校车每日出车前检查表（测试）",
+        "frequency: daily",
+        "role: 校车",
+        "areas: [校车]",
+        "applies_to: {all_of: [facilities.school_bus]}",
+        "summary: 驾驶员与照管员每日出车前逐项检查，发现问题不得出车。",
+        "status: approved",
+        'version: "1.0"',
+        "number: TEST-QD-90",
+        "approved_by: wj-safety-head",
+        'issued_on: "2026-09-01"',
+        'next_review: "2029-08-31"',
+        "revisions:",
+        '  - {version: "1.0", date: "2026-09-01", reason: risk_change, summary: 测试用清单首次编制。}',
+        "items:",
+    ]
+    for n in range(1, items + 1):
+        lines += [f"  - check: 第 {n} 项车况：轮胎、灯光、制动、安全带和应急锤",
+                  "    standard: 齐全有效，气压正常，灯光和制动工作正常",
+                  "    hazard: 任一部件缺失、损坏或工作不正常",
+                  "    grade: 一般"]
+    return "\n".join(lines) + "\n"
+
+
+def git(root: Path, *args: str) -> str:
+    result = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, env=_git_env())
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def _git_env() -> dict:
+    import os
+
+    return {**os.environ, **GIT_ENV}
+
+
+def run_build(root: Path, **options) -> list[str]:
+    result = build(BuildOptions(root=root, only=("pdf",), **options))
+    assert not [p for p in result.problems if p.severity == "error"], result.problems
+    return result.notes
+
+
+def rendered_count(notes: list[str]) -> int:
+    found = [re.search(r"重新生成 (\d+) 份", note) for note in notes]
+    return next(int(m.group(1)) for m in found if m)
+
+
+def pdf_text(path: Path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def compact(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def outline(path: Path) -> list[tuple[int, str, int]]:
+    """(level, title, 0-based page index) for every bookmark, in order."""
+    reader = PdfReader(path)
+
+    def walk(items, level):
+        for item in items:
+            if isinstance(item, list):
+                yield from walk(item, level + 1)
+            else:
+                yield level, item.title, reader.get_destination_page_number(item)
+
+    return list(walk(reader.outline, 1))
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory) -> Path:
+    """The minimal library plus a bus-only plan and checklist, committed to a real git repository."""
+    root = tmp_path_factory.mktemp("pdf") / "library"
+    shutil.copytree(MINI, root)
+    (root / "plans/school/special/bus-breakdown.md").write_text(BUS_PLAN, encoding="utf-8")
+    (root / "checklists/bus-daily-check.yaml").write_text(_bus_checklist(24), encoding="utf-8")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "测试库")
+    return root
+
+
+@pytest.fixture(scope="module")
+def built(library: Path) -> dict:
+    notes = run_build(library, jobs=2)
+    out = library / "build" / "pdf"
+    return {"root": library, "notes": notes, "out": out,
+            "text": {school: pdf_text(out / f"{school}.pdf") for school in (BUS_SCHOOL, WALK_SCHOOL)}}
+
+
+def test_bundle_holds_the_schools_plans_and_contacts(built):
+    text = built["text"][BUS_SCHOOL]
+    flat = compact(text)
+    for expected in ("武进区湖塘样例实验小学", "安全应急预案汇编", "颁布令", "目录", "校长：周样例",
+                     "火灾事故专项应急预案", "应急组织机构及职责", "先期处置步骤",
+                     "0519-86200110", "13900001004", "0519-86000110", "湖塘派出所（虚构）",
+                     "检查结果", "隐患描述", "整改责任人", "签名", "排查日期",
+                     "学年演练计划", "火灾逃生与灭火演练指南", "文档修订记录", "2026-09-01",
+                     git(built["root"], "rev-parse", "--short=10", "HEAD")):
+        assert compact(expected) in flat, expected
+    for section in REQUIRED_SECTIONS["专项应急预案"]:
+        assert re.search(rf"[一二三四五六七八九十]+、{section}", flat), section
+    assert "{{" not in text and "school." not in text  # every placeholder filled
+
+
+def test_raw_html_in_content_is_cleaned_as_on_the_site(library):
+    from safeplan.bundle_html import BundleMeta, bundle_html
+    from safeplan.loader import load_library
+    from safeplan.resolve import resolve_school
+
+    lib, _ = load_library(library)
+    view = resolve_school(lib, lib.get("school", BUS_SCHOOL))
+    plan = next(a for a in view.documents if a.id == "fire")
+    plan.body += ('\n\n<script>alert(1)</script><img src="../../etc/passwd" onerror="alert(2)">'
+                  '<iframe src="https://example.invalid"></iframe>[链接](javascript:alert(3))\n')
+    html = bundle_html(view, BundleMeta("2026-09-01", "0123456789", "test"))
+    for unsafe in ("<script", "alert(", "onerror", "<iframe", "<img", "javascript:", "passwd"):
+        assert unsafe not in html, unsafe
+    assert "链接" in html
+
+
+def test_facility_rules_hold_both_ways(built):
+    bus_titles = ("校车途中故障专项应急预案", "校车每日出车前检查表（测试）")
+    for school, present in ((BUS_SCHOOL, True), (WALK_SCHOOL, False)):
+        flat = compact(built["text"][school])
+        titles = {title for _, title, _ in outline(built["out"] / f"{school}.pdf")}
+        for title in bus_titles:
+            assert (compact(title) in flat) is present, (school, title)
+            assert (title in titles) is present, (school, title)
+        assert ("湖塘交警中队" in flat) is present
+    assert "武进区样例村小" in compact(built["text"][WALK_SCHOOL])
+
+
+def test_manifest_lists_every_bundle(built):
+    manifest = json.loads((built["out"] / "manifest.json").read_text(encoding="utf-8"))
+    assert [b["school"] for b in manifest["bundles"]] == sorted([BUS_SCHOOL, WALK_SCHOOL])
+    head = git(built["root"], "rev-parse", "--short=10", "HEAD")
+    for entry in manifest["bundles"]:
+        path = built["out"] / entry["file"]
+        assert entry["sha256"] == sha256(path) and entry["bytes"] == path.stat().st_size
+        assert entry["pages"] == len(PdfReader(path).pages)
+        assert entry["date"] == "2026-09-01" and entry["commit"] == head and entry["name"]
+
+
+def test_fonts_are_embedded_subset_simplified_chinese(built):
+    for school in (BUS_SCHOOL, WALK_SCHOOL):
+        report = subprocess.run(["pdffonts", str(built["out"] / f"{school}.pdf")],
+                                capture_output=True, text=True, check=True).stdout.splitlines()[2:]
+        assert report, "no fonts listed"
+        for row in report:
+            name, *_, emb, sub, uni, _obj, _gen = row.split()
+            assert (emb, sub, uni) == ("yes", "yes", "yes"), row
+            assert re.match(r"^[A-Z]{6}\+Noto-(Serif|Sans)-CJK-SC", name), row
+
+
+def test_outline_matches_table_of_contents(built):
+    path = built["out"] / f"{BUS_SCHOOL}.pdf"
+    pages = pdf_text(path).split("\f")
+    toc = []
+    for page in pages[:6]:
+        for line in page.splitlines():
+            match = re.match(r"^\s*(\S.*?)\s*\.{4,}\s*(\d+)\s*$", line)
+            if match:
+                toc.append((compact(match.group(1)), int(match.group(2))))
+    marks = [(level, compact(title), index) for level, title, index in outline(path) if level <= 2]
+    assert [title for title, _ in toc] == [title for _, title, _ in marks]
+    assert len(toc) >= 8
+    for (title, number), (_, _, index) in zip(toc, marks):
+        assert re.search(rf"—\s*{number}\s*—", pages[index]), (title, number, index)
+    assert any(level == 3 for level, _, _ in outline(path))  # sections are bookmarked too
+
+
+def test_metadata_is_set(built):
+    reader = PdfReader(built["out"] / f"{BUS_SCHOOL}.pdf")
+    info = reader.metadata
+    assert info.title == "武进区湖塘样例实验小学安全应急预案汇编"
+    assert info.author == "武进区湖塘样例实验小学"
+    assert "应急预案" in info.subject and "应急预案" in info["/Keywords"]
+    assert info["/CreationDate"] == "D:20260901" and info["/ModDate"] == "D:20260901"
+    assert reader.trailer["/Root"]["/Lang"] == "zh-CN"
+
+
+def test_qpdf_check_is_clean(built):
+    for school in (BUS_SCHOOL, WALK_SCHOOL):
+        result = subprocess.run(["qpdf", "--check", str(built["out"] / f"{school}.pdf")],
+                                capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "WARNING" not in result.stdout + result.stderr
+
+
+def test_no_line_starts_with_closing_punctuation(built):
+    checked = 0
+    for text in built["text"].values():
+        for line in text.splitlines():
+            for fragment in re.split(r"\s{2,}", line.strip()):  # table columns are space-separated
+                if fragment:
+                    checked += 1
+                    assert fragment[0] not in CLOSING, line
+    assert checked > 500
+
+
+def test_table_header_repeats_on_every_page(built):
+    path = built["out"] / f"{BUS_SCHOOL}.pdf"
+    pages = pdf_text(path).split("\f")
+    marks = [(title, index) for level, title, index in outline(path) if level <= 2]
+    start = next(i for i, (title, _) in enumerate(marks) if title == "校车每日出车前检查表（测试）")
+    first, after = marks[start][1], marks[start + 1][1]
+    assert after - first >= 2, "the 24-item form should span pages"
+    for index in range(first, after):
+        assert "检查结果" in pages[index] and "整改责任人" in pages[index], index
+
+
+@pytest.fixture(scope="module")
+def second(built, tmp_path_factory) -> dict:
+    """The same commit in another folder, built separately with one process and an empty cache."""
+    root = tmp_path_factory.mktemp("pdf-again") / "library"
+    shutil.copytree(built["root"], root, ignore=shutil.ignore_patterns("build"))
+    notes = run_build(root, jobs=1)
+    return {"root": root, "notes": notes, "out": root / "build" / "pdf"}
+
+
+def test_same_inputs_give_identical_bytes(built, second):
+    assert rendered_count(second["notes"]) == 2
+    for school in (BUS_SCHOOL, WALK_SCHOOL):
+        assert sha256(built["out"] / f"{school}.pdf") == sha256(second["out"] / f"{school}.pdf"), school
+
+
+def test_only_changed_bundles_are_rendered_again(second):
+    root, out = second["root"], second["out"]
+    before = {school: sha256(out / f"{school}.pdf") for school in (BUS_SCHOOL, WALK_SCHOOL)}
+    assert rendered_count(run_build(root, jobs=2)) == 0
+    assert {school: sha256(out / f"{school}.pdf") for school in before} == before
+
+    edit(root / f"schools/{WALK_SCHOOL}.yaml", "13900009001", "13900009099")
+    assert rendered_count(run_build(root, jobs=2)) == 1
+    assert sha256(out / f"{BUS_SCHOOL}.pdf") == before[BUS_SCHOOL]
+    assert sha256(out / f"{WALK_SCHOOL}.pdf") != before[WALK_SCHOOL]
+    assert "13900009099" in pdf_text(out / f"{WALK_SCHOOL}.pdf")
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert {b["school"]: b["sha256"] for b in manifest["bundles"]}[WALK_SCHOOL] == sha256(out / f"{WALK_SCHOOL}.pdf")
+
+
+def test_public_bundle_leaves_out_personal_mobiles(library, tmp_path):
+    root = tmp_path / "library"
+    shutil.copytree(library, root, ignore=shutil.ignore_patterns("build"))
+    run_build(root, audience="public", schools=(BUS_SCHOOL,))
+    out = root / "build" / "pdf"
+    assert [b["school"] for b in json.loads((out / "manifest.json").read_text())["bundles"]] == [BUS_SCHOOL]
+    flat = compact(pdf_text(out / f"{BUS_SCHOOL}.pdf"))
+    assert not re.search(r"1[3-9]\d{9}", flat) and "0519-86100001" not in flat  # personal numbers
+    assert "（内部版可见）" in flat and "公开版" in flat
+    assert "0519-86200110" in flat  # the police station's number is public
+
+
+def test_missing_glyphs_refuse_the_build_and_name_file_and_font(library, tmp_path):
+    root = tmp_path / "library"
+    shutil.copytree(library, root, ignore=shutil.ignore_patterns("build"))
+    edit(root / "plans/school/special/bus-breakdown.md", "照管员、驾驶员", "照管员𓀀、驾驶员")
+    line = next(n for n, text in enumerate(
+        (root / "plans/school/special/bus-breakdown.md").read_text(encoding="utf-8").splitlines(), 1) if "𓀀" in text)
+    result = run_cli("--root", str(root), "build", "--only", "pdf")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"plans/school/special/bus-breakdown.md:{line}:4: error[pdf-glyphs]" in result.stderr
+    assert "U+13000" in result.stderr and "fonts-noto-cjk" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (root / "build" / "pdf").exists()
+
+
+def test_shards_split_schools_deterministically():
+    schools = [f"school-{n:03d}" for n in range(60)]
+    for n in (1, 2, 3, 7):
+        shards = [{s for s in schools if in_shard(s, (k, n))} for k in range(1, n + 1)]
+        assert set().union(*shards) == set(schools)
+        assert sum(len(shard) for shard in shards) == len(schools)
+        assert all(shard for shard in shards) or n > len(schools)
+    assert {s for s in schools if in_shard(s, (1, 2))} == {s for s in schools if in_shard(s, (1, 2))}
