@@ -640,3 +640,26 @@ def test_editor_maps_every_yaml_schema():
         assert schema in settings and (REPO / schema).is_file(), kind
         glob = location if location.endswith(".yaml") else f"{location}/*.yaml"
         assert glob in settings[schema], kind
+
+
+@pytest.mark.parametrize("change", ["body", "applies_to", "drill_count", "retire"])
+def test_affected_schools_match_full_resolution(repo, change):
+    """Only the changed documents are resolved when no school changed; the answer must not differ."""
+    from safeplan.compare import compare
+    from safeplan.resolve import resolve_school
+    from safeplan.semdiff import semantic_diff
+
+    if change == "body":
+        edit(repo / FIRE, "先报 119", "先报 110 和 119")
+    elif change == "applies_to":
+        edit(repo / FIRE, "applies_to: {}", "applies_to: {all_of: [facilities.school_bus]}")
+    elif change == "drill_count":
+        edit(repo / "drills/fire-drill.md", "小学: 10", "小学: 12")
+    else:
+        set_status(repo / "checklists/fire-safety.yaml", "approved", "retired")
+    found = compare(repo, "main")
+    fast = [s.id for s in semantic_diff(found.base, found.head, found.pairs).schools]
+    full = [s.id for s in sorted(found.head.schools, key=lambda s: s.id)
+            if resolve_school(found.base, found.base.get("school", s.id)).fingerprint()
+            != resolve_school(found.head, s).fingerprint()]
+    assert fast == full and fast

@@ -262,8 +262,24 @@ def _school_reasons(old_view, new_view, old_school: Document, new_school: Docume
     return reasons or ["汇编内容变化"]
 
 
+def _narrowed(library: Library, changed: set[str]) -> Library:
+    """The district, the schools, every drill (they share one calendar) and the changed documents.
+
+    When neither a school nor the district changed, the documents that did not change fill
+    the same way at base and head, so this smaller library's views differ exactly when the
+    full views do; resolving it costs one document per change instead of the whole library.
+    """
+    keep = [doc for doc in library.documents
+            if doc.kind in ("district", "school", "drill") or doc.path in changed]
+    return Library(root=library.root, documents=keep)
+
+
 def affected_schools(pairs, base: Library, head: Library) -> list[SchoolImpact]:
     found = []
+    changed_paths = {doc.path for pair in pairs for doc in pair if doc is not None}
+    moved = any(old and new and old.path != new.path for old, new in pairs)
+    whole = moved or any((new or old).kind == "district" for old, new in pairs)
+    narrow_base, narrow_head = _narrowed(base, changed_paths), _narrowed(head, changed_paths)
     for school_id in sorted(_reachable(pairs, base, head)):
         old_school, new_school = base.get("school", school_id), head.get("school", school_id)
         school = new_school or old_school
@@ -274,7 +290,10 @@ def affected_schools(pairs, base: Library, head: Library) -> list[SchoolImpact]:
         if new_school is None:
             found.append(SchoolImpact(school_id, name, ["删除学校：不再生成汇编"]))
             continue
-        old_view, new_view = _view(base, old_school), _view(head, new_school)
+        if whole or old_school.source_sha != new_school.source_sha:
+            old_view, new_view = _view(base, old_school), _view(head, new_school)
+        else:
+            old_view, new_view = _view(narrow_base, old_school), _view(narrow_head, new_school)
         if isinstance(new_view, PlaceholderError) or isinstance(old_view, PlaceholderError):
             error = new_view if isinstance(new_view, PlaceholderError) else old_view
             found.append(SchoolImpact(school_id, name, [f"无法生成汇编：{error.message}（请先运行 safeplan validate）"]))

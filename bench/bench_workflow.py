@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""Synthetic districts in git → time of `safeplan check` and `safeplan diff` for a one-school edit and a template edit.
+
+    .venv/bin/python bench/bench_workflow.py [--sizes 200 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from make_district import make_district  # noqa: E402
+
+from safeplan import codeowners  # noqa: E402
+from safeplan.compare import compare  # noqa: E402
+from safeplan.loader import load_library  # noqa: E402
+from safeplan.semdiff import semantic_diff  # noqa: E402
+from safeplan.workflow import check_against  # noqa: E402
+
+ENV = {**os.environ, "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "b@example.invalid",
+       "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "b@example.invalid"}
+
+
+def git(root: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, env=ENV)
+
+
+def school_edit(root: Path) -> None:
+    school = sorted((root / "schools").glob("*.yaml"))[0]
+    text = school.read_text(encoding="utf-8")
+    school.write_text(re.sub(r"(assembly_points:\n  - \{id: [a-z0-9-]+, name: )", r"\1新", text, count=1), encoding="utf-8")
+
+
+def template_edit(root: Path) -> None:
+    plan = root / "plans/school/special/fire.md"
+    text = plan.read_text(encoding="utf-8").replace("\n## 处置措施\n", "\n## 处置措施\n\n（基准测试加的一行。）\n", 1)
+    plan.write_text(text, encoding="utf-8")
+
+
+def measure(root: Path, change) -> tuple[float, float, int]:
+    git(root, "checkout", "-q", "-B", "change", "main")
+    change(root)
+    started = time.perf_counter()
+    check_against(root, "main")
+    checked = time.perf_counter()
+    found = compare(root, "main")
+    diff = semantic_diff(found.base, found.head, found.pairs)
+    finished = time.perf_counter()
+    git(root, "checkout", "-q", "--", ".")
+    return checked - started, finished - checked, len(diff.schools)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[200, 2000])
+    args = parser.parse_args(argv)
+    print(f"{'schools':>8} {'change':<10} {'check s':>8} {'diff s':>7} {'affected':>9}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in args.sizes:
+            root = make_district(size, Path(tmp) / f"district-{size}")
+            git(root, "init", "-q", "-b", "main")
+            codeowners.write(load_library(root)[0])
+            git(root, "add", "-A")
+            git(root, "commit", "-q", "-m", "bench")
+            for name, change in (("one school", school_edit), ("template", template_edit)):
+                check_s, diff_s, affected = measure(root, change)
+                print(f"{size:>8} {name:<10} {check_s:>8.2f} {diff_s:>7.2f} {affected:>9}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
