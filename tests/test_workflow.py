@@ -663,3 +663,14 @@ def test_affected_schools_match_full_resolution(repo, change):
             if resolve_school(found.base, found.base.get("school", s.id)).fingerprint()
             != resolve_school(found.head, s).fingerprint()]
     assert fast == full and fast
+
+
+def test_long_text_changes_show_the_part_that_differs():
+    from safeplan.semdiff import focus
+
+    old = "第一步：" + "甲" * 80 + "报告教导主任。" + "乙" * 80
+    new = "第一步：" + "甲" * 80 + "报告分管副校长。" + "乙" * 80
+    # 12 characters of context on each side of the difference (which starts after the shared "报告")
+    assert focus(old, new) == ("…" + "甲" * 10 + "报告教导主任。" + "乙" * 11 + "…",
+                               "…" + "甲" * 10 + "报告分管副校长。" + "乙" * 11 + "…")
+    assert focus("操场东侧", "操场西侧") == ("操场东侧", "操场西侧")

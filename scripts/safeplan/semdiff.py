@@ -78,6 +78,11 @@ class SemanticDiff:
 # ---- fields ---------------------------------------------------------------------------------
 
 def show(value) -> str:
+    text = _text(value)
+    return text if len(text) <= 120 else text[:117] + "…"
+
+
+def _text(value) -> str:
     if value is _MISSING or value is None:
         return "（空）"
     if isinstance(value, bool):
@@ -86,8 +91,29 @@ def show(value) -> str:
         text = json.dumps(value, ensure_ascii=False, separators=("，", "：")).replace('"', "")
     else:
         text = str(value)
-    text = " ".join(text.split())
-    return text if len(text) <= 120 else text[:117] + "…"
+    return " ".join(text.split())
+
+
+def focus(old: str, new: str, context: int = 12, limit: int = 60) -> tuple[str, str]:
+    """Two long texts → the part that differs, with a little context on each side."""
+    if len(old) <= limit and len(new) <= limit:
+        return old, new
+    head = 0
+    while head < min(len(old), len(new)) and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(old), len(new)) - head and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    start = max(0, head - context)
+
+    def cut(text: str) -> str:
+        end = min(len(text), len(text) - tail + context)
+        middle = text[start:end]
+        if len(middle) > 2 * limit:
+            middle = middle[:2 * limit] + "…"
+        return ("…" if start else "") + middle + ("…" if end < len(text) else "")
+
+    return cut(old), cut(new)
 
 
 def _identity(*lists: list) -> str | None:
@@ -140,8 +166,9 @@ def diff_fields(kind: str, old, new) -> list[FieldChange]:
         change = "added" if a is _MISSING else "removed" if b is _MISSING else "changed"
         if path and path[-1] == "status":
             a, b = (f"{STATUS_LABELS.get(v, v)}（{v}）" if isinstance(v, str) else v for v in (a, b))
+        shown_a, shown_b = focus(_text(a), _text(b)) if change == "changed" else (show(a), show(b))
         found.append(FieldChange(label(path, names), pointer, change,
-                                 "" if change == "added" else show(a), "" if change == "removed" else show(b)))
+                                 "" if change == "added" else shown_a, "" if change == "removed" else shown_b))
 
     walk(old, new, (), ())
     return found
