@@ -674,3 +674,29 @@ def test_long_text_changes_show_the_part_that_differs():
     assert focus(old, new) == ("…" + "甲" * 10 + "报告教导主任。" + "乙" * 11 + "…",
                                "…" + "甲" * 10 + "报告分管副校长。" + "乙" * 11 + "…")
     assert focus("操场东侧", "操场西侧") == ("操场东侧", "操场西侧")
+
+
+def test_history_module_reads_refs_and_detects_renames(repo):
+    from safeplan import history
+
+    git(repo, "mv", "checklists/fire-safety.yaml", "checklists/fire-safety-weekly.yaml")
+    edit(repo / FIRE, "先报 119", "先报 110 和 119")
+    (repo / "notes/new-note.md").write_text("---\nid: new-note\n---\n", encoding="utf-8")
+    (repo / "drills/fire-drill.md").unlink()
+    assert history.changes(repo, "main") == [
+        history.Change("renamed", "checklists/fire-safety-weekly.yaml", "checklists/fire-safety.yaml"),
+        history.Change("deleted", "drills/fire-drill.md", "drills/fire-drill.md"),
+        history.Change("added", "notes/new-note.md"),
+        history.Change("modified", FIRE, FIRE),
+    ]
+    assert history.read_at(repo, "main", FIRE).startswith(b"---\nid: fire\n")
+    assert history.read_at(repo, "main", "notes/new-note.md") is None
+    commit(repo, "改动")
+    assert [c.status for c in history.changes(repo, "main", "change")] == ["renamed", "deleted", "added", "modified"]
+    assert history.merge_base(repo, "main", "change") == git(repo, "rev-parse", "main")
+
+
+def test_config_changes_are_shown_to_the_reviewer(repo):
+    edit(repo / "safeplan.yaml", "rules:\n", "rules:\n  approval: warning\n")
+    result = run_cli("diff", "main", cwd=repo)
+    assert "修改校验配置（safeplan.yaml）\n  规则编号 → 严重程度 · approval: 新增 warning\n" in result.stdout

@@ -331,8 +331,7 @@ def affected_schools(pairs, base: Library, head: Library) -> list[SchoolImpact]:
 
 def semantic_diff(base: Library, head: Library, pairs, base_ref: str = "", base_sha: str = "",
                   head_label: str = "") -> SemanticDiff:
-    documents = [diff_document(old, new) for old, new in pairs
-                 if (new or old).kind not in ("config",)]
+    documents = [diff_document(old, new) for old, new in pairs]
     return SemanticDiff(base_ref, base_sha, head_label, documents, affected_schools(pairs, base, head), len(head.schools))
 
 
@@ -364,7 +363,8 @@ def _field_line(change: FieldChange) -> str:
 
 def _heading(doc: DocumentDiff) -> str:
     where = f"{doc.old_path} → {doc.path}" if doc.old_path else doc.path
-    return f"{CHANGE_LABELS[doc.change]}{doc.kind_label}“{doc.title}”（{where}）"
+    title = f"“{doc.title}”" if doc.title else ""
+    return f"{CHANGE_LABELS[doc.change]}{doc.kind_label}{title}（{where}）"
 
 
 def _summary(diff: SemanticDiff) -> str:
