@@ -7,6 +7,7 @@ changes that landed on the base branch meanwhile are not the pull request's.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,17 +40,31 @@ def compare(root: Path, base_ref: str, head_ref: str = "") -> Comparison:
     """Load both versions; raises history.HistoryError when the history needed is missing."""
     root = Path(root)
     base_sha = history.merge_base(root, base_ref, head_ref or "HEAD")
-    base, _ = load_files(root, history.files_at(root, base_sha, LOCATIONS))
     if head_ref:
         head, problems = load_files(root, history.files_at(root, head_ref, LOCATIONS))
     else:
         head, problems = load_library(root)
+    base = _load_reusing(root, history.files_at(root, base_sha, LOCATIONS), head)
     renamed = {c.path: c.old_path for c in history.changes(root, base_sha, head_ref or None) if c.status == "renamed"}
     unreadable = {renamed.get(p.path, p.path) for p in problems}
     # A file that exists but cannot be read at head is broken, not deleted: its problem says so.
     pairs = [(old, new) for old, new in pair_documents(base, head, renamed)
              if not (new is None and old.path in unreadable)]
     return Comparison(base_ref, base_sha, head_ref, base, head, pairs, problems)
+
+
+def _load_reusing(root: Path, files: dict[str, bytes], known: Library) -> Library:
+    """Load the base version, reusing head's parsed documents for files whose bytes did not change."""
+    same = {(doc.path, doc.source_sha): doc for doc in known.documents}
+    reused, parse = [], {}
+    for path, raw in files.items():
+        doc = same.get((path, hashlib.sha256(raw).hexdigest()))
+        if doc is not None:
+            reused.append(doc)
+        else:
+            parse[path] = raw
+    parsed, _ = load_files(root, parse)
+    return Library(root=Path(root), documents=sorted(reused + parsed.documents, key=lambda d: d.path))
 
 
 def pair_documents(base: Library, head: Library, renamed: dict[str, str] | None = None) -> list[Pair]:

@@ -289,15 +289,15 @@ def _school_reasons(old_view, new_view, old_school: Document, new_school: Docume
     return reasons or ["汇编内容变化"]
 
 
-def _narrowed(library: Library, changed: set[str]) -> Library:
-    """The district, the schools, every drill (they share one calendar) and the changed documents.
+def _narrowed(library: Library, changed: set[str], drills: bool) -> Library:
+    """The district and the changed documents, plus every drill when one changed (they share a calendar).
 
     When neither a school nor the district changed, the documents that did not change fill
     the same way at base and head, so this smaller library's views differ exactly when the
     full views do; resolving it costs one document per change instead of the whole library.
     """
     keep = [doc for doc in library.documents
-            if doc.kind in ("district", "school", "drill") or doc.path in changed]
+            if doc.kind == "district" or doc.path in changed or drills and doc.kind == "drill"]
     return Library(root=library.root, documents=keep)
 
 
@@ -306,7 +306,8 @@ def affected_schools(pairs, base: Library, head: Library) -> list[SchoolImpact]:
     changed_paths = {doc.path for pair in pairs for doc in pair if doc is not None}
     moved = any(old and new and old.path != new.path for old, new in pairs)
     whole = moved or any((new or old).kind == "district" for old, new in pairs)
-    narrow_base, narrow_head = _narrowed(base, changed_paths), _narrowed(head, changed_paths)
+    drills = any((new or old).kind == "drill" for old, new in pairs)
+    narrow_base, narrow_head = _narrowed(base, changed_paths, drills), _narrowed(head, changed_paths, drills)
     for school_id in sorted(_reachable(pairs, base, head)):
         old_school, new_school = base.get("school", school_id), head.get("school", school_id)
         school = new_school or old_school
