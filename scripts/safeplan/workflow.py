@@ -32,7 +32,7 @@ RULES = {  # id → (default severity, Chinese summary)
 }
 
 PSEUDO_STATES = {"new": "新建", "deleted": "删除"}
-CONTENT_EXEMPT = ("status", "version", "revisions")  # workflow bookkeeping, compared by their own rules
+CONTENT_EXEMPT = ("id", "status", "version", "revisions")  # identity and bookkeeping have rules of their own
 _VERSION = re.compile(r"^([0-9]+)\.([0-9]+)$")
 
 
