@@ -58,6 +58,7 @@ def _shard(text: str) -> tuple[int, int]:
 def cmd_build(args) -> int:
     from .build import TARGETS, BuildOptions, build
     from .output import BuildLocked
+    from .render_site import SiteBuildError
 
     options = BuildOptions(
         root=_root(args), only=tuple(args.only) if args.only else TARGETS, schools=tuple(args.school or ()),
@@ -68,7 +69,7 @@ def cmd_build(args) -> int:
         result = build(options)
     except ValueError as error:
         raise UsageError(str(error)) from None
-    except BuildLocked as error:
+    except (BuildLocked, SiteBuildError) as error:
         print(f"safeplan: {error}", file=sys.stderr)
         return EXIT_PROBLEMS
     blocking = exit_code(result.problems, args.strict)
@@ -144,6 +145,12 @@ def cmd_history(args) -> int:
     return EXIT_OK
 
 
+def cmd_serve(args) -> int:
+    from .preview import serve
+
+    return serve(_root(args), args.port, args.audience)
+
+
 def cmd_codeowners(args) -> int:
     from .codeowners import stale, write
     from .loader import load_library
@@ -205,6 +212,11 @@ def build_parser() -> argparse.ArgumentParser:
     owners = commands.add_parser("codeowners", help="根据学校和区局的 owners 生成 .github/CODEOWNERS")
     owners.add_argument("--check", action="store_true", help="只检查已提交的文件是否过期，不写入")
     owners.set_defaults(handler=cmd_codeowners)
+
+    preview = commands.add_parser("serve", help="在本机预览网站（http://127.0.0.1:8000/），内容文件改动后自动重新生成")
+    preview.add_argument("--port", type=int, default=8000, help="端口（默认 8000）")
+    preview.add_argument("--audience", choices=("internal", "public"), default="internal", help="预览内部版（默认）或公开版")
+    preview.set_defaults(handler=cmd_serve)
     return parser
 
 
