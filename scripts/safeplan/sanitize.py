@@ -25,6 +25,23 @@ _ATTRIBUTES = {
 _URL_SCHEMES = {"http", "https", "mailto", "tel"}
 
 
+def _keep_url(tag: str, attribute: str, value: str) -> str | None:
+    """The unsafe-link rule, enforced here too: nothing may point outside the repository.
+
+    Images only from assets/ (no request leaves the site, and WeasyPrint reads no other local
+    file); links absolute (scheme checked by nh3), in-page, or relative without / or .. .
+    """
+    if attribute not in ("href", "src"):
+        return value
+    url = value.strip()
+    path = url.split("#", 1)[0].split("?", 1)[0]
+    if tag == "img":
+        return url if path.startswith("assets/") and ".." not in path.split("/") and ":" not in path else None
+    if ":" in path.split("/", 1)[0] or url.startswith("#"):
+        return url
+    return url if not path.startswith(("/", "\\")) and ".." not in path.replace("\\", "/").split("/") else None
+
+
 def markdown_to_safe_html(text: str) -> str:
     """Render Markdown, then keep only allow-listed tags, attributes and URL schemes.
 
@@ -33,5 +50,5 @@ def markdown_to_safe_html(text: str) -> str:
     """
     html = markdown.markdown(text, extensions=_EXTENSIONS, extension_configs=_EXTENSION_CONFIGS,
                              output_format="html")
-    return nh3.clean(html, tags=_TAGS, attributes=_ATTRIBUTES, url_schemes=_URL_SCHEMES,
+    return nh3.clean(html, tags=_TAGS, attributes=_ATTRIBUTES, url_schemes=_URL_SCHEMES, attribute_filter=_keep_url,
                      link_rel="noopener noreferrer", strip_comments=True)
