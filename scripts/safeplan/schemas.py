@@ -257,5 +257,10 @@ def field_labels(kind: str, path: tuple) -> list[str]:
         if isinstance(key, int):
             labels.append("")
             continue
-        labels.append(_own_label(schema) or _own_label(_follow(schema, document)[0]) or str(key))
+        labels.append(_own_label(schema) or _own_label(_follow(schema, document)[0])
+                      or _GENERIC_LABELS.get(str(key), str(key)))
     return labels
+
+
+# For keys whose schema has neither title nor description.
+_GENERIC_LABELS = {"id": "编号", "title": "标题", "name": "名称", "summary": "摘要", "tags": "标签"}

@@ -17,7 +17,7 @@ from . import codeowners
 from .compare import Pair, compare
 from .model import KIND_LABELS, STATUS_LABELS, WORKFLOW_KINDS, Document, Library
 from .problems import ERROR, OFF, Problem
-from .schemas import check_document, common_definition
+from .schemas import check_document, common_definition, field_labels
 
 RULES = {  # id → (default severity, Chinese summary)
     "workflow-file": (ERROR, "workflow.yaml 存在且符合其 Schema"),
@@ -108,8 +108,8 @@ def content_of(doc: Document) -> str:
 
 def changed_places(old: Document, new: Document) -> str:
     """A short Chinese list of what changed: field names and 正文."""
-    keys = sorted(k for k in set(old.data) | set(new.data)
-                  if k not in CONTENT_EXEMPT and old.data.get(k) != new.data.get(k))
+    keys = [field_labels(new.kind, (k,))[0] for k in sorted(set(old.data) | set(new.data))
+            if k not in CONTENT_EXEMPT and old.data.get(k) != new.data.get(k)]
     if content_of(replace(old, data={}, positions={})) != content_of(replace(new, data={}, positions={})):
         keys.append("正文")
     return "、".join(keys) or "内容"
