@@ -208,6 +208,20 @@ def test_raw_html_in_content_is_cleaned_as_on_the_site(library):
     assert "链接" in html
 
 
+def test_weasyprint_understands_the_whole_stylesheet(library, caplog):
+    from safeplan.bundle_html import BundleMeta, bundle_html
+    from safeplan.loader import load_library
+    from safeplan.render_pdf import render_pdf
+    from safeplan.resolve import resolve_school
+
+    lib, _ = load_library(library)
+    view = resolve_school(lib, lib.get("school", WALK_SCHOOL))
+    with caplog.at_level("WARNING", logger="weasyprint"):
+        _, pages = render_pdf(bundle_html(view, BundleMeta("2026-09-01", "0123456789", "test")), "0" * 32)
+    assert pages > 5
+    assert not caplog.records, [r.getMessage() for r in caplog.records]
+
+
 def test_facility_rules_hold_both_ways(built):
     bus_titles = ("校车途中故障专项应急预案", "校车每日出车前检查表（测试）")
     for school, present in ((BUS_SCHOOL, True), (WALK_SCHOOL, False)):
@@ -328,13 +342,20 @@ def test_only_changed_bundles_are_rendered_again(second):
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert {b["school"]: b["sha256"] for b in manifest["bundles"]}[WALK_SCHOOL] == sha256(out / f"{WALK_SCHOOL}.pdf")
 
+    assert rendered_count(run_build(root, schools=(WALK_SCHOOL,))) == 0  # --school keeps the others' bundles
+    assert json.loads((out / "manifest.json").read_text(encoding="utf-8")) == manifest
+    assert sha256(out / f"{BUS_SCHOOL}.pdf") == before[BUS_SCHOOL]
+
 
 def test_public_bundle_leaves_out_personal_mobiles(library, tmp_path):
     root = tmp_path / "library"
     shutil.copytree(library, root, ignore=shutil.ignore_patterns("build"))
+    run_build(root, schools=(WALK_SCHOOL,))
     run_build(root, audience="public", schools=(BUS_SCHOOL,))
     out = root / "build" / "pdf"
-    assert [b["school"] for b in json.loads((out / "manifest.json").read_text())["bundles"]] == [BUS_SCHOOL]
+    # a partial build keeps the other schools' bundles only when they are for the same audience
+    assert [(b["school"], b["audience"]) for b in json.loads((out / "manifest.json").read_text())["bundles"]] \
+        == [(BUS_SCHOOL, "public")]
     flat = compact(pdf_text(out / f"{BUS_SCHOOL}.pdf"))
     assert not re.search(r"1[3-9]\d{9}", flat) and "0519-86100001" not in flat  # personal numbers
     assert "（内部版可见）" in flat and "公开版" in flat

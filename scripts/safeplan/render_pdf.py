@@ -105,7 +105,7 @@ def render_bundles(library: Library, views: list[SchoolView], options, notes: li
     bundles = {**hits, **{bundle.school: bundle for bundle in rendered}}
 
     partial = bool(options.schools or options.shard)
-    written = _publish(build_dir / "pdf", cache, [bundles[view.id] for view in selected], meta,
+    written = _publish(build_dir / "pdf", cache, [bundles[view.id] for view in selected], meta, options.audience,
                        keep_others={s.id for s in library.schools} if partial else set())
     _prune(cache, keep=set(keys.values()), limit=3 * len(library.schools) + 10)
 
@@ -358,13 +358,14 @@ def _portable(view: SchoolView) -> SchoolView:
 
 # ---- output ------------------------------------------------------------------------------------
 
-def _publish(out: Path, cache: Path, bundles: list[Bundle], meta: BundleMeta, keep_others: set[str]) -> list[Path]:
+def _publish(out: Path, cache: Path, bundles: list[Bundle], meta: BundleMeta, audience: str,
+             keep_others: set[str]) -> list[Path]:
     """Swap in a new build/pdf: these bundles, plus (for a partial build) the other schools' last ones."""
     previous = _read_manifest(out)
     entries = {}
     with staged_directory(out) as staging:
         for school, entry in previous.items():
-            if school in keep_others and (out / entry["file"]).is_file():
+            if school in keep_others and entry.get("audience") == audience and (out / entry["file"]).is_file():
                 _link(out / entry["file"], staging / entry["file"])
                 entries[school] = entry
         for bundle in bundles:
@@ -372,7 +373,7 @@ def _publish(out: Path, cache: Path, bundles: list[Bundle], meta: BundleMeta, ke
             _link(cache / f"{bundle.key}.pdf", staging / name)
             entries[bundle.school] = {"school": bundle.school, "name": bundle.name, "file": name,
                                       "bytes": bundle.bytes, "pages": bundle.pages, "sha256": bundle.sha256,
-                                      "date": meta.date, "commit": meta.commit}
+                                      "date": meta.date, "commit": meta.commit, "audience": audience}
         manifest = {"bundles": [entries[school] for school in sorted(entries)]}
         write_text(staging / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
     return [out / f"{bundle.school}.pdf" for bundle in bundles] + [out / "manifest.json"]
