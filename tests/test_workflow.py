@@ -700,3 +700,11 @@ def test_config_changes_are_shown_to_the_reviewer(repo):
     edit(repo / "safeplan.yaml", "rules:\n", "rules:\n  approval: warning\n")
     result = run_cli("diff", "main", cwd=repo)
     assert "修改校验配置（safeplan.yaml）\n  规则编号 → 严重程度 · approval: 新增 warning\n" in result.stdout
+
+
+def test_shallow_clone_is_recognised_from_a_linked_worktree(repo, tmp_path):
+    clone = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "1", "--no-single-branch", f"file://{repo}", str(clone))
+    git(clone, "worktree", "add", "-q", str(tmp_path / "tree"), "origin/main")
+    result = run_cli("check", "--base", "origin/main", cwd=tmp_path / "tree")
+    assert (result.returncode, result.stderr) == (2, SHALLOW)

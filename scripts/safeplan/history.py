@@ -31,7 +31,8 @@ def open_repo(root: Path) -> git.Repo | None:
 
 
 def is_shallow(repo: git.Repo) -> bool:
-    return (Path(repo.git_dir) / "shallow").exists()
+    # Asking git also covers linked worktrees, whose `shallow` file lives in the common git dir.
+    return repo.git.rev_parse("--is-shallow-repository") == "true"
 
 
 def _relative(repo: git.Repo, root: Path, path: str) -> str:
