@@ -61,6 +61,9 @@ def render_site(library: Library, views, district_docs, options, notes: list[str
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(markdown, encoding="utf-8")
         shutil.copytree(assets_dir(root), docs, dirs_exist_ok=True, ignore=shutil.ignore_patterns(*NOT_PUBLISHED_ASSETS))
+        if (root / "assets").is_dir():  # images content may show, by the unsafe-link rule always assets/<name>
+            shutil.copytree(root / "assets", docs / "assets", dirs_exist_ok=True, symlinks=False,
+                            ignore=lambda folder, names: [n for n in names if (Path(folder) / n).is_symlink()])
         link_bundles(build_dir / "pdf", docs / "downloads", data.bundles)
 
     config_file = effective_config(root)

@@ -41,6 +41,19 @@ REVISION_REASONS = {
 SCHOOL_KINDS = ("幼儿园", "小学", "初中", "高中", "九年一贯制", "完全中学", "特殊教育", "职业学校")
 
 
+def titled(title: str, tags: list[str] = ()) -> list[str]:
+    """Front matter and h1 for a page whose title comes from content.
+
+    The theme prints page titles into <title> and the header without escaping them (and its
+    striptags filter unescapes the h1 text), so the front matter carries the title already
+    HTML-escaped; the h1 is escaped Markdown.
+    """
+    lines = ["---", f"title: {_yaml_string(html.escape(title))}"]
+    if tags:
+        lines += ["tags:", *(f"  - {_yaml_string(html.escape(tag))}" for tag in tags)]
+    return lines + ["---", "", f"# {text(title)}", ""]
+
+
 def unsearched(title: str, anchor: str) -> str:
     """An h2 whose section stays out of the search index (lists of links, tables of dates)."""
     return f"## {title} {{ #{anchor} data-search-exclude }}"
@@ -92,13 +105,16 @@ def size_label(size: int) -> str:
 
 _HEADING = re.compile(r"<h([1-6])[^>]*>(.*?)</h\1>", re.S)
 _TAG = re.compile(r"<[^>]+>")
+_CONTENT_IMAGE = re.compile(r'(<img [^>]*src=")(assets/[^"]+)"')
 
 
-def body_markdown(body: str) -> str:
+def body_markdown(body: str, page: str) -> str:
     """A filled body → Markdown headings with sanitised HTML between them."""
     if not body.strip():
         return ""
     safe = markdown_to_safe_html(body)
+    # content images live in the repository's assets/ (copied to the site's assets/): point at them from this page
+    safe = _CONTENT_IMAGE.sub(lambda m: f'{m.group(1)}{relative(page, m.group(2))}"', safe)
     parts, position = [], 0
     for match in _HEADING.finditer(safe):
         parts.append(_raw(safe[position:match.start()]))
@@ -371,7 +387,7 @@ class Site:
 
     def dashboard(self) -> str:
         site, source = self.site, "index.md"
-        lines = [f"# {text(site.district.get('name') or '')}校园安全预案库", ""]
+        lines = titled(f"{site.district.get('name') or ''}校园安全预案库")
         stamp = f"数据截至 {site.build_date}" + (f"（提交 `{site.commit}`）" if site.commit else "")
         lines.append(f"{stamp}。共 {len(self.entries)} 份文档、{len(site.views)} 所学校。")
         if site.audience == "public":
@@ -514,12 +530,7 @@ class Site:
     def document_page(self, entry: Entry) -> str:
         data, source = entry.data, entry.page
         section = SECTION_PAGES[entry.kind]
-        # No title in the front matter: themes print it unescaped; the heading below is escaped Markdown.
-        lines = []
-        tags = [str(t) for t in data.get("tags") or []]
-        if tags:
-            lines += ["---", "tags:", *(f"  - {_yaml_string(html.escape(t))}" for t in tags), "---", ""]
-        lines += [f"# {text(entry.title)}", ""]
+        lines = titled(entry.title, [str(t) for t in data.get("tags") or []])
         crumb = f"[{SECTION_TITLES[entry.kind]}]({relative(source, section + '/index.md')})"
         if data.get("tier"):
             crumb += f" › {text(data['tier'])}"
@@ -531,7 +542,7 @@ class Site:
         if data.get("summary"):
             lines += [text(data["summary"]), ""]
         lines += getattr(self, f"{entry.kind}_sections")(entry)
-        body = body_markdown(entry.body)
+        body = body_markdown(entry.body, entry.page)
         if body:
             lines += [body, ""]
         lines += self.revision_sections(entry)
@@ -695,7 +706,7 @@ class Site:
     def school_page(self, view: SchoolView) -> str:
         data, source = view.data, self.school_pages[view.id]
         counts = data.get("counts") or {}
-        lines = [f"# {text(data.get('name'))}", ""]
+        lines = titled(str(data.get("name") or view.id))
         facts = [text(data.get("kind")), text(data.get("town"))]
         facts += [f"{label} {counts[key]} 人" for key, label in (("students", "学生"), ("staff", "教职工"), ("boarders", "住宿生"))
                   if isinstance(counts.get(key), int)]

@@ -1,0 +1,259 @@
+"""Site test fixtures: a small real library in git, built into a real MkDocs site, and a link checker.
+
+Imported by tests/test_site.py (tests/conftest.py belongs to another part of the suite).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import posixpath
+import shutil
+import subprocess
+import sys
+from datetime import datetime, timezone
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+from conftest import MINI, edit
+
+SAFEPLAN = Path(sys.executable).with_name("safeplan")
+BUS_SCHOOL = "hutang-experimental-primary"  # has a micro fire station and gets a bundle
+SMALL_SCHOOL = "small-village-primary"  # no micro fire station, no bundle
+# 2029-07-15: fire documents (next review 2029-08-31) are due within 90 days, the gate plan (2029-06-30) is overdue
+BUILD_EPOCH = int(datetime(2029, 7, 15, tzinfo=timezone.utc).timestamp())
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "冯样例", "GIT_AUTHOR_EMAIL": "feng@example.invalid",
+    "GIT_COMMITTER_NAME": "冯样例", "GIT_COMMITTER_EMAIL": "feng@example.invalid",
+    "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+MICRO_FIRE_CHECKLIST = """\
+id: micro-fire-kit
+title: 微型消防站器材与值守月检表
+frequency: monthly
+role: 安全管理人员
+areas: [微型消防站]
+applies_to: {all_of: [security.micro_fire_station]}
+summary: 建有微型消防站的学校每月检查一次器材、值守和一键式紧急报警联动。
+status: approved
+version: "1.0"
+number: TEST-QD-90
+approved_by: wj-safety-head
+issued_on: "2026-09-01"
+next_review: "2029-08-31"
+revisions:
+  - {version: "1.0", date: "2026-09-01", reason: risk_change, summary: 测试用清单首次编制。}
+tags: [消防, 微型消防站]
+references:
+  plans: [fire]
+items:
+  - {check: 微型消防站灭火器、水带和防护服, standard: 数量与登记表一致，压力表在绿区, hazard: 器材缺失、失压或过期, grade: 一般}
+  - {check: 微型消防站队员值守, standard: 排班表覆盖全天，队员 3 分钟内到场, hazard: 无人值守或到场超过 3 分钟, grade: 重大}
+  - {check: 一键式紧急报警按钮, standard: 按下后公安指挥中心 1 分钟内回拨确认, hazard: 报警不通或无人回拨, grade: 重大}
+"""
+
+GATE_PLAN = """\
+---
+id: onsite-gate
+title: 校门口暴力闯入现场处置方案
+tier: 现场处置方案
+level: school
+category: 社会安全事件
+applies_to: {}
+summary: 不明人员持械冲击校门时，门卫按本方案报警、阻挡、疏导学生。
+status: approved
+version: "1.0"
+number: TEST-XX-XC-90
+approved_by: wj-safety-head
+issued_on: "2026-09-01"
+next_review: "2029-06-30"
+revisions:
+  - {version: "1.0", date: "2026-09-01", reason: risk_change, summary: 测试用方案首次编制。}
+organisation:
+  - {role: 现场指挥, who: "{{ school.organisation.security_captain.name }}", duties: 指挥门卫阻挡闯入人员，等候公安到场。}
+procedure:
+  - {within: 立即, who: 门卫值班保安, action: 按下一键式紧急报警按钮，关闭校门，拿起钢叉和防暴盾牌。}
+  - {within: 1分钟内, who: 门卫值班保安, action: "电话报警 110，并报告安全办（{{ school.contacts.police.phone }} 为属地派出所）。"}
+  - {within: 5分钟内, who: 班主任, action: 把学生带进教室，锁门、拉窗帘，清点人数。}
+---
+
+## 事故风险描述
+
+{{ school.name }}校门口上下学时段人员密集，存在不明人员持械闯入的风险。
+
+## 应急工作职责
+
+保安队长{{ school.organisation.security_captain.name }}任现场指挥；值班保安负责报警和阻挡。
+
+## 应急处置
+
+1. 立即按下一键式紧急报警按钮，同时拨打 110。
+2. 关闭校门，用钢叉隔离闯入人员，不单独追赶。
+3. 广播通知各班就地锁门，等待解除通知。
+
+## 注意事项
+
+本现场处置方案每学期演练一次；演练时不得使用真实器械对人。
+"""
+
+HOSTILE_NOTE = """\
+---
+id: hostile
+title: 含恶意代码的说明<img src=x onerror="window.__pwned=4">
+status: approved
+version: "1.0"
+approved_by: wj-safety-head
+issued_on: "2026-09-01"
+next_review: "2029-08-31"
+revisions:
+  - {version: "1.0", date: "2026-09-01", reason: other, summary: 测试内容中的脚本不会执行。}
+tags: ["<i>恶意</i>"]
+---
+
+## 说明
+
+脚本测试段落。<script>window.__pwned = 1;</script>
+
+<img src="x" onerror="window.__pwned = 2">
+
+<iframe src="http://example.com/frame"></iframe>
+
+<style>body { background: url(http://example.com/bg.png) }</style>
+
+## 注意 {onclick="window.__pwned=3"}
+
+[点我](javascript:window.__pwned=5) 和 <a href="../../../../etc/passwd">本机文件</a> 和 <b onmouseover="window.__pwned=6">加粗</b>
+"""
+
+# A minimal one-page PDF, standing in for a bundle from the PDF renderer.
+TINY_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+            b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+
+
+def git(tree: Path, *args: str, date: str = "2026-09-01T08:00:00+08:00") -> None:
+    env = {**os.environ, **GIT_ENV, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
+    subprocess.run(["git", *args], cwd=tree, env=env, check=True, capture_output=True)
+
+
+def make_site_tree(base: Path) -> Path:
+    """MINI plus a micro-fire-station checklist, an onsite plan and a hostile note, in git with one rename."""
+    tree = base / "library"
+    shutil.copytree(MINI, tree)
+    (tree / "checklists" / "micro-fire-kit.yaml").write_text(MICRO_FIRE_CHECKLIST, encoding="utf-8")
+    (tree / "plans" / "school" / "onsite").mkdir(parents=True)
+    (tree / "plans" / "school" / "onsite" / "onsite-gate.md").write_text(GATE_PLAN, encoding="utf-8")
+    (tree / "notes" / "hostile.md").write_text(HOSTILE_NOTE, encoding="utf-8")
+    # the validator would refuse the hostile note; switched off here to prove the renderer is safe by itself
+    edit(tree / "safeplan.yaml", "rules:\n", "rules:\n  unsafe-html: 'off'\n  unsafe-link: 'off'\n")
+    (tree / ".gitignore").write_text("build/\n", encoding="utf-8")
+    special = tree / "plans" / "school" / "special"
+    (tree / "plans" / "school" / "fire.md").write_bytes((special / "fire.md").read_bytes())
+    (special / "fire.md").unlink()
+    git(tree, "init", "-q", "-b", "main")
+    git(tree, "add", "-A")
+    git(tree, "commit", "-q", "-m", "首次导入预案库")
+    special.mkdir(exist_ok=True)
+    git(tree, "mv", "plans/school/fire.md", "plans/school/special/fire.md", date="2026-09-02T09:00:00+08:00")
+    git(tree, "commit", "-q", "-m", "把火灾预案移到专项预案目录", date="2026-09-02T09:00:00+08:00")
+    return tree
+
+
+def add_bundle(tree: Path, school: str = BUS_SCHOOL) -> dict:
+    """What the PDF renderer leaves behind: build/pdf/<school>.pdf and manifest.json."""
+    pdf_dir = tree / "build" / "pdf"
+    pdf_dir.mkdir(parents=True, exist_ok=True)
+    (pdf_dir / f"{school}.pdf").write_bytes(TINY_PDF)
+    entry = {"school": school, "name": "武进区湖塘样例实验小学", "file": f"{school}.pdf", "bytes": len(TINY_PDF),
+             "pages": 1, "sha256": hashlib.sha256(TINY_PDF).hexdigest(), "date": "2029-07-15", "commit": "0123456789"}
+    (pdf_dir / "manifest.json").write_text(json.dumps({"bundles": [entry]}, ensure_ascii=False), encoding="utf-8")
+    return entry
+
+
+def build_site(tree: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """`safeplan --root TREE build --only site`, as an editor runs it."""
+    environment = {**os.environ, "SOURCE_DATE_EPOCH": str(BUILD_EPOCH), "CI": "1", **(env or {})}
+    return subprocess.run([str(SAFEPLAN), "--root", str(tree), "build", "--only", "site", *args],
+                          capture_output=True, text=True, timeout=600, env=environment)
+
+
+@pytest.fixture(scope="module")
+def built_tree(tmp_path_factory) -> Path:
+    """The test library with one bundle, built once for the module."""
+    tree = make_site_tree(tmp_path_factory.mktemp("site"))
+    add_bundle(tree)
+    result = build_site(tree)
+    assert result.returncode == 0, result.stderr + result.stdout
+    return tree
+
+
+def site_files(site: Path) -> dict[str, str]:
+    """Relative path → sha256 of every file in a built site."""
+    return {p.relative_to(site).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+# ---------------------------------------------------------------- link checking
+
+class _Page(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.ids: set[str] = set()
+        self.links: list[tuple[str, str, str]] = []  # (tag, attribute, url)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        for key in ("id", "name"):
+            if attrs.get(key) and (key == "id" or tag == "a"):
+                self.ids.add(attrs[key])
+        for attribute in ("href", "src"):
+            if attrs.get(attribute) is not None:
+                self.links.append((tag, attribute, attrs[attribute]))
+
+
+def parse_site(site: Path) -> dict[str, _Page]:
+    pages = {}
+    for path in sorted(site.rglob("*.html")):
+        parser = _Page()
+        parser.feed(path.read_text(encoding="utf-8"))
+        pages[path.relative_to(site).as_posix()] = parser
+    return pages
+
+
+def check_links(site: Path) -> tuple[list[str], list[str]]:
+    """(broken internal links and anchors, external resources) over every HTML page of the site."""
+    pages = parse_site(site)
+    broken, external = [], []
+    for name, page in pages.items():
+        base = posixpath.dirname(name)
+        for tag, attribute, url in page.links:
+            parts = urlsplit(url)
+            if parts.scheme in ("mailto", "tel"):
+                continue
+            if parts.scheme or url.startswith("//"):
+                # following a link is the reader's choice; loading anything from elsewhere is a request
+                if not (tag == "a" and attribute == "href"):
+                    external.append(f"{name}: <{tag} {attribute}={url}>")
+                continue
+            if parts.path.startswith("/"):  # 404.html links from the site root: it is served at any depth
+                target = posixpath.normpath(unquote(parts.path).lstrip("/") or ".")
+            else:
+                target = posixpath.normpath(posixpath.join(base, unquote(parts.path))) if parts.path else name
+            if target.startswith(".."):
+                broken.append(f"{name}: {url} leaves the site")
+                continue
+            candidate = site / target
+            if candidate.is_dir():
+                target = posixpath.join(target, "index.html")
+                candidate = site / target
+            if not candidate.is_file():
+                broken.append(f"{name}: {url} → {target} does not exist")
+                continue
+            fragment = unquote(parts.fragment)
+            if fragment and target.endswith(".html") and fragment not in pages[target].ids:
+                broken.append(f"{name}: {url} → no #{fragment} in {target}")
+    return broken, external

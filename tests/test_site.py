@@ -1,0 +1,428 @@
+"""The website, end to end: real git, real `mkdocs build --strict`, real headless Chromium."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import http.server
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, edit
+from conftest_site import (BUILD_EPOCH, BUS_SCHOOL, SAFEPLAN, SMALL_SCHOOL, TINY_PDF, add_bundle, build_site,  # noqa: F401
+                           built_tree, check_links, make_site_tree, site_files)
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+DOMAIN_TERMS = {  # term → the words the index holds for it
+    "微型消防站": ["微型", "消防站"],
+    "一键式紧急报警": ["一键式", "紧急", "报警"],
+    "现场处置方案": ["现场", "处置", "方案"],
+    "隐患排查": ["隐患", "排查"],
+    "应急疏散演练": ["应急", "疏散", "演练"],
+    "防冲撞设施": ["防冲撞", "设施"],
+}
+
+
+def page(tree: Path, url: str) -> str:
+    path = tree / "build" / "site" / url
+    return (path / "index.html" if path.is_dir() else path).read_text(encoding="utf-8")
+
+
+def visible(html: str) -> str:
+    """The article's text, without tags (navigation and table of contents left out)."""
+    found = re.search(r"<article[^>]*>(.*)</article>", html, re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", found.group(1) if found else html))
+
+
+def section(text: str, heading: str) -> str:
+    """The visible text under a heading (headings end with their permalink sign), up to the next one."""
+    return text.split(f"{heading} &para;", 1)[1].split("&para;", 1)[0]
+
+
+# ---------------------------------------------------------------- search segmentation
+
+def test_dictionary_cuts_domain_terms_into_the_words_people_type():
+    import jieba
+
+    jieba.load_userdict(str(REPO / "site-assets" / "jieba-user-dict.txt"))
+    for term, words in DOMAIN_TERMS.items():
+        assert list(jieba.cut(term)) == words, term
+        assert list(jieba.cut(f"学校建有{term}并定期检查")).count(words[0]) == 1, term
+
+
+def test_search_index_holds_the_parts_of_domain_terms(built_tree):
+    index = json.loads((built_tree / "build" / "site" / "search" / "search_index.json").read_text(encoding="utf-8"))
+    assert index["config"]["lang"] == ["zh"]
+    entry = next(e for e in index["docs"] if e["location"] == "checklists/micro-fire-kit/")
+    tokens = set(re.split(r"[\s\u200b]+", re.sub(r"<[^>]+>", " ", entry["title"] + " " + entry["text"])))
+    assert {"微型", "消防站", "一键式", "紧急", "报警"} <= tokens
+    assert "微型消防站" not in tokens  # a whole-word token would hide the term from a search for its parts
+
+
+def test_missing_jieba_fails_the_build_and_names_the_fix(tmp_path):
+    tree = make_site_tree(tmp_path)
+    blocker = tmp_path / "nojieba"
+    blocker.mkdir()
+    (blocker / "jieba.py").write_text("raise ImportError('jieba is not installed')\n", encoding="utf-8")
+    result = build_site(tree, env={"PYTHONPATH": str(blocker)})
+    assert result.returncode == 1, result.stderr
+    assert "jieba" in result.stderr and "pip install" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tree / "build" / "site").exists()
+
+
+# ---------------------------------------------------------------- build, links, closed network
+
+def test_every_page_is_generated_and_the_build_is_strict(built_tree):
+    site = built_tree / "build" / "site"
+    for url in ("index.html", "plans/index.html", "plans/fire/index.html", "plans/onsite-gate/index.html",
+                "checklists/index.html", "checklists/fire-safety/index.html", "checklists/micro-fire-kit/index.html",
+                "drills/index.html", "drills/fire-drill/index.html", "notes/index.html", "notes/revision-triggers/index.html",
+                f"schools/{BUS_SCHOOL}/index.html", f"schools/{SMALL_SCHOOL}/index.html", "schools/index.html",
+                "downloads/index.html", "tags/index.html", "search/search_index.json", "sitemap.xml.gz"):
+        assert (site / url).is_file(), url
+    # generated pages live in a git-ignored folder; the tree has no mkdocs.yml, so one inheriting the repository's is written
+    assert (built_tree / "build" / "docs" / "plans" / "fire.md").is_file()
+    assert "INHERIT:" in (built_tree / "build" / "mkdocs.yml").read_text(encoding="utf-8")
+    assert '<html lang="zh"' in page(built_tree, "index.html")
+
+
+def test_every_internal_link_and_anchor_resolves(built_tree):
+    broken, external = check_links(built_tree / "build" / "site")
+    assert broken == []
+    assert external == []
+
+
+def test_link_checker_finds_a_broken_link_and_anchor(built_tree, tmp_path):
+    site = tmp_path / "site"
+    shutil.copytree(built_tree / "build" / "site", site)
+    index = site / "index.html"
+    index.write_text(index.read_text(encoding="utf-8").replace(
+        "</article>", '<a href="plans/missing/">x</a><a href="plans/fire/#no-such-anchor">y</a></article>'), encoding="utf-8")
+    broken, _ = check_links(site)
+    assert any("plans/missing/" in b for b in broken) and any("no-such-anchor" in b for b in broken)
+
+
+def test_closed_network_no_fonts_or_outside_resources(built_tree):
+    for html_file in (built_tree / "build" / "site").rglob("*.html"):
+        html = html_file.read_text(encoding="utf-8")
+        assert "fonts.googleapis" not in html and "fonts.gstatic" not in html, html_file
+        assert not re.search(r'<(script|link|img|iframe)[^>]+(src|href)="(https?:)?//', html), html_file
+
+
+# ---------------------------------------------------------------- pages
+
+def test_dashboard_counts_reviews_and_recent_changes(built_tree):
+    text = visible(page(built_tree, "index.html"))
+    assert "数据截至 2029-07-15" in text  # SOURCE_DATE_EPOCH, not the clock
+    assert re.search(r"应急预案 (\S+ ){4}2", text)  # fire + onsite-gate, both 现行
+    overdue = section(text, "已超期")
+    assert "校门口暴力闯入现场处置方案" in overdue and "15 天" in overdue
+    due = section(text, "90 天内到期")
+    assert "火灾事故专项应急预案" in due and "47 天" in due
+    assert "校门口暴力闯入现场处置方案" not in due
+    recent = section(text, "最近修改")
+    assert "把火灾预案移到专项预案目录" in recent and "冯样例" in recent
+
+
+def test_plan_page_box_tables_revisions_history_and_backlinks(built_tree):
+    html = page(built_tree, "plans/fire")
+    text = visible(html)
+    box = text.split("项目 内容")[1].split("先期处置 &para;")[0]
+    for expected in ("状态 现行", "版本 1.0", "预案编号 WJJY-XX-ZX-01", "颁布日期 2026-09-01", "下次评审 2029-08-31",
+                     "适用范围 全部学校（2 所学校）"):
+        assert expected in box, expected
+    assert "先期处置" in text and "立即 第一发现人" in text
+    assert re.search(r"修订记录 .*1\.0 2026-09-01 法规标准或上级预案变化", text)
+    history = section(text, "变更历史")
+    assert "2026-09-02 冯样例 把火灾预案移到专项预案目录" in history
+    assert "2026-09-01 冯样例 首次导入预案库 原 plans/school/fire.md" in history  # followed across the rename
+    assert re.search(r'引用本文档的：\*?\*?.*href="\.\./\.\./checklists/micro-fire-kit/"', html.replace("\n", " "))
+
+
+def test_school_level_plans_show_as_readable_templates(built_tree):
+    text = visible(page(built_tree, "plans/fire"))
+    assert "〔学校名称〕" in text and "〔校长姓名〕" in text
+    assert "{{" not in text and "school." not in text
+    assert "周样例" not in text  # no school's data on a district template
+
+
+def test_checklist_prints_as_a_form(built_tree):
+    html = page(built_tree, "checklists/micro-fire-kit")
+    form = html.split('class="sp-form sp-form--checklist')[1]
+    headers = re.findall(r"<th[^>]*>(.*?)</th>", form.split("</table>")[0])
+    assert headers == ["序号", "排查内容", "合格标准", "等级", "检查结果", "隐患描述", "签名"]
+    header = html.split('class="sp-form-header')[1].split("</div>")[0]
+    assert "学校" in header and "日期" in header and "检查人" in header
+
+
+def test_school_page_lists_what_applies_why_calendar_and_bundle(built_tree):
+    bus = visible(page(built_tree, f"schools/{BUS_SCHOOL}"))
+    assert "微型消防站器材与值守月检表 建有微型消防站" in bus  # the rule that matched
+    small = visible(page(built_tree, f"schools/{SMALL_SCHOOL}"))
+    assert "微型消防站器材与值守月检表 建有微型消防站：否" in section(small, "不适用的文档")
+    assert "2026 年 9 月" in section(bus, "演练安排") and "火灾逃生与灭火演练指南" in section(bus, "演练安排")
+    html = page(built_tree, f"schools/{BUS_SCHOOL}")
+    assert f'href="../../downloads/{BUS_SCHOOL}.pdf"' in html
+    assert "本校预案汇编尚未生成" in small
+
+
+def test_downloads_page_lists_bundles_and_copies_the_pdfs(built_tree):
+    text = visible(page(built_tree, "downloads"))
+    digest = hashlib.sha256(TINY_PDF).hexdigest()
+    assert f"{BUS_SCHOOL}.pdf" in text and digest in text and "2029-07-15" in text and "1 KB" in text
+    assert (built_tree / "build" / "site" / "downloads" / f"{BUS_SCHOOL}.pdf").read_bytes() == TINY_PDF
+
+
+def test_downloads_page_has_an_empty_state(tmp_path):
+    tree = make_site_tree(tmp_path)
+    result = build_site(tree)
+    assert result.returncode == 0, result.stderr
+    assert "尚未生成任何学校的 PDF 汇编" in visible(page(tree, "downloads"))
+    assert "0 份汇编可下载" in result.stdout
+
+
+def test_content_html_is_cleaned(built_tree):
+    html = page(built_tree, "notes/hostile")
+    tags = re.findall(r"<[a-zA-Z][^>]*>", html)  # real tags only: escaped text shows as &lt;…
+    assert not [t for t in tags if re.search(r"\son[a-z]+\s*=", t, re.I)]
+    assert not [t for t in tags if re.match(r"<(iframe|style|object|embed)", t)]
+    assert not [t for t in tags if "javascript:" in t or "passwd" in t or "example.com" in t]
+    assert "window.__pwned = 1" not in html  # script content is dropped, not shown
+    assert "&lt;img src=x" in html  # the title is shown as text, in the heading and in <title>
+    assert "<img src=x" not in html
+    assert "加粗" in html and "脚本测试段落" in html
+
+
+# ---------------------------------------------------------------- audience, reproducibility, failure
+
+def test_public_build_leaves_out_phones_and_drafts(tmp_path):
+    tree = make_site_tree(tmp_path)
+    edit(tree / "notes" / "revision-triggers.md", "status: approved", "status: draft")
+    result = build_site(tree, "--audience", "public")
+    assert result.returncode == 0, result.stderr
+    site = tree / "build" / "site"
+    for path in site.rglob("*"):
+        if path.suffix in (".html", ".json", ".xml"):
+            content = path.read_text(encoding="utf-8")
+            assert not re.search(r"1[3-9]\d{9}", content), path  # personal mobiles
+    assert not (site / "notes" / "revision-triggers").exists()
+    assert "公开版" in visible(page(tree, "index.html"))
+
+
+def test_two_builds_of_the_same_commit_are_identical(built_tree, tmp_path):
+    first = site_files(built_tree / "build" / "site")
+    copy = tmp_path / "elsewhere"
+    shutil.copytree(built_tree, copy, ignore=shutil.ignore_patterns("build"), symlinks=True)
+    add_bundle(copy)
+    result = build_site(copy)
+    assert result.returncode == 0, result.stderr
+    assert site_files(copy / "build" / "site") == first
+
+
+def test_a_failing_build_keeps_the_last_good_site(built_tree, tmp_path):
+    tree = tmp_path / "tree"
+    shutil.copytree(built_tree, tree, symlinks=True)
+    before = site_files(tree / "build" / "site")
+    template = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
+    (tree / "mkdocs.yml").write_text(template.replace("  - 标签: tags.md", "  - 标签: tags.md\n  - 不存在: missing.md"),
+                                     encoding="utf-8")
+    result = build_site(tree)
+    assert result.returncode == 1
+    assert "MkDocs" in result.stderr and "missing.md" in result.stderr and "Traceback" not in result.stderr
+    assert site_files(tree / "build" / "site") == before
+
+
+def test_repository_site_builds_strictly_with_working_links(tmp_path):
+    clone = tmp_path / "repo"
+    subprocess.run(["git", "clone", "-q", str(REPO), str(clone)], check=True, capture_output=True)
+    result = subprocess.run([str(SAFEPLAN), "--root", str(clone), "build", "--only", "site"],
+                            capture_output=True, text=True, timeout=900, env={**os.environ, "CI": "1"})
+    assert result.returncode == 0, result.stderr
+    broken, external = check_links(clone / "build" / "site")
+    assert broken == [] and external == []
+
+
+# ---------------------------------------------------------------- serve
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def fetch(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return response.read().decode("utf-8")
+
+
+def wait_for(predicate, timeout: float, message: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if predicate():
+                return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise AssertionError(message)
+
+
+def test_serve_previews_and_rebuilds_on_change(tmp_path):
+    tree = make_site_tree(tmp_path)
+    port = free_port()
+    process = subprocess.Popen([str(SAFEPLAN), "--root", str(tree), "serve", "--port", str(port)],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               env={**os.environ, "CI": "1"})
+    try:
+        url = f"http://127.0.0.1:{port}/plans/fire/"
+        wait_for(lambda: "火灾事故专项应急预案" in fetch(url), 180, "serve did not start")
+        edit(tree / "plans" / "school" / "special" / "fire.md", "summary: 校园内", "summary: 预览改动测试。校园内")
+        wait_for(lambda: "预览改动测试" in fetch(url), 180, "serve did not rebuild after a change")
+    finally:
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=30)
+    assert process.returncode == 0, output
+    assert "检测到内容修改" in output and "已停止预览" in output
+
+
+# ---------------------------------------------------------------- browser
+
+@pytest.fixture(scope="module")
+def served(built_tree):
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(built_tree / "build" / "site"))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Watched:
+    """A page that records console errors and every request, and blocks any request off 127.0.0.1."""
+
+    def __init__(self, browser, width: int = 1280):
+        self.context = browser.new_context(viewport={"width": width, "height": 900})
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.context.route("**/*", self._route)
+
+    def _route(self, route):
+        url = route.request.url
+        self.requests.append(url)
+        if url.startswith("http://127.0.0.1:"):
+            route.continue_()
+        else:
+            route.abort()
+
+    def search(self, query: str) -> list[str]:
+        """Type a query into the search box; the result links, best first."""
+        box = self.page.locator("input.md-search__input")
+        box.click()
+        meta = "document.querySelector('.md-search-result__meta')?.textContent || ''"
+        box.fill("")
+        box.press("End")  # Material searches on key events; filling alone types no key
+        self.page.wait_for_function(f"!({meta}).includes('结果')", timeout=20000)
+        box.fill(query)
+        box.press("End")
+        self.page.wait_for_function(f"({meta}).includes('结果')", timeout=20000)
+        return [re.sub(r"\?h=[^#]*", "", link) for link in
+                self.page.eval_on_selector_all("a.md-search-result__link", "links => links.map(a => a.href)")]
+
+    def close(self):
+        self.context.close()
+
+
+def test_chinese_search_finds_terms_whole_and_by_parts(browser, served):
+    watched = Watched(browser)
+    try:
+        watched.page.goto(served + "/")
+        first = {"微型消防站": "/checklists/micro-fire-kit/", "现场处置方案": "/plans/onsite-gate/"}
+        for query, expected in first.items():  # a whole term: its page comes first
+            links = watched.search(query)
+            assert links and links[0] == served + expected, (query, links[:3])
+        found = {"消防站": "/checklists/micro-fire-kit/", "微型": "/checklists/micro-fire-kit/",
+                 "一键式紧急报警": "/plans/onsite-gate/", "紧急报警": "/plans/onsite-gate/",
+                 "处置方案": "/plans/onsite-gate/"}
+        for query, expected in found.items():  # parts of a term still find it
+            links = watched.search(query)
+            assert served + expected in links, (query, links[:5])
+        assert watched.search("踩踏") == [], "a word no page contains finds nothing"
+        assert watched.errors == []
+        assert all(url.startswith(served) for url in watched.requests), watched.requests
+    finally:
+        watched.close()
+
+
+def test_school_page_links_its_bundle_and_reads_on_a_phone(browser, served):
+    watched = Watched(browser, width=375)
+    try:
+        watched.page.goto(f"{served}/schools/{BUS_SCHOOL}/")
+        link = watched.page.locator(f'a[href$="downloads/{BUS_SCHOOL}.pdf"]').first
+        assert link.is_visible()
+        response = watched.context.request.get(link.evaluate("a => a.href"))
+        assert response.status == 200 and response.body() == TINY_PDF
+        for url in (f"/schools/{BUS_SCHOOL}/", "/plans/fire/", "/checklists/micro-fire-kit/", "/"):
+            watched.page.goto(served + url)
+            width = watched.page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 375, (url, width)  # wide tables scroll inside themselves, the page does not
+        assert watched.errors == []
+        assert all(url.startswith(served) for url in watched.requests), watched.requests
+    finally:
+        watched.close()
+
+
+def test_script_in_content_does_not_run(browser, served):
+    watched = Watched(browser)
+    try:
+        watched.page.goto(served + "/notes/hostile/")
+        watched.page.wait_for_timeout(500)
+        watched.page.hover("text=加粗")
+        assert watched.page.evaluate("typeof window.__pwned") == "undefined"
+        assert watched.page.locator("h1").first.inner_text().startswith("含恶意代码的说明<img")
+        assert not any("example.com" in url for url in watched.requests)
+        assert all(url.startswith(served) for url in watched.requests), watched.requests
+    finally:
+        watched.close()
+
+
+def test_checklist_print_shows_only_the_form(browser, served):
+    watched = Watched(browser)
+    try:
+        watched.page.goto(served + "/checklists/micro-fire-kit/")
+        form = watched.page.locator(".sp-form--checklist")
+        items = watched.page.locator("#items")
+        assert not form.is_visible() and items.is_visible()
+        watched.page.emulate_media(media="print")
+        assert form.is_visible() and not items.is_visible()
+        assert watched.page.locator(".sp-form-header").is_visible()
+        assert watched.errors == []
+    finally:
+        watched.close()
