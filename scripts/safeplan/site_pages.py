@@ -84,8 +84,13 @@ def table(headers: list[str], rows: list[list[str]], css: str = "") -> str:
 def relative(source: str, target: str) -> str:
     """The link from one page to another (paths relative to the docs folder, anchors kept)."""
     path, _, anchor = target.partition("#")
-    link = posixpath.relpath(path, posixpath.dirname(source) or ".") if path else ""
+    link = _relpath(path, posixpath.dirname(source)) if path else ""
     return link + (f"#{anchor}" if anchor else "")
+
+
+@lru_cache(maxsize=65536)
+def _relpath(path: str, folder: str) -> str:  # cached: relpath asks the OS for the working directory each time
+    return posixpath.relpath(path, folder or ".")
 
 
 def days_between(first: str, second: str) -> int:
