@@ -376,6 +376,20 @@ def test_missing_glyphs_refuse_the_build_and_name_file_and_font(library, tmp_pat
     assert not (root / "build" / "pdf").exists()
 
 
+def test_missing_font_names_the_package_to_install(monkeypatch):
+    from safeplan import render_pdf
+
+    render_pdf.bundle_faces.cache_clear()
+    monkeypatch.setattr(render_pdf, "FACES", (("Safeplan Nonexistent Serif", "regular"),))
+    try:
+        with pytest.raises(render_pdf.FontsMissing, match="Safeplan Nonexistent Serif.*fonts-noto-cjk"):
+            render_pdf.bundle_faces()
+    finally:
+        monkeypatch.undo()
+        render_pdf.bundle_faces.cache_clear()
+    assert [face.family for face in render_pdf.bundle_faces()] == ["Noto Serif CJK SC"] * 2 + ["Noto Sans CJK SC"]
+
+
 def test_shards_split_schools_deterministically():
     schools = [f"school-{n:03d}" for n in range(60)]
     for n in (1, 2, 3, 7):
