@@ -223,6 +223,25 @@ def test_public_build_leaves_out_phones_and_drafts(tmp_path):
     assert "公开版" in visible(page(tree, "index.html"))
 
 
+def test_public_site_never_offers_an_internal_bundle(tmp_path):
+    tree = make_site_tree(tmp_path)
+    add_bundle(tree)  # written without an audience: an internal bundle
+    result = build_site(tree, "--audience", "public")
+    assert result.returncode == 0, result.stderr
+    assert "尚未生成任何学校的 PDF 汇编" in visible(page(tree, "downloads"))
+    assert not (tree / "build" / "site" / "downloads" / f"{BUS_SCHOOL}.pdf").exists()
+
+
+def test_outside_git_the_date_comes_from_content_not_the_clock(tmp_path):
+    tree = tmp_path / "library"
+    shutil.copytree(make_site_tree(tmp_path / "git"), tree, ignore=shutil.ignore_patterns(".git"))
+    result = build_site(tree, env={"SOURCE_DATE_EPOCH": ""})
+    assert result.returncode == 0, result.stderr
+    text = visible(page(tree, "index.html"))
+    assert "数据截至 2026-09-01（内容目录不在 git 中" in text
+    assert "没有内容修改的 git 历史" in text
+
+
 def test_two_builds_of_the_same_commit_are_identical(built_tree, tmp_path):
     first = site_files(built_tree / "build" / "site")
     copy = tmp_path / "elsewhere"

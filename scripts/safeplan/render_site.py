@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 from . import history
@@ -41,12 +42,17 @@ def render_site(library: Library, views, district_docs, options, notes: list[str
     require_jieba()
     say = _progress(options)
 
+    epoch, today, dated_by = build_epoch(root), build_date(root), ""
+    if epoch == 0:  # neither git nor SOURCE_DATE_EPOCH: the newest date in the content, never the clock
+        today = latest_content_date(library) or today
+        epoch = int(datetime.fromisoformat(today).replace(tzinfo=timezone.utc).timestamp())
+        dated_by = "内容目录不在 git 中且未设置 SOURCE_DATE_EPOCH，日期按内容中最新的颁布或修订日期计"
     data = SiteData(
         library=library, views=views, district_docs=district_docs,
         district=district_context(library, options.audience), audience=options.audience,
-        build_date=build_date(root), commit=history.head_commit(root),
+        build_date=today, dated_by=dated_by, commit=history.head_commit(root),
         review_due_days=int(library.config.get("review_due_days") or 90),
-        bundles=read_bundles(build_dir / "pdf", notes),
+        bundles=read_bundles(build_dir / "pdf", options.audience, notes),
     )
     say("网站：读取 git 历史…")
     data.histories = file_histories(root, [d.path for d in library.documents if d.kind in WORKFLOW_KINDS],
@@ -69,7 +75,7 @@ def render_site(library: Library, views, district_docs, options, notes: list[str
     config_file = effective_config(root)
     say(f"网站：MkDocs 生成 {len(pages)} 个页面…")
     with staged_directory(build_dir / "site") as staging:
-        run_mkdocs(config_file, root, staging, build_epoch(root))
+        run_mkdocs(config_file, root, staging, epoch)
         index_size = check_search_index(staging)
     site = build_dir / "site"
     notes.append(f"网站：{_shown(root, site)}（{len(pages)} 个页面，搜索索引 {index_size / 1024 / 1024:.1f} MB，"
@@ -117,8 +123,18 @@ def file_histories(root: Path, paths: list[str], cache_file: Path) -> dict[str, 
     return logs
 
 
-def read_bundles(pdf_dir: Path, notes: list[str]) -> dict[str, Bundle]:
-    """build/pdf/manifest.json → the bundles that exist on disk, keyed by school id."""
+def latest_content_date(library: Library) -> str:
+    """The newest issue or revision date written in the content ('' when there is none)."""
+    dates = []
+    for doc in library.documents:
+        if doc.kind in WORKFLOW_KINDS:
+            dates.append(doc.data.get("issued_on"))
+            dates += [revision.get("date") for revision in doc.data.get("revisions") or [] if isinstance(revision, dict)]
+    return max((d for d in dates if isinstance(d, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", d)), default="")
+
+
+def read_bundles(pdf_dir: Path, audience: str, notes: list[str]) -> dict[str, Bundle]:
+    """build/pdf/manifest.json → the bundles of this audience that exist on disk, keyed by school id."""
     manifest = pdf_dir / "manifest.json"
     if not manifest.is_file():
         return {}
@@ -136,6 +152,8 @@ def read_bundles(pdf_dir: Path, notes: list[str]) -> dict[str, Bundle]:
         except (KeyError, TypeError, ValueError):
             notes.append(f"网站：{manifest} 中有一项缺少字段，已跳过：{str(entry)[:80]}")
             continue
+        if entry.get("audience", "internal") != audience:
+            continue  # a public site never offers an internal bundle (it has personal phone numbers)
         path = pdf_dir / bundle.file
         # the name must stay inside build/pdf, and the file must be the one the manifest describes
         if not _BUNDLE_NAME.match(bundle.file) or not _HASH.match(bundle.sha256) or not path.is_file() \

@@ -73,6 +73,11 @@ def text(value) -> str:
     return re.sub(r"\s*\n\s*", "<br>", escaped.strip())
 
 
+def page_name(identifier: str) -> str:
+    """A page's file name; `index` is the section's own page, and ids never start with '_'."""
+    return "_index" if identifier == "index" else identifier
+
+
 def table(headers: list[str], rows: list[list[str]], css: str = "") -> str:
     """A Markdown table; cells are Markdown already (use text() for values)."""
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
@@ -282,6 +287,7 @@ class SiteData:
     commit: str
     review_due_days: int
     bundles: dict[str, Bundle] = field(default_factory=dict)
+    dated_by: str = ""  # why build_date is what it is, when it comes from neither git nor SOURCE_DATE_EPOCH
     histories: dict[str, list] = field(default_factory=dict)  # content path → history.Commit list
     recent: list = field(default_factory=list)  # history.recent_changes
 
@@ -309,13 +315,15 @@ class Site:
         self.site = site
         self.pages: dict[str, str] = {}
         filled = {(a.kind, a.id): a for a in site.district_docs}
+        for view in site.views:  # a document that belongs to one school shows that school's filled text
+            filled.update({(a.kind, a.id): a for a in view.documents if a.doc.data.get("school") == view.id})
         self.entries: dict[tuple[str, str], Entry] = {}
         for doc in sorted(site.library.documents, key=lambda d: d.path):
             if doc.kind not in WORKFLOW_KINDS or (doc.kind, doc.id) in self.entries:
                 continue
             if site.audience == "public" and doc.data.get("status") != "approved":
                 continue  # the public site carries only what has been approved
-            page = f"{SECTION_PAGES[doc.kind]}/{doc.id}.md"
+            page = f"{SECTION_PAGES[doc.kind]}/{page_name(doc.id)}.md"
             if (doc.kind, doc.id) in filled:
                 applied = filled[(doc.kind, doc.id)]
                 self.entries[(doc.kind, doc.id)] = Entry(doc, applied.data, applied.body, page)
@@ -326,7 +334,7 @@ class Site:
         for view in site.views:
             for applied in view.documents:
                 self.applied[(applied.kind, applied.id)].append((view, applied.reason))
-        self.school_pages = {view.id: f"schools/{view.id}.md" for view in site.views}
+        self.school_pages = {view.id: f"schools/{page_name(view.id)}.md" for view in site.views}
         self.content_paths = {doc.path for doc in site.library.documents}
 
     # ------------------------------------------------------------ helpers
@@ -393,7 +401,7 @@ class Site:
     def dashboard(self) -> str:
         site, source = self.site, "index.md"
         lines = titled(f"{site.district.get('name') or ''}校园安全预案库")
-        stamp = f"数据截至 {site.build_date}" + (f"（提交 `{site.commit}`）" if site.commit else "")
+        stamp = f"数据截至 {site.build_date}" + (f"（提交 `{site.commit}`）" if site.commit else f"（{site.dated_by}）" if site.dated_by else "")
         lines.append(f"{stamp}。共 {len(self.entries)} 份文档、{len(site.views)} 所学校。")
         if site.audience == "public":
             lines += ["", "!!! info \"公开版\"", "    本站为公开版：个人手机号等内部信息已隐去。"]
