@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -183,7 +184,7 @@ def test_bundle_holds_the_schools_plans_and_contacts(built):
     for expected in ("武进区湖塘样例实验小学", "安全应急预案汇编", "颁布令", "目录", "校长：周样例",
                      "火灾事故专项应急预案", "应急组织机构及职责", "先期处置步骤",
                      "0519-86200110", "13900001004", "0519-86000110", "湖塘派出所（虚构）",
-                     "检查结果", "隐患描述", "整改责任人", "签名", "排查日期",
+                     "隐患描述", "整改", "责任人", "签名", "排查日期", "排查人",
                      "学年演练计划", "火灾逃生与灭火演练指南", "文档修订记录", "2026-09-01",
                      git(built["root"], "rev-parse", "--short=10", "HEAD")):
         assert compact(expected) in flat, expected
@@ -310,7 +311,7 @@ def test_table_header_repeats_on_every_page(built):
     first, after = marks[start][1], marks[start + 1][1]
     assert after - first >= 2, "the 24-item form should span pages"
     for index in range(first, after):
-        assert "检查结果" in pages[index] and "整改责任人" in pages[index], index
+        assert "排查内容、合格标准" in pages[index] and "隐患描述" in pages[index], index
 
 
 @pytest.fixture(scope="module")
@@ -374,6 +375,36 @@ def test_missing_glyphs_refuse_the_build_and_name_file_and_font(library, tmp_pat
     assert "U+13000" in result.stderr and "fonts-noto-cjk" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (root / "build" / "pdf").exists()
+
+
+RECYCLING = """
+import sys
+from dataclasses import replace
+from pathlib import Path
+from safeplan import render_pdf
+from safeplan.bundle_html import BundleMeta
+from safeplan.loader import load_library
+from safeplan.model import Document
+from safeplan.resolve import resolve_school
+
+library, _ = load_library(Path(sys.argv[1]))
+view = resolve_school(library, library.get("school", sys.argv[2]))
+views = [replace(view, school=Document("school", f"schools/copy-{n}.yaml", {"id": f"copy-{n}"}, {}))
+         for n in range(5)]
+render_pdf.RECYCLE_AFTER = 1  # every bundle in a fresh worker process
+done = render_pdf._render_all(views, BundleMeta("2026-09-01", "0123456789", "test"),
+                              {v.id: f"{n:064d}" for n, v in enumerate(views)}, Path(sys.argv[3]), 2, False)
+print(sorted(bundle.school for bundle in done))
+"""
+
+
+def test_recycled_workers_finish_every_bundle(library, tmp_path):
+    # More bundles than workers × tasks per worker: CPython 3.11's pool hangs here unless fed one at a time.
+    result = subprocess.run([sys.executable, "-c", RECYCLING, str(library), WALK_SCHOOL, str(tmp_path)],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str([f"copy-{n}" for n in range(5)])
+    assert len(list(tmp_path.glob("*.pdf"))) == 5
 
 
 def test_missing_font_names_the_package_to_install(monkeypatch):

@@ -18,7 +18,7 @@ import os
 import sys
 import time
 import unicodedata
-from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -331,18 +331,27 @@ def _render_all(views: list[SchoolView], meta: BundleMeta, keys: dict[str, str],
         for view in views:
             report(render_one(view, meta, keys[view.id], cache))
         return done
+    workers = min(jobs, len(views))
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([__name__])  # workers fork with WeasyPrint already imported
-    pool = ProcessPoolExecutor(max_workers=min(jobs, len(views)), mp_context=context,
-                               max_tasks_per_child=RECYCLE_AFTER)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, max_tasks_per_child=RECYCLE_AFTER)
+    queue, pending = list(reversed(views)), set()
     try:
-        pending = {pool.submit(render_one, _portable(view), meta, keys[view.id], cache) for view in views}
-        while pending:
-            finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
+        while queue or pending:
+            # At most one bundle in flight per worker: with a queued backlog, Python 3.11–3.13 stop
+            # replacing recycled workers and hang (CPython gh-115634).
+            while queue and len(pending) < workers:
+                view = queue.pop()
+                pending.add(pool.submit(render_one, _portable(view), meta, keys[view.id], cache))
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in finished:
                 report(future.result())
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    except BaseException:
+        for process in list(getattr(pool, "_processes", {}).values()):  # stop renders now, not when done
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
     return done
 
 
