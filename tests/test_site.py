@@ -12,7 +12,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 import urllib.request
@@ -21,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, edit
-from conftest_site import (BUILD_EPOCH, BUS_SCHOOL, SAFEPLAN, SMALL_SCHOOL, TINY_PDF, add_bundle, build_site,  # noqa: F401
+from conftest_site import (BUS_SCHOOL, SAFEPLAN, SMALL_SCHOOL, TINY_PDF, add_bundle, build_site,  # noqa: F401
                            built_tree, check_links, make_site_tree, site_files)
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

@@ -57,7 +57,7 @@ def render_site(library: Library, views, district_docs, options, notes: list[str
     say("网站：读取 git 历史…")
     data.histories = file_histories(root, [d.path for d in library.documents if d.kind in WORKFLOW_KINDS],
                                     build_dir / "cache" / "site-history.json")
-    data.recent = history.recent_changes(root, limit=40)  # commits that touch no content are left out later
+    data.recent = history.recent_changes(root, limit=20)  # commits that touch no content are left out later
     say("网站：生成页面…")
     pages = generate(data)
 

@@ -14,6 +14,7 @@ School data comes only from the SchoolViews, already redacted for the audience.
 from __future__ import annotations
 
 import html
+import json
 import posixpath
 import re
 from collections import defaultdict
@@ -24,7 +25,7 @@ from functools import lru_cache
 from .model import KIND_LABELS, STATUS_LABELS, WORKFLOW_KINDS, Document, Library
 from .resolve import TIER_ORDER, Applied, SchoolView
 from .sanitize import markdown_to_safe_html
-from .schemas import schema_for, school_field_labels
+from .schemas import schema_dir, schema_for, school_field_labels
 from .templating import PlaceholderError, fill
 
 SECTION_PAGES = {"plan": "plans", "checklist": "checklists", "drill": "drills", "note": "notes"}
@@ -38,7 +39,6 @@ REVISION_REASONS = {
     "risk_change": "面临的风险重大变化", "resource_change": "应急资源重大变化",
     "drill_findings": "演练或处置中发现问题", "other": "其他",
 }
-SCHOOL_KINDS = ("幼儿园", "小学", "初中", "高中", "九年一贯制", "完全中学", "特殊教育", "职业学校")
 
 
 def titled(title: str, tags: list[str] = ()) -> list[str]:
@@ -221,10 +221,6 @@ def _resolve(node: dict) -> dict:
 
 @lru_cache(maxsize=1)
 def _common_schema() -> dict:
-    import json
-
-    from .schemas import schema_dir
-
     return json.loads((schema_dir() / "common.schema.json").read_text(encoding="utf-8"))
 
 
@@ -579,7 +575,7 @@ class Site:
             per_year = data.get("per_year") or {}
             rows += [["演练类型", text(data.get("drill_type"))], ["计入疏散演练", "是" if data.get("evacuation") else "否"],
                      ["目标用时", f"{text(target.get('seconds'))} 秒"],
-                     ["每学年次数", text("；".join(f"{k} {per_year[k]} 次" for k in SCHOOL_KINDS if k in per_year))]]
+                     ["每学年次数", text("；".join(f"{k} {per_year[k]} 次" for k in _common_schema()["$defs"]["school_kind"]["enum"] if k in per_year))]]
         rows += [["颁布日期", text(data.get("issued_on") or "—")], ["下次评审", self.review_cell(data.get("next_review"))],
                  ["审批人", self.approver(data.get("approved_by"))], ["适用范围", self.applies_cell(entry)]]
         box = table(["项目", "内容"], rows)
@@ -803,8 +799,6 @@ def _schema_enum(kind: str, key: str) -> list[str]:
 
 
 def _yaml_string(value: str) -> str:
-    import json
-
     return json.dumps(str(value), ensure_ascii=False)
 
 
