@@ -36,6 +36,18 @@ STATUS_LABELS = {"draft": "草稿", "review": "待审", "approved": "现行", "r
 REFERENCE_KINDS = {"plans": "plan", "checklists": "checklist", "drills": "drill", "notes": "note"}
 
 
+def iter_strings(value, pointer: str = ""):
+    """(JSON pointer, text) for every string in a nested structure."""
+    if isinstance(value, str):
+        yield pointer, value
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from iter_strings(item, f"{pointer}/{index}")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from iter_strings(item, f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}")
+
+
 @dataclass
 class Section:
     """A Markdown heading and the text below it, up to the next heading of any level."""

@@ -12,10 +12,10 @@ from datetime import date
 from typing import Callable, Iterator
 
 from .applicability import applies, rule_paths
-from .model import KIND_LABELS, KINDS, WORKFLOW_KINDS, Document, Library
+from .model import KIND_LABELS, KINDS, WORKFLOW_KINDS, Document, Library, iter_strings
 from .problems import ERROR, OFF, WARNING, Problem
 from .schemas import check_document, school_field_labels
-from .templating import PlaceholderError, fill, fill_data, has_placeholders
+from .templating import PlaceholderError, fill, has_placeholders
 
 Rule = Callable[[Library], Iterator[Problem]]
 RULES: dict[str, tuple[str, str, Rule]] = {}  # id → (default severity, Chinese summary, function)
@@ -310,7 +310,7 @@ def check_placeholders(library: Library):
             targets = [s for s in schools if applies(doc.data.get("applies_to"), s.data)[0]
                        and doc.data.get("school") in (None, s.id)]
         reported: set[tuple[str, str]] = set()
-        texts = [("", text)] + list(_strings(doc.data, ""))
+        texts = [("", text)] + [(p, v) for p, v in iter_strings(doc.data) if has_placeholders(v)]
         for school in targets:
             context = template_context(library, school)
             for pointer, value in texts:
@@ -329,18 +329,6 @@ def check_placeholders(library: Library):
                     yield Problem(doc.path, line, column, ERROR, "", error.message + where,
                                   "在该校文件中补上这个字段，或改用所有学校都有的字段；"
                                   "也可以用 applies_to 把本文档限定到有这项数据的学校。")
-
-
-def _strings(value, pointer):
-    if isinstance(value, str):
-        if has_placeholders(value):
-            yield pointer, value
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _strings(item, f"{pointer}/{index}")
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _strings(item, f"{pointer}/{key}")
 
 
 def _find_in_body(doc: Document, error: PlaceholderError, context: dict) -> tuple[int, int]:
@@ -408,24 +396,9 @@ def rule_summaries() -> list[tuple[str, str, str]]:
     return [(rule_id, severity, summary) for rule_id, (severity, summary, _) in RULES.items()]
 
 
-__all__ = ["validate", "RULES", "rule_summaries", "section_title", "owners_for", "template_context",
-           "REQUIRED_SECTIONS", "EVACUATION_MINIMUM", "fill_data", "WARNING"]
-
-
-def _all_strings(value, pointer=""):
-    if isinstance(value, str):
-        yield pointer, value
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _all_strings(item, f"{pointer}/{index}")
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _all_strings(item, f"{pointer}/{key}")
-
-
 def _texts(doc: Document):
     """(line, column, text) of every piece of text a document shows: data values and body lines."""
-    for pointer, value in _all_strings(doc.data):
+    for pointer, value in iter_strings(doc.data):
         line, column = doc.position(pointer)
         yield line, column, value
     for index, line in enumerate(doc.body.split("\n")):
