@@ -708,3 +708,30 @@ def test_shallow_clone_is_recognised_from_a_linked_worktree(repo, tmp_path):
     git(clone, "worktree", "add", "-q", str(tmp_path / "tree"), "origin/main")
     result = run_cli("check", "--base", "origin/main", cwd=tmp_path / "tree")
     assert (result.returncode, result.stderr) == (2, SHALLOW)
+
+
+def test_file_logs_in_one_pass_match_file_log_with_renames(tmp_path):
+    """history.file_logs (one git call) gives what file_log (git log --follow per file) gives."""
+    import git as gitpython
+
+    from safeplan import history
+
+    repo = gitpython.Repo.init(tmp_path)
+    with repo.config_writer() as config:
+        config.set_value("user", "name", "测试").set_value("user", "email", "t@example.com")
+    (tmp_path / "plans").mkdir()
+    (tmp_path / "plans" / "a.md").write_text("---\nid: a\n---\n甲\n" * 5, encoding="utf-8")
+    (tmp_path / "plans" / "b.md").write_text("乙\n" * 20, encoding="utf-8")
+    repo.git.add("plans")
+    repo.git.commit("-m", "add a and b")
+    repo.git.mv("plans/a.md", "plans/c.md")
+    repo.git.commit("-m", "rename a to c")
+    (tmp_path / "plans" / "c.md").write_text("---\nid: a\n---\n甲\n" * 5 + "丙\n", encoding="utf-8")
+    (tmp_path / "plans" / "b.md").write_text("乙\n" * 21, encoding="utf-8")
+    repo.git.add("plans")
+    repo.git.commit("-m", "edit both")
+    paths = ["plans/b.md", "plans/c.md"]
+    logs = history.file_logs(tmp_path, paths)
+    assert logs == {path: history.file_log(tmp_path, path) for path in paths}
+    assert [(c.message, c.path) for c in logs["plans/c.md"]] == [
+        ("edit both", "plans/c.md"), ("rename a to c", "plans/c.md"), ("add a and b", "plans/a.md")]

@@ -63,6 +63,46 @@ def file_log(root: Path, path: str, repo: git.Repo | None = None) -> list[Commit
     return commits
 
 
+_LOG_FORMAT = "--format=%x1e%H%x1f%aI%x1f%an%x1f%s"
+
+
+def _log_with_changes(repo: git.Repo, *args: str):
+    """(sha, day, author, subject, [(status, old path, new path)]) per commit, newest first, in one git call."""
+    out = repo.git(c="core.quotepath=false").log(_LOG_FORMAT, "--name-status", "-M", *args)
+    for record in out.split("\x1e"):
+        if not record.strip():
+            continue
+        header, _, body = record.partition("\n")
+        sha, when, author, subject = header.split("\x1f")
+        day = datetime.fromisoformat(when).astimezone(timezone.utc).date().isoformat()
+        changes = []
+        for line in body.splitlines():
+            parts = line.split("\t")
+            if len(parts) >= 2:
+                changes.append((parts[0][:1], parts[1], parts[-1]))
+        yield sha, day, author, subject, changes
+
+
+def file_logs(root: Path, paths: list[str], repo: git.Repo | None = None) -> dict[str, list[Commit]]:
+    """file_log for many files in one pass over the history: follows renames the way --follow does."""
+    repo = repo or open_repo(root)
+    logs: dict[str, list[Commit]] = {path: [] for path in paths}
+    if repo is None or not repo.head.is_valid():
+        return logs
+    tracked = {_relative(repo, root, path): path for path in paths}  # name at this point in history → content path
+    for sha, day, author, subject, changes in _log_with_changes(repo):
+        for status, old, new in changes:
+            path = tracked.get(new)
+            if path is None:
+                continue
+            logs[path].append(Commit(sha, day, author, subject, new))
+            if status == "R":
+                tracked[old] = tracked.pop(new)
+            elif status == "A":
+                tracked.pop(new)
+    return logs
+
+
 def recent_changes(root: Path, limit: int = 20, repo: git.Repo | None = None) -> list[tuple[Commit, list[str]]]:
     """The latest commits with the content paths (relative to root) each one changed."""
     repo = repo or open_repo(root)
@@ -72,12 +112,10 @@ def recent_changes(root: Path, limit: int = 20, repo: git.Repo | None = None) ->
     prefix = Path(root).resolve().relative_to(top).as_posix()
     prefix = "" if prefix == "." else prefix + "/"
     found = []
-    for commit in repo.iter_commits(max_count=limit * 3):
-        paths = sorted(p[len(prefix):] for p in commit.stats.files if p.startswith(prefix))
-        if not paths:
-            continue
-        day = commit.authored_datetime.astimezone(timezone.utc).date().isoformat()
-        found.append((Commit(commit.hexsha, day, commit.author.name, commit.summary, paths[0]), paths))
+    for sha, day, author, subject, changes in _log_with_changes(repo, f"--max-count={limit * 3}"):
+        paths = sorted({new[len(prefix):] for _, _, new in changes if new.startswith(prefix)})
+        if paths:
+            found.append((Commit(sha, day, author, subject, paths[0]), paths))
         if len(found) >= limit:
             break
     return found

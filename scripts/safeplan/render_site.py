@@ -115,8 +115,9 @@ def file_histories(root: Path, paths: list[str], cache_file: Path) -> dict[str, 
             cached = {path: [history.Commit(*fields) for fields in logs] for path, logs in saved["logs"].items()}
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         pass
-    # one shared repository object, one path at a time: gitpython deadlocks when threads share it
-    logs = {path: cached[path] if path in cached else history.file_log(root, path, repo) for path in sorted(paths)}
+    missing = sorted(set(paths) - cached.keys())
+    fresh = history.file_logs(root, missing, repo) if missing else {}
+    logs = {path: cached[path] if path in cached else fresh[path] for path in sorted(paths)}
     if logs.keys() - cached.keys():
         payload = {"head": head, "logs": {path: [list(vars(c).values()) for c in commits] for path, commits in logs.items()}}
         write_text(cache_file, json.dumps(payload, ensure_ascii=False, sort_keys=True))
