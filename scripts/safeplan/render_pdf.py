@@ -28,7 +28,7 @@ from weasyprint.text.ffi import harfbuzz_subset
 
 from . import __version__, history
 from .bundle_html import TEMPLATE_FILES, TEMPLATES, BundleMeta, bundle_html
-from .model import Document, Library
+from .model import Document, Library, iter_strings
 from .output import staged_directory, write_bytes, write_text
 from .problems import ERROR, ContentError, Problem
 from .resolve import SchoolView
@@ -208,7 +208,7 @@ def check_glyphs(library: Library, views: list[SchoolView], faces: tuple[Face, .
     problems = []
     for path in sorted(documents):
         doc = documents[path]
-        text = doc.body + "".join(value for _, value in _strings(doc.data, ""))
+        text = doc.body + "".join(value for _, value in iter_strings(doc.data))
         missing = sorted({c for c in text if ord(c) not in covered and _drawn(c)})
         if missing:
             line, column = _locate(doc, missing[0])
@@ -222,22 +222,11 @@ def check_glyphs(library: Library, views: list[SchoolView], faces: tuple[Face, .
         raise GlyphsMissing(problems)
 
 
-def _strings(value, pointer: str):
-    if isinstance(value, str):
-        yield pointer, value
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _strings(item, f"{pointer}/{index}")
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _strings(item, f"{pointer}/{key.replace('~', '~0').replace('/', '~1')}")
-
-
 def _locate(doc: Document, char: str) -> tuple[int, int]:
     for offset, line in enumerate(doc.body.split("\n")):
         if char in line:
             return doc.body_line + offset, line.index(char) + 1
-    for pointer, value in _strings(doc.data, ""):
+    for pointer, value in iter_strings(doc.data):
         if char in value:
             return doc.position(pointer)
     return 1, 1
