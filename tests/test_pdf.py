@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -392,7 +393,8 @@ view = resolve_school(library, library.get("school", sys.argv[2]))
 views = [replace(view, school=Document("school", f"schools/copy-{n}.yaml", {"id": f"copy-{n}"}, {}))
          for n in range(5)]
 render_pdf.RECYCLE_AFTER = 1  # every bundle in a fresh worker process
-done = render_pdf._render_all(views, BundleMeta("2026-09-01", "0123456789", "test"),
+meta = BundleMeta("2026-09-01", "0123456789", "test")
+done = render_pdf._render_all(views, {v.id: meta for v in views},
                               {v.id: f"{n:064d}" for n, v in enumerate(views)}, Path(sys.argv[3]), 2, False)
 print(sorted(bundle.school for bundle in done))
 """
@@ -429,3 +431,36 @@ def test_shards_split_schools_deterministically():
         assert sum(len(shard) for shard in shards) == len(schools)
         assert all(shard for shard in shards) or n > len(schools)
     assert {s for s in schools if in_shard(s, (1, 2))} == {s for s in schools if in_shard(s, (1, 2))}
+
+
+def test_a_commit_to_one_school_re_renders_only_its_bundle(tmp_path):
+    """Covers carry the newest commit of the bundle's own inputs, not HEAD, so the cache survives commits."""
+    import shutil
+
+    from conftest import MINI, edit, run_cli
+
+    tree = tmp_path / "library"
+    shutil.copytree(MINI, tree)
+
+    def git(*args):
+        subprocess.run(["git", *args], cwd=tree, check=True, capture_output=True,
+                       env={**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+                            "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"})
+
+    git("init", "-q")
+    git("add", "-A")
+    git("commit", "-qm", "initial")
+    first = run_cli("--root", str(tree), "build", "--only", "pdf")
+    assert first.returncode == 0, first.stderr
+    assert "重新生成 2 份" in first.stdout
+    before = json.loads((tree / "build/pdf/manifest.json").read_text(encoding="utf-8"))["bundles"]
+
+    edit(tree / "schools/small-village-primary.yaml", "name: 武进区样例村小", "name: 武进区样例村小（改名）")
+    git("commit", "-qam", "rename one school")
+    second = run_cli("--root", str(tree), "build", "--only", "pdf")
+    assert second.returncode == 0, second.stderr
+    assert "重新生成 1 份，缓存命中 1 份" in second.stdout
+    after = {b["school"]: b for b in json.loads((tree / "build/pdf/manifest.json").read_text(encoding="utf-8"))["bundles"]}
+    untouched = next(b for b in before if b["school"] == "hutang-experimental-primary")
+    assert after["hutang-experimental-primary"]["commit"] == untouched["commit"]
+    assert after["small-village-primary"]["commit"] != untouched["commit"]

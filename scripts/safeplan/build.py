@@ -40,15 +40,24 @@ class BuildResult:
     notes: list[str] = field(default_factory=list)  # one line each, for the summary
 
 
+def fixed_epoch() -> int | None:
+    """SOURCE_DATE_EPOCH, when the caller pins every date in the output."""
+    value = os.environ.get("SOURCE_DATE_EPOCH", "")
+    return int(value) if value.isdigit() else None
+
+
 def build_epoch(root: Path) -> int:
     """Dates printed in outputs: SOURCE_DATE_EPOCH, else HEAD's commit time, never the clock."""
-    if os.environ.get("SOURCE_DATE_EPOCH", "").isdigit():
-        return int(os.environ["SOURCE_DATE_EPOCH"])
-    return history.head_epoch(root) or 0
+    epoch = fixed_epoch()
+    return epoch if epoch is not None else history.head_epoch(root) or 0
+
+
+def epoch_date(epoch: int) -> str:
+    return datetime.fromtimestamp(epoch, tz=timezone.utc).date().isoformat()
 
 
 def build_date(root: Path) -> str:
-    return datetime.fromtimestamp(build_epoch(root), tz=timezone.utc).date().isoformat()
+    return epoch_date(build_epoch(root))
 
 
 def build(options: BuildOptions) -> BuildResult:

@@ -129,6 +129,22 @@ def head_commit(root: Path) -> str:
     return repo.head.commit.hexsha[:10]
 
 
+def last_commit(root: Path, paths: list[str], repo: git.Repo | None = None) -> tuple[str, int] | None:
+    """(short sha, commit time) of the newest commit that touched any of these content paths."""
+    repo = repo or open_repo(root)
+    if repo is None or not repo.head.is_valid():
+        return None
+    rels = [_relative(repo, root, path) for path in paths]
+    try:
+        out = repo.git.log("-1", "--format=%H %ct", "--", *rels).strip()
+    except git.GitCommandError:
+        return None
+    if not out:
+        return None
+    sha, when = out.split()
+    return sha[:10], int(when)
+
+
 def head_epoch(root: Path) -> int | None:
     """HEAD's commit time, the default build date when SOURCE_DATE_EPOCH is unset."""
     repo = open_repo(root)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -131,6 +132,15 @@ class Library:
     @property
     def schools(self) -> list[Document]:
         return self.of_kind("school")
+
+    def latest_date(self) -> str:
+        """The newest issue or revision date written in the content ('' when there is none)."""
+        dates = []
+        for doc in self.documents:
+            if doc.kind in WORKFLOW_KINDS:
+                dates.append(doc.data.get("issued_on"))
+                dates += [r.get("date") for r in doc.data.get("revisions") or [] if isinstance(r, dict)]
+        return max((d for d in dates if isinstance(d, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", d)), default="")
 
     def referenced_by(self, doc: Document) -> list[Document]:
         """Documents whose references name this one, sorted by path."""

@@ -79,7 +79,6 @@ class Bundle:
 
 def render_bundles(library: Library, views: list[SchoolView], options, notes: list[str]) -> list[Path]:
     """Write build/pdf/<school>.pdf for the selected schools and build/pdf/manifest.json."""
-    from .build import build_date  # the orchestrator owns the build date (SOURCE_DATE_EPOCH or HEAD)
 
     started = time.perf_counter()
     root = Path(options.root)
@@ -87,9 +86,9 @@ def render_bundles(library: Library, views: list[SchoolView], options, notes: li
     cache = build_dir / "cache" / "pdf"
     selected = [view for view in views if in_shard(view.id, options.shard)]
     faces = bundle_faces()
-    meta = BundleMeta(date=build_date(root), commit=history.head_commit(root), tool_version=__version__)
-    salt = render_salt(faces, meta)
-    keys = {view.id: cache_key(view, salt) for view in selected}
+    metas = bundle_metas(root, library, selected)
+    salt = render_salt(faces)
+    keys = {view.id: cache_key(view, salt, metas[view.id]) for view in selected}
 
     hits = {view.id: bundle for view in selected if (bundle := _cached(cache, view, keys[view.id]))}
     misses = [view for view in selected if view.id not in hits]
@@ -101,11 +100,11 @@ def render_bundles(library: Library, views: list[SchoolView], options, notes: li
     jobs = options.jobs or len(os.sched_getaffinity(0))
     if options.progress and selected:
         print(f"PDF：{len(selected)} 份，缓存命中 {len(hits)} 份，需要生成 {len(misses)} 份", file=sys.stderr, flush=True)
-    rendered = _render_all(misses, meta, keys, cache, jobs, options.progress)
+    rendered = _render_all(misses, metas, keys, cache, jobs, options.progress)
     bundles = {**hits, **{bundle.school: bundle for bundle in rendered}}
 
     partial = bool(options.schools or options.shard)
-    written = _publish(build_dir / "pdf", cache, [bundles[view.id] for view in selected], meta, options.audience,
+    written = _publish(build_dir / "pdf", cache, [bundles[view.id] for view in selected], metas, options.audience,
                        keep_others={s.id for s in library.schools} if partial else set())
     _prune(cache, keep=set(keys.values()), limit=3 * len(library.schools) + 10)
 
@@ -115,6 +114,28 @@ def render_bundles(library: Library, views: list[SchoolView], options, notes: li
     notes.append(f"PDF：{len(selected)} 份（共 {pages} 页），重新生成 {len(rendered)} 份，缓存命中 {len(hits)} 份，"
                  f"用时 {seconds:.1f} 秒" + (f"（{workers} 个进程）" if rendered else "") + " → build/pdf/")
     return written
+
+
+def bundle_metas(root: Path, library: Library, views: list[SchoolView]) -> dict[str, BundleMeta]:
+    """Each bundle's source commit and date: the newest commit that touched its own inputs.
+
+    Not HEAD: a commit that edits one school must re-render that school's bundle only,
+    so unrelated commits leave the other covers, and the cache, untouched.
+    """
+    from .build import epoch_date, fixed_epoch  # the orchestrator owns the date rules
+
+    fixed = fixed_epoch()
+    fallback = library.latest_date() or "1970-01-01"
+    district = [library.district.path] if library.district else []
+    repo = history.open_repo(root)
+    metas = {}
+    for view in views:
+        paths = sorted({view.school.path, *district, *(a.doc.path for a in view.documents)})
+        source = history.last_commit(root, paths, repo)
+        commit, epoch = source if source else ("", None)
+        date = epoch_date(fixed) if fixed is not None else epoch_date(epoch) if epoch is not None else fallback
+        metas[view.id] = BundleMeta(date=date, commit=commit, tool_version=__version__)
+    return metas
 
 
 def in_shard(school_id: str, shard: tuple[int, int] | None) -> bool:
@@ -234,7 +255,7 @@ def _locate(doc: Document, char: str) -> tuple[int, int]:
 
 # ---- cache -------------------------------------------------------------------------------------
 
-def render_salt(faces: tuple[Face, ...], meta: BundleMeta) -> str:
+def render_salt(faces: tuple[Face, ...]) -> str:
     """Everything besides the view that changes a bundle's bytes."""
     import markdown
     import nh3
@@ -242,7 +263,7 @@ def render_salt(faces: tuple[Face, ...], meta: BundleMeta) -> str:
 
     digest = hashlib.sha256()
     for part in (CACHE_FORMAT, __version__, weasyprint.__version__, pydyf.__version__, markdown.__version__,
-                 getattr(nh3, "__version__", ""), meta.date, meta.commit, meta.tool_version,
+                 getattr(nh3, "__version__", ""),
                  *(face.identity() for face in faces)):
         digest.update(part.encode() + b"\0")
     here = Path(__file__).parent
@@ -251,8 +272,8 @@ def render_salt(faces: tuple[Face, ...], meta: BundleMeta) -> str:
     return digest.hexdigest()
 
 
-def cache_key(view: SchoolView, salt: str) -> str:
-    return hashlib.sha256(f"{salt}|{view.fingerprint()}".encode()).hexdigest()
+def cache_key(view: SchoolView, salt: str, meta: BundleMeta) -> str:
+    return hashlib.sha256(f"{salt}|{meta.date}|{meta.commit}|{meta.tool_version}|{view.fingerprint()}".encode()).hexdigest()
 
 
 def _cached(cache: Path, view: SchoolView, key: str) -> Bundle | None:
@@ -304,7 +325,7 @@ def render_one(view: SchoolView, meta: BundleMeta, key: str, cache: Path) -> Bun
     return bundle
 
 
-def _render_all(views: list[SchoolView], meta: BundleMeta, keys: dict[str, str], cache: Path,
+def _render_all(views: list[SchoolView], metas: dict[str, BundleMeta], keys: dict[str, str], cache: Path,
                 jobs: int, progress: bool) -> list[Bundle]:
     # Biggest first, so no worker is left with a long bundle at the end.
     views = sorted(views, key=lambda v: (-len(v.documents), v.id))
@@ -318,7 +339,7 @@ def _render_all(views: list[SchoolView], meta: BundleMeta, keys: dict[str, str],
 
     if jobs <= 1 or len(views) <= 1:
         for view in views:
-            report(render_one(view, meta, keys[view.id], cache))
+            report(render_one(view, metas[view.id], keys[view.id], cache))
         return done
     workers = min(jobs, len(views))
     context = multiprocessing.get_context("forkserver")
@@ -331,7 +352,7 @@ def _render_all(views: list[SchoolView], meta: BundleMeta, keys: dict[str, str],
             # replacing recycled workers and hang (CPython gh-115634).
             while queue and len(pending) < workers:
                 view = queue.pop()
-                pending.add(pool.submit(render_one, _portable(view), meta, keys[view.id], cache))
+                pending.add(pool.submit(render_one, _portable(view), metas[view.id], keys[view.id], cache))
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in finished:
                 report(future.result())
@@ -356,7 +377,7 @@ def _portable(view: SchoolView) -> SchoolView:
 
 # ---- output ------------------------------------------------------------------------------------
 
-def _publish(out: Path, cache: Path, bundles: list[Bundle], meta: BundleMeta, audience: str,
+def _publish(out: Path, cache: Path, bundles: list[Bundle], metas: dict[str, BundleMeta], audience: str,
              keep_others: set[str]) -> list[Path]:
     """Swap in a new build/pdf: these bundles, plus (for a partial build) the other schools' last ones."""
     previous = _read_manifest(out)
@@ -371,7 +392,8 @@ def _publish(out: Path, cache: Path, bundles: list[Bundle], meta: BundleMeta, au
             _link(cache / f"{bundle.key}.pdf", staging / name)
             entries[bundle.school] = {"school": bundle.school, "name": bundle.name, "file": name,
                                       "bytes": bundle.bytes, "pages": bundle.pages, "sha256": bundle.sha256,
-                                      "date": meta.date, "commit": meta.commit, "audience": audience}
+                                      "date": metas[bundle.school].date, "commit": metas[bundle.school].commit,
+                                      "audience": audience}
         manifest = {"bundles": [entries[school] for school in sorted(entries)]}
         write_text(staging / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
     return [out / f"{bundle.school}.pdf" for bundle in bundles] + [out / "manifest.json"]

@@ -44,7 +44,7 @@ def render_site(library: Library, views, district_docs, options, notes: list[str
 
     epoch, today, dated_by = build_epoch(root), build_date(root), ""
     if epoch == 0:  # neither git nor SOURCE_DATE_EPOCH: the newest date in the content, never the clock
-        today = latest_content_date(library) or today
+        today = library.latest_date() or today
         epoch = int(datetime.fromisoformat(today).replace(tzinfo=timezone.utc).timestamp())
         dated_by = "内容目录不在 git 中且未设置 SOURCE_DATE_EPOCH，日期按内容中最新的颁布或修订日期计"
     data = SiteData(
@@ -122,16 +122,6 @@ def file_histories(root: Path, paths: list[str], cache_file: Path) -> dict[str, 
         payload = {"head": head, "logs": {path: [list(vars(c).values()) for c in commits] for path, commits in logs.items()}}
         write_text(cache_file, json.dumps(payload, ensure_ascii=False, sort_keys=True))
     return logs
-
-
-def latest_content_date(library: Library) -> str:
-    """The newest issue or revision date written in the content ('' when there is none)."""
-    dates = []
-    for doc in library.documents:
-        if doc.kind in WORKFLOW_KINDS:
-            dates.append(doc.data.get("issued_on"))
-            dates += [revision.get("date") for revision in doc.data.get("revisions") or [] if isinstance(revision, dict)]
-    return max((d for d in dates if isinstance(d, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", d)), default="")
 
 
 def read_bundles(pdf_dir: Path, audience: str, notes: list[str]) -> dict[str, Bundle]:
