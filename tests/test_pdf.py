@@ -464,3 +464,27 @@ def test_a_commit_to_one_school_re_renders_only_its_bundle(tmp_path):
     untouched = next(b for b in before if b["school"] == "hutang-experimental-primary")
     assert after["hutang-experimental-primary"]["commit"] == untouched["commit"]
     assert after["small-village-primary"]["commit"] != untouched["commit"]
+
+
+def test_shard_outputs_laid_side_by_side_all_reach_the_site(tmp_path):
+    """CI builds shards on separate machines and merges their build/pdf folders before the site build."""
+    from conftest import MINI, run_cli
+
+    merged = tmp_path / "merged"
+    shutil.copytree(MINI, merged)
+    (merged / "build" / "pdf").mkdir(parents=True)
+    for k in (1, 2):
+        shard = tmp_path / f"shard-{k}"
+        shutil.copytree(MINI, shard)
+        result = run_cli("--root", str(shard), "build", "--only", "pdf", "--shard", f"{k}/2")
+        assert result.returncode == 0, result.stderr
+        for path in (shard / "build" / "pdf").iterdir():
+            shutil.copy2(path, merged / "build" / "pdf" / path.name)
+    assert sorted(p.name for p in (merged / "build" / "pdf").glob("manifest*.json")) == [
+        "manifest.shard-1-of-2.json", "manifest.shard-2-of-2.json"]
+    site = run_cli("--root", str(merged), "build", "--only", "site")
+    assert site.returncode == 0, site.stderr
+    assert "2 份汇编可下载" in site.stdout
+    downloads = (merged / "build" / "site" / "downloads").iterdir()
+    assert sorted(p.name for p in downloads if p.suffix == ".pdf") == [
+        "hutang-experimental-primary.pdf", "small-village-primary.pdf"]

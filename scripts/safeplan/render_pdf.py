@@ -104,7 +104,9 @@ def render_bundles(library: Library, views: list[SchoolView], options, notes: li
     bundles = {**hits, **{bundle.school: bundle for bundle in rendered}}
 
     partial = bool(options.schools or options.shard)
-    written = _publish(build_dir / "pdf", cache, [bundles[view.id] for view in selected], metas, options.audience,
+    # A shard names its manifest after itself, so the shards' outputs can be laid side by side.
+    manifest_name = f"manifest.shard-{options.shard[0]}-of-{options.shard[1]}.json" if options.shard else "manifest.json"
+    written = _publish(build_dir / "pdf", manifest_name, cache, [bundles[view.id] for view in selected], metas, options.audience,
                        keep_others={s.id for s in library.schools} if partial else set())
     _prune(cache, keep=set(keys.values()), limit=3 * len(library.schools) + 10)
 
@@ -377,7 +379,7 @@ def _portable(view: SchoolView) -> SchoolView:
 
 # ---- output ------------------------------------------------------------------------------------
 
-def _publish(out: Path, cache: Path, bundles: list[Bundle], metas: dict[str, BundleMeta], audience: str,
+def _publish(out: Path, manifest_name: str, cache: Path, bundles: list[Bundle], metas: dict[str, BundleMeta], audience: str,
              keep_others: set[str]) -> list[Path]:
     """Swap in a new build/pdf: these bundles, plus (for a partial build) the other schools' last ones."""
     previous = _read_manifest(out)
@@ -395,16 +397,19 @@ def _publish(out: Path, cache: Path, bundles: list[Bundle], metas: dict[str, Bun
                                       "date": metas[bundle.school].date, "commit": metas[bundle.school].commit,
                                       "audience": audience}
         manifest = {"bundles": [entries[school] for school in sorted(entries)]}
-        write_text(staging / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
-    return [out / f"{bundle.school}.pdf" for bundle in bundles] + [out / "manifest.json"]
+        write_text(staging / manifest_name, json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
+    return [out / f"{bundle.school}.pdf" for bundle in bundles] + [out / manifest_name]
 
 
 def _read_manifest(out: Path) -> dict[str, dict]:
-    try:
-        data = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-        return {entry["school"]: entry for entry in data["bundles"]}
-    except (OSError, ValueError, KeyError, TypeError):
-        return {}
+    """Every bundle the manifests in build/pdf list (a full build's and any shard's)."""
+    entries = {}
+    for path in sorted(out.glob("manifest*.json")):
+        try:
+            entries.update({entry["school"]: entry for entry in json.loads(path.read_text(encoding="utf-8"))["bundles"]})
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return entries
 
 
 def _link(source: Path, target: Path) -> None:

@@ -125,17 +125,19 @@ def file_histories(root: Path, paths: list[str], cache_file: Path) -> dict[str, 
 
 
 def read_bundles(pdf_dir: Path, audience: str, notes: list[str]) -> dict[str, Bundle]:
-    """build/pdf/manifest.json → the bundles of this audience that exist on disk, keyed by school id."""
-    manifest = pdf_dir / "manifest.json"
-    if not manifest.is_file():
-        return {}
-    try:
-        entries = json.loads(manifest.read_text(encoding="utf-8")).get("bundles") or []
-    except (ValueError, AttributeError, OSError) as error:
-        notes.append(f"网站：{manifest} 无法读取（{error}），下载页暂不列出汇编。")
-        return {}
+    """build/pdf/manifest.json (and the shards' manifest.shard-K-of-N.json) → the bundles of this
+    audience that exist on disk, keyed by school id."""
+    entries: list = []
+    for manifest in sorted(pdf_dir.glob("manifest*.json")):
+        try:
+            found = json.loads(manifest.read_text(encoding="utf-8")).get("bundles") or []
+        except (ValueError, AttributeError, OSError) as error:
+            notes.append(f"网站：{manifest} 无法读取（{error}），其中的汇编暂不列出。")
+            continue
+        entries += found if isinstance(found, list) else []
+    manifest = pdf_dir / "manifest*.json"
     bundles: dict[str, Bundle] = {}
-    for entry in entries if isinstance(entries, list) else []:
+    for entry in entries:
         try:
             bundle = Bundle(school=str(entry["school"]), file=str(entry["file"]), bytes=int(entry["bytes"]),
                             pages=int(entry["pages"]), sha256=str(entry["sha256"]), date=str(entry["date"]),
