@@ -28,6 +28,7 @@ from weasyprint.text.ffi import harfbuzz_subset
 
 from . import __version__, history
 from .bundle_html import TEMPLATE_FILES, TEMPLATES, BundleMeta, bundle_html
+from .dates import epoch_date, fixed_epoch
 from .model import Document, Library, iter_strings
 from .output import staged_directory, write_bytes, write_text
 from .problems import ERROR, ContentError, Problem
@@ -124,8 +125,6 @@ def bundle_metas(root: Path, library: Library, views: list[SchoolView]) -> dict[
     Not HEAD: a commit that edits one school must re-render that school's bundle only,
     so unrelated commits leave the other covers, and the cache, untouched.
     """
-    from .build import epoch_date, fixed_epoch  # the orchestrator owns the date rules
-
     fixed = fixed_epoch()
     fallback = library.latest_date() or "1970-01-01"
     district = [library.district.path] if library.district else []

@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from . import history
-from .build import build_epoch, build_date
+from .dates import build_date, build_epoch
 from .model import WORKFLOW_KINDS, Library
 from .output import staged_directory, write_text
 from .resolve import district_context
