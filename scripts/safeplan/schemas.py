@@ -160,37 +160,24 @@ def school_field_labels() -> dict[str, str]:
 
 def internal_pointers(kind: str) -> list[tuple[str, ...]]:
     """Paths (with '*' for any key or index) of fields marked x-audience: internal."""
-    registry, _ = _registry()
     found: list[tuple[str, ...]] = []
 
-    def walk(schema, path, depth=0):
-        if not isinstance(schema, dict) or depth > 12:
+    def walk(schema, document, path, depth=0):
+        schema, document = _follow(schema, document)
+        if depth > 12:
             return
-        if "$ref" in schema:
-            target = schema["$ref"]
-            base, _, fragment = target.partition("#")
-            resource = registry.get(_resolve_id(base)) if base else None
-            document = resource.contents if resource else schema_for(kind)
-            node = document
-            for part in fragment.strip("/").split("/") if fragment else []:
-                node = node.get(part, {})
-            if schema.get("x-audience") == "internal":
-                found.append(path)
-                return
-            walk(node, path, depth + 1)
         if schema.get("x-audience") == "internal":
             found.append(path)
             return
         for name, sub in (schema.get("properties") or {}).items():
-            walk(sub, path + (name,), depth + 1)
-        if isinstance(schema.get("additionalProperties"), dict):
-            walk(schema["additionalProperties"], path + ("*",), depth + 1)
-        if isinstance(schema.get("items"), dict):
-            walk(schema["items"], path + ("*",), depth + 1)
+            walk(sub, document, path + (name,), depth + 1)
+        for key in ("additionalProperties", "items"):
+            if isinstance(schema.get(key), dict):
+                walk(schema[key], document, path + ("*",), depth + 1)
         for sub in schema.get("allOf") or []:
-            walk(sub, path, depth + 1)
+            walk(sub, document, path, depth + 1)
 
-    walk(schema_for(kind), ())
+    walk(schema_for(kind), schema_for(kind), ())
     return sorted(set(found))
 
 
