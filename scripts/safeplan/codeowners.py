@@ -16,6 +16,19 @@ from .problems import ERROR, Problem
 
 RELATIVE_PATH = ".github/CODEOWNERS"
 
+# The gate's own files: whatever decides if a change may land, on every host. A pull request that
+# touches one needs the district owners' review (`protected-file` in the workflow check). A folder ends in "/".
+PROTECTED_PATHS = (
+    "safeplan.yaml", "workflow.yaml", "mkdocs.yml", "pyproject.toml", "Makefile",
+    ".pre-commit-config.yaml", ".pre-commit-hooks.yaml", ".gitlab-ci.yml",
+    "schemas/", "scripts/", "site-assets/", ".ci/", ".github/", ".gitea/", ".gitlab/",
+)
+
+
+def is_protected(path: str) -> bool:
+    """True for a repository-relative path that belongs to the gate itself."""
+    return any(path == p or (p.endswith("/") and path.startswith(p)) for p in PROTECTED_PATHS)
+
 HEADER = """\
 # 由 `safeplan codeowners` 根据 district.yaml 和 schools/*.yaml 中的 owners 生成，请勿手工修改。
 # 负责人有变化时，先改 owners，再运行 safeplan codeowners 并提交本文件；CI 会检查它是否过期。
