@@ -163,10 +163,10 @@ def cmd_codeowners(args) -> int:
         print("safeplan: 有文件无法读取，负责人名单不完整，未生成 CODEOWNERS。", file=sys.stderr)
         return EXIT_PROBLEMS
     if args.check:
-        problems = stale(library)
+        problems = stale(library, args.host)
         sys.stdout.write(render(problems, 1, "text"))
         return exit_code(problems)
-    path = write(library)
+    path = write(library, args.host)
     print(f"已生成 {path.relative_to(root) if path.is_relative_to(root) else path}")
     return EXIT_OK
 
@@ -227,8 +227,10 @@ def build_parser() -> argparse.ArgumentParser:
     log.add_argument("--format", choices=("text", "json"), default="text")
     log.set_defaults(handler=cmd_history)
 
-    owners = commands.add_parser("codeowners", help="根据学校和区局的 owners 生成 .github/CODEOWNERS")
+    owners = commands.add_parser("codeowners", help="根据学校和区局的 owners 生成托管平台读取的 CODEOWNERS")
     owners.add_argument("--check", action="store_true", help="只检查已提交的文件是否过期，不写入")
+    owners.add_argument("--host", choices=HOSTS, help="托管平台（默认：safeplan.yaml 中的 host，未填为 github）；"
+                        "github 写 .github/CODEOWNERS，gitlab 写 .gitlab/CODEOWNERS，gitea 写 .gitea/CODEOWNERS")
     owners.set_defaults(handler=cmd_codeowners)
 
     approvals = commands.add_parser("approvals", help="从托管平台的 API 读取合并请求的批准人，写成 check --approvals 用的 JSON 文件")
