@@ -613,7 +613,7 @@ def test_ci_checks_against_the_base_with_full_history_and_shards_bundles():
     steps = pull["jobs"]["check"]["steps"]
     assert steps[0]["with"]["fetch-depth"] == 0
     runs = "\n".join(step.get("run", "") for step in steps)
-    assert "safeplan validate" in runs and 'safeplan check --base "$BASE_REF"' in runs and "--format md" in runs
+    assert 'scripts/ci/gate.sh pull-request "$BASE_REF"' in runs and "--format md" in runs
     publish = yaml.safe_load((REPO / ".github/workflows/publish.yml").read_text(encoding="utf-8"))
     bundles = publish["jobs"]["bundles"]
     assert len(bundles["strategy"]["matrix"]["shard"]) == int(publish["env"]["SHARDS"])
