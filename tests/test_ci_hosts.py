@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime, timedelta, timezone
 import shutil
 import subprocess
 import sys
@@ -187,10 +188,10 @@ def test_pull_request_builds_are_the_internal_edition_kept_seven_days():
 
 # ---- the gate script, run as the publish job runs it, on a real repository ----------------------
 
-def gate(root: Path, *args: str) -> subprocess.CompletedProcess:
+def gate(root: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
     """scripts/ci/gate.sh as a local run (no host: approvals are not fetched), CI unset."""
     env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": str(root.parent),
-           "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1"}
+           "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1", **env}
     return subprocess.run(["bash", str(GATE), *args], cwd=root, env=env, capture_output=True, text=True, timeout=300)
 
 
@@ -205,16 +206,23 @@ def push_to_main(root: Path, change) -> str:
 
 def test_publish_gate_stops_an_unbumped_edit_of_an_approved_plan(repo):
     before = push_to_main(repo, lambda: edit(repo / FIRE, "先报 119，再报学校领导", "先报 119，立即再报学校领导"))
-    result = gate(repo, "publish", before, "push")
+    dates = repo.parent / "github-output"
+    result = gate(repo, "publish", before, "push", SAFEPLAN_DATE_OUTPUT=str(dates))
     assert result.returncode == 1, result.stdout + result.stderr
     assert f"{FIRE}:" in result.stdout and "error[version-bump]" in result.stdout
+    assert not dates.exists()  # a push keeps the commit's own date
     # a new branch or a manual run has no "before": the last commit is checked, and still refused
     result = gate(repo, "publish", "0" * 40, "workflow_dispatch")
     assert result.returncode == 1 and "error[version-bump]" in result.stdout
     assert "检查最近一次合入（HEAD^ 到 HEAD）" in result.stdout
     # the daily rebuild brings no commits: it validates and skips the check
-    result = gate(repo, "publish", "", "schedule")
-    assert result.returncode == 0 and "定时构建：没有新的提交" in result.stdout
+    result = gate(repo, "publish", "", "schedule", SAFEPLAN_DATE_OUTPUT=str(dates))
+    today = (datetime.now(timezone.utc) + timedelta(hours=8)).date()  # Asia/Shanghai
+    assert result.returncode == 0 and f"定时构建（{today.isoformat()}）：没有新的提交" in result.stdout
+    # pinned to today there: the date the builds print (the epoch's UTC date) is Shanghai's today
+    (line,) = dates.read_text().splitlines()
+    epoch = int(line.removeprefix("SOURCE_DATE_EPOCH="))
+    assert datetime.fromtimestamp(epoch, timezone.utc).date() == today
 
 
 def test_publish_gate_passes_a_bumped_and_recorded_edit(repo):
@@ -224,7 +232,7 @@ def test_publish_gate_passes_a_bumped_and_recorded_edit(repo):
     before = push_to_main(repo, amend)
     result = gate(repo, "publish", before, "push")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.endswith("检查了 1 个文件，没有发现问题。\n")
+    assert "error[" not in result.stdout and "检查了 1 个文件" in result.stdout
 
 
 def test_gate_script_refuses_a_missing_base(repo):

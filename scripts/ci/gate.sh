@@ -5,7 +5,8 @@
 #   scripts/ci/gate.sh publish BEFORE [EVENT]   BEFORE: the commit before the push (empty or all zeros: a new
 #                                               branch or a manual run); EVENT=schedule: a daily rebuild, no check
 # Environment: SAFEPLAN_HOST=github|gitlab|gitea (unset: a local run, approvals unverified);
-#   SAFEPLAN_FORMAT=text|github|gitlab (default text); SAFEPLAN_REPORT: the GitLab code-quality report file.
+#   SAFEPLAN_FORMAT=text|github|gitlab (default text); SAFEPLAN_REPORT: the GitLab code-quality report file;
+#   SAFEPLAN_DATE_OUTPUT: on schedule, append SOURCE_DATE_EPOCH=<today> here ($GITHUB_OUTPUT, a GitLab dotenv file).
 set -euo pipefail
 mode=${1:?"用法：scripts/ci/gate.sh pull-request BASE | publish BEFORE [EVENT]"}
 base=${2:-}
@@ -22,7 +23,13 @@ safeplan validate --format "$([ "$format" = github ] && echo github || echo text
 
 if [ "$mode" = publish ]; then
   if [ "$event" = schedule ]; then
-    echo "定时构建：没有新的提交，不做工作流检查，只按今天的日期重新生成。"
+    # Builds date themselves by HEAD's commit unless SOURCE_DATE_EPOCH says otherwise, and print its UTC date:
+    # pin them to today in Asia/Shanghai (UTC+8, no daylight saving), so a review due today shows today.
+    day=$(date -u -d "now + 8 hours" +%F)
+    if [ -n "${SAFEPLAN_DATE_OUTPUT:-}" ]; then
+      echo "SOURCE_DATE_EPOCH=$(date -u -d "$day" +%s)" >>"$SAFEPLAN_DATE_OUTPUT"
+    fi
+    echo "定时构建（$day）：没有新的提交，不做工作流检查，只按今天的日期重新生成。"
     exit 0
   fi
   if [ -z "$base" ] || [[ "$base" =~ ^0+$ ]]; then
