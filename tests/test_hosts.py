@@ -224,3 +224,20 @@ def test_unreachable_host_and_missing_token(tmp_path):
     result, found, _ = approvals(tmp_path, {k: v for k, v in env.items() if k != "GITHUB_TOKEN"}, "--host", "github")
     assert (result.returncode, found) == (2, None)
     assert result.stderr.startswith("safeplan: 缺少环境变量 GITHUB_TOKEN。\n  提示：在工作流中设置 env: GITHUB_TOKEN:")
+
+
+def test_a_push_event_without_commit_says_to_pass_it(host, tmp_path):
+    payload = tmp_path / "push.json"
+    payload.write_text(json.dumps({"ref": "refs/heads/main", "before": "0" * 40}), encoding="utf-8")
+    env = {**github_env(host, tmp_path), "GITHUB_EVENT_PATH": str(payload)}
+    result, found, _ = approvals(tmp_path, env, "--host", "github")
+    assert (result.returncode, found, host.requests) == (2, None, [])
+    assert result.stderr == ("safeplan: 事件不是合并请求，没有合并请求编号。\n"
+                             "  提示：在推送触发的任务中请用 --commit 指定推送的提交。\n")
+
+
+def test_gitlab_outside_a_merge_request_pipeline(host, tmp_path):
+    env = {k: v for k, v in gitlab_env(host).items() if k != "CI_MERGE_REQUEST_IID"}
+    result, found, _ = approvals(tmp_path, env, "--host", "gitlab")
+    assert (result.returncode, found) == (2, None)
+    assert result.stderr.startswith("safeplan: 缺少环境变量 CI_MERGE_REQUEST_IID。\n  提示：这个变量只在合并请求流水线中设置")
