@@ -354,7 +354,7 @@ def test_unreadable_file_is_reported_not_treated_as_deleted(repo):
 def test_codeowners_content(repo):
     assert (repo / ".github/CODEOWNERS").read_text(encoding="utf-8").splitlines()[3:] == [
         "",
-        "# 区局负责人：district.yaml、workflow.yaml、区级与全区通用文档、schemas/、scripts/、.github/ 以及下面未列出的一切",
+        "# 区局负责人：district.yaml、workflow.yaml、区级与全区通用文档以及下面未列出的一切",
         "* @wj-safety-deputy @wj-safety-head",
         "",
         "# 武进区湖塘样例实验小学",
@@ -362,14 +362,16 @@ def test_codeowners_content(repo):
         "",
         "# 武进区样例村小",
         "/schools/small-village-primary.yaml @village-principal",
-    ]
+        "",
+        codeowners.GATE_NOTE,
+    ] + [f"/{path} @wj-safety-deputy @wj-safety-head" for path in codeowners.PROTECTED_PATHS]
 
 
 def test_codeowners_lists_a_schools_own_documents(repo):
     note(repo, "village-note", "draft", extra="school: small-village-primary\n")
     text = codeowners.render(load_library(repo)[0])
-    assert text.endswith("/schools/small-village-primary.yaml @village-principal\n"
-                         "/notes/village-note.md @village-principal\n")
+    assert ("/schools/small-village-primary.yaml @village-principal\n"
+            "/notes/village-note.md @village-principal\n\n" + codeowners.GATE_NOTE) in text
 
 
 def test_stale_codeowners_fails_check_until_regenerated(repo):
@@ -611,7 +613,7 @@ def test_ci_checks_against_the_base_with_full_history_and_shards_bundles():
     steps = pull["jobs"]["check"]["steps"]
     assert steps[0]["with"]["fetch-depth"] == 0
     runs = "\n".join(step.get("run", "") for step in steps)
-    assert "safeplan validate" in runs and 'safeplan check --base "$BASE_REF"' in runs and "--format md" in runs
+    assert 'scripts/ci/gate.sh pull-request "$BASE_REF"' in runs and "--format md" in runs
     publish = yaml.safe_load((REPO / ".github/workflows/publish.yml").read_text(encoding="utf-8"))
     bundles = publish["jobs"]["bundles"]
     assert len(bundles["strategy"]["matrix"]["shard"]) == int(publish["env"]["SHARDS"])

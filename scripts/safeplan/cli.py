@@ -163,15 +163,33 @@ def cmd_codeowners(args) -> int:
         print("safeplan: 有文件无法读取，负责人名单不完整，未生成 CODEOWNERS。", file=sys.stderr)
         return EXIT_PROBLEMS
     if args.check:
-        problems = stale(library)
+        problems = stale(library, args.host)
         sys.stdout.write(render(problems, 1, "text"))
         return exit_code(problems)
-    path = write(library)
+    path = write(library, args.host)
     print(f"已生成 {path.relative_to(root) if path.is_relative_to(root) else path}")
     return EXIT_OK
 
 
+def cmd_approvals(args) -> int:
+    from .hosts import HostError, approvals_json, fetch
+    from .output import write_text
+
+    try:
+        found = fetch(args.host, os.environ, args.commit)
+    except HostError as error:
+        print(f"safeplan: {error}" + (f"\n  提示：{error.hint}" if error.hint else ""), file=sys.stderr)
+        return EXIT_USAGE  # the environment, not the content: like a missing git history
+    write_text(Path(args.output), approvals_json(found))
+    if args.author_output:
+        write_text(Path(args.author_output), (found.author or "") + "\n")
+    print(found.summary(args.commit))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from .hosts import HOSTS
+
     parser = argparse.ArgumentParser(prog="safeplan", description="校园安全预案库工具：校验、发布网站与各校 PDF 预案汇编。")
     parser.add_argument("--root", help="内容目录（默认：当前仓库）；所有输出写到 <root>/build/")
     parser.add_argument("--version", action="version", version=f"safeplan {__version__}")
@@ -209,9 +227,18 @@ def build_parser() -> argparse.ArgumentParser:
     log.add_argument("--format", choices=("text", "json"), default="text")
     log.set_defaults(handler=cmd_history)
 
-    owners = commands.add_parser("codeowners", help="根据学校和区局的 owners 生成 .github/CODEOWNERS")
+    owners = commands.add_parser("codeowners", help="根据学校和区局的 owners 生成托管平台读取的 CODEOWNERS")
     owners.add_argument("--check", action="store_true", help="只检查已提交的文件是否过期，不写入")
+    owners.add_argument("--host", choices=HOSTS, help="托管平台（默认：safeplan.yaml 中的 host，未填为 github）；"
+                        "github 写 .github/CODEOWNERS，gitlab 写 .gitlab/CODEOWNERS，gitea 写 .gitea/CODEOWNERS")
     owners.set_defaults(handler=cmd_codeowners)
+
+    approvals = commands.add_parser("approvals", help="从托管平台的 API 读取合并请求的批准人，写成 check --approvals 用的 JSON 文件")
+    approvals.add_argument("--host", required=True, choices=HOSTS, help="托管平台")
+    approvals.add_argument("--output", required=True, metavar="FILE", help="写入批准人名单（JSON 数组，例如 [\"@wj-safety-head\"]）")
+    approvals.add_argument("--author-output", metavar="FILE", help="把合并请求作者的账号（@用户名）写入这个文件")
+    approvals.add_argument("--commit", metavar="SHA", help="推送到 main 时：找出合入这个提交的合并请求，读取它的批准人")
+    approvals.set_defaults(handler=cmd_approvals)
 
     preview = commands.add_parser("serve", help="在本机预览网站（http://127.0.0.1:8000/），内容文件改动后自动重新生成")
     preview.add_argument("--port", type=int, default=8000, help="端口（默认 8000）")

@@ -28,7 +28,7 @@ RULES = {  # id → (default severity, Chinese summary)
     "approver": (ERROR, "审批人是本校或区局的负责人"),
     "retired-revived": (ERROR, "废止的文档不被恢复"),
     "dangling-after-delete": (ERROR, "删除或改名的文档没有被其他文档引用"),
-    "codeowners-stale": (ERROR, ".github/CODEOWNERS 与负责人名单一致"),
+    "codeowners-stale": (ERROR, "托管平台读取的 CODEOWNERS 与负责人名单一致"),
 }
 
 PSEUDO_STATES = {"new": "新建", "deleted": "删除"}
