@@ -101,6 +101,14 @@ def cmd_check(args) -> int:
     return exit_code(problems)
 
 
+def cmd_audit(args) -> int:
+    from .audit import audit
+
+    problems, files = _git(lambda: audit(_root(args)))
+    sys.stdout.write(render(problems, files, args.format))
+    return exit_code(problems)
+
+
 def cmd_diff(args) -> int:
     from .compare import compare
     from .semdiff import render as render_diff, semantic_diff
@@ -197,6 +205,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--base", required=True, metavar="REF", help="基准分支或提交，例如 origin/main")
     check.add_argument("--format", choices=("text", "json"), default="text")
     check.set_defaults(handler=cmd_check)
+
+    audit = commands.add_parser("audit", help="核对主线历史：每份现行文档的内容是否就是批准其当前版本时的内容")
+    audit.add_argument("--format", choices=("text", "json"), default="text")
+    audit.set_defaults(handler=cmd_audit)
 
     diff = commands.add_parser("diff", help="给审核人看的改动说明：字段、章节和受影响的学校")
     diff.add_argument("base", metavar="BASE", help="基准分支或提交，例如 origin/main")

@@ -286,3 +286,24 @@ def check_against(root: Path, base_ref: str) -> tuple[list[Problem], int]:
     comparison = compare(root, base_ref)
     unreadable = [p for p in comparison.problems if p.rule == "load"]
     return sorted(set(unreadable + check(comparison.base, comparison.head, comparison.pairs))), len(comparison.pairs)
+
+
+REVIEWED = "reviewed"  # the revision reason of a review that left the content as it was
+
+
+def is_review_only(old: Document, new: Document) -> bool:
+    """An approved document reviewed unchanged: a later next_review and one appended `reviewed` record of its version."""
+    if not (old.data.get("status") == new.data.get("status") == "approved"):
+        return False
+    version = new.data.get("version")
+    before, after = old.data.get("revisions") or [], new.data.get("revisions") or []
+    if version != old.data.get("version") or len(after) != len(before) + 1 or after[:-1] != before:
+        return False
+    record = after[-1]
+    if not isinstance(record, dict) or record.get("reason") != REVIEWED or record.get("version") != version:
+        return False
+    was, now = _day(str(old.data.get("next_review") or "")), _day(str(new.data.get("next_review") or ""))
+    if not (was and now and now > was):
+        return False
+    unreviewed = lambda doc: content_of(replace(doc, data={k: v for k, v in doc.data.items() if k != "next_review"}))
+    return unreviewed(old) == unreviewed(new)
