@@ -16,8 +16,8 @@ from pathlib import Path
 from . import codeowners
 from .compare import Pair, compare
 from .model import KIND_LABELS, REVIEWED, STATUS_LABELS, WORKFLOW_KINDS, Document, Library
-from .resolve import applies_to_school
 from .problems import ERROR, OFF, WARNING, Problem
+from .resolve import applies_to_school
 from .schemas import check_document, common_definition, field_labels
 
 RULES = {  # id → (default severity, Chinese summary)
