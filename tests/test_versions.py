@@ -85,6 +85,21 @@ def test_revert_of_a_yaml_checklist(repo):
     assert run_cli("check", "--base", "HEAD", cwd=repo).returncode == 0
 
 
+def test_revert_across_a_rename_keeps_the_current_id_and_path(repo):
+    version_1_1(repo)
+    moved = "plans/school/special/fire-safety-plan.md"
+    git(repo, "mv", FIRE, moved)
+    edit(repo / moved, "id: fire\n", "id: fire-safety-plan\n")
+    commit(repo, "改名")
+    result = run_cli("revert", "fire-safety-plan", "1.0", cwd=repo)
+    assert result.returncode == 0, result.stderr
+    library, _ = load_library(repo)
+    reverted = library.get("plan", "fire-safety-plan")
+    assert reverted.path == moved and ORDER in reverted.body and reverted.data["version"] == "1.2"
+    assert not (repo / FIRE).exists()
+    assert moved not in run_cli("validate", cwd=repo).stdout  # id and file name still agree (others cite the old id)
+
+
 def test_revert_refuses_uncommitted_changes_unknown_ids_and_versions(repo):
     version_1_1(repo)
     edit(repo / FIRE, "立即再报", "马上再报")
@@ -178,3 +193,10 @@ def test_a_past_next_review_is_a_located_warning(tree, monkeypatch):
     assert (plan["line"], plan["severity"]) == (line_of(tree / FIRE, 'next_review: "2029-08-31"'), "warning")
     assert "已过" in plan["message"] and "超期 2 天" in plan["message"] and "reviewed" in plan["hint"]
     assert run_cli("--root", str(tree), "validate", "--strict").returncode == 1
+
+
+def test_a_malformed_today_is_a_usage_error(tree, monkeypatch):
+    monkeypatch.setenv("SAFEPLAN_TODAY", "2029-13-01")
+    result = run_cli("--root", str(tree), "validate")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == "safeplan: 环境变量 SAFEPLAN_TODAY 应写成 YYYY-MM-DD，现在是“2029-13-01”。\n"

@@ -236,6 +236,15 @@ def cmd_codeowners(args) -> int:
     return EXIT_OK
 
 
+def _check_today() -> None:
+    from .dates import today
+
+    try:
+        today()
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="safeplan", description="校园安全预案库工具：校验、发布网站与各校 PDF 预案汇编。")
     parser.add_argument("--root", help="内容目录（默认：当前仓库）；所有输出写到 <root>/build/")
@@ -306,6 +315,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     try:
+        if os.environ.get("SAFEPLAN_TODAY"):
+            _check_today()
         return args.handler(args)
     except UsageError as error:
         print(f"safeplan: {error}", file=sys.stderr)

@@ -16,9 +16,7 @@ from . import history
 from .loader import kind_of, parse_document
 from .model import Document
 from .problems import ContentError
-from .workflow import next_version, version_key
-
-BOOKKEEPING = ("version", "revisions", "status")  # what a revert keeps from the current file
+from .workflow import CONTENT_EXEMPT, next_version, version_key
 
 
 @dataclass(frozen=True)
@@ -58,7 +56,7 @@ class RevertError(Exception):
 
 
 def revert_text(current: Document, current_raw: str, old: Version, day: str, why: str = "") -> str:
-    """The old version's file with the current version, status and revisions, plus one record of the revert."""
+    """The old version's file with the current id, status and revisions, a new version, and one record of the revert."""
     number = next_version(current.data.get("version"))
     summary = f"恢复为 {old.number} 版内容" + (f"：{why}" if why else "。")
     record = {"version": number, "date": day, "reason": "other", "summary": summary}
@@ -66,7 +64,8 @@ def revert_text(current: Document, current_raw: str, old: Version, day: str, why
     old_text = old.raw.decode("utf-8").replace("\r\n", "\n")
     head, front, tail = _front(old_text, current.path)
     front = _set_line(front, "version", json.dumps(number))
-    front = _set_line(front, "status", str(current.data.get("status")))
+    for key in ("id", "status"):  # identity and state stay as they are now (the file may have been renamed since)
+        front = _set_line(front, key, str(current.data.get(key)))
     block = _block(current_raw, current.path, "revisions") or "revisions:\n"
     indent = re.findall(r"^( *)- ", block, re.M)
     line = (indent[-1] if indent else "  ") + "- {" + ", ".join(
@@ -75,10 +74,10 @@ def revert_text(current: Document, current_raw: str, old: Version, day: str, why
     front = front.replace(old_block, block + line, 1) if old_block else front.rstrip("\n") + "\n" + block + line
     text = head + front + tail
     written = parse_document(current.path, current.kind, text.encode("utf-8"))
-    kept = {k: v for k, v in old.doc.data.items() if k not in BOOKKEEPING}
-    if {k: v for k, v in written.data.items() if k not in BOOKKEEPING} != kept or written.body != old.doc.body \
+    kept = {k: v for k, v in old.doc.data.items() if k not in CONTENT_EXEMPT}
+    if {k: v for k, v in written.data.items() if k not in CONTENT_EXEMPT} != kept or written.body != old.doc.body \
             or written.data.get("revisions") != records or written.data.get("version") != number \
-            or written.data.get("status") != current.data.get("status"):
+            or any(written.data.get(key) != current.data.get(key) for key in ("id", "status")):
         raise RevertError(f"无法在保留原有格式的前提下写回 {old.number} 版内容（文件的 version、status 或 revisions 写法不常见）。")
     return text
 
