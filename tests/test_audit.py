@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import time
 
-from conftest import edit, run_cli
+import pytest
+
+from conftest import REPO, edit, run_cli
 from test_workflow import FIRE, bump, commit, git, line_of, quiet_git, repo  # noqa: F401  (fixtures)
 
 SILENT = "先报 119，再报学校领导"
@@ -119,3 +121,10 @@ def test_audit_of_many_commits_is_fast(repo):
     code, found = audit(repo)
     assert code == 1 and found[0]["message"].count("悄悄修改") == 6
     assert time.perf_counter() - started < 10
+
+
+def test_the_repositorys_own_main_line_passes_the_audit():
+    if git(REPO, "rev-parse", "--is-shallow-repository") == "true":
+        pytest.skip("a shallow clone has no history to audit (CI checks out with fetch-depth: 0)")
+    result = run_cli("audit", cwd=REPO)
+    assert (result.returncode, result.stderr) == (0, ""), result.stdout
