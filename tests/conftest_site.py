@@ -26,6 +26,7 @@ BUS_SCHOOL = "hutang-experimental-primary"  # has a micro fire station and gets 
 SMALL_SCHOOL = "small-village-primary"  # no micro fire station, no bundle
 # 2029-07-15: fire documents (next review 2029-08-31) are due within 90 days, the gate plan (2029-06-30) is overdue
 BUILD_EPOCH = int(datetime(2029, 7, 15, tzinfo=timezone.utc).timestamp())
+BUILD_DAY = "2029-07-15"  # the day reviews are judged against (SAFEPLAN_TODAY); the clock otherwise
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "冯样例", "GIT_AUTHOR_EMAIL": "feng@example.invalid",
     "GIT_COMMITTER_NAME": "冯样例", "GIT_COMMITTER_EMAIL": "feng@example.invalid",
@@ -176,7 +177,8 @@ def add_bundle(tree: Path, school: str = BUS_SCHOOL) -> dict:
 
 def build_site(tree: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     """`safeplan --root TREE build --only site`, as an editor runs it."""
-    environment = {**os.environ, "SOURCE_DATE_EPOCH": str(BUILD_EPOCH), "CI": "1", **(env or {})}
+    environment = {**os.environ, "SOURCE_DATE_EPOCH": str(BUILD_EPOCH), "SAFEPLAN_TODAY": BUILD_DAY, "CI": "1",
+                   **(env or {})}
     return subprocess.run([str(SAFEPLAN), "--root", str(tree), "build", "--only", "site", *args],
                           capture_output=True, text=True, timeout=600, env=environment)
 

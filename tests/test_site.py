@@ -137,6 +137,19 @@ def test_dashboard_counts_reviews_and_recent_changes(built_tree):
     assert "把火灾预案移到专项预案目录" in recent and "冯样例" in recent
 
 
+def test_overdue_reviews_head_the_dashboard_and_fall_due_without_a_commit(built_tree, tmp_path):
+    top = visible(page(built_tree, "index.html")).split("文档状态", 1)[0]
+    assert "1 份文档超期未评审（截至 2029-07-15）" in top
+    assert "校门口暴力闯入现场处置方案 （2029-06-30）" in top and "火灾事故专项应急预案" not in top
+    tree = make_site_tree(tmp_path)  # the same commit, built on a later day
+    result = build_site(tree, env={"SAFEPLAN_TODAY": "2029-09-05"})
+    assert result.returncode == 0, result.stderr
+    top = visible(page(tree, "index.html")).split("文档状态", 1)[0]
+    assert "份文档超期未评审（截至 2029-09-05）" in top
+    assert top.index("（2029-06-30）") < top.index("火灾事故专项应急预案 （2029-08-31）")
+    assert "数据截至 2029-07-15" in top  # the build date still comes from SOURCE_DATE_EPOCH
+
+
 def test_plan_page_box_tables_revisions_history_and_backlinks(built_tree):
     html = page(built_tree, "plans/fire")
     text = visible(html)

@@ -101,6 +101,14 @@ def cmd_check(args) -> int:
     return exit_code(problems)
 
 
+def cmd_audit(args) -> int:
+    from .audit import audit
+
+    problems, files = _git(lambda: audit(_root(args)))
+    sys.stdout.write(render(problems, files, args.format))
+    return exit_code(problems)
+
+
 def cmd_diff(args) -> int:
     from .compare import compare
     from .semdiff import render as render_diff, semantic_diff
@@ -120,13 +128,11 @@ def cmd_history(args) -> int:
     import json
 
     from .history import document_log
-    from .loader import load_library
 
     root = _root(args)
-    library, _ = load_library(root)
-    doc = next((d for d in library.documents if d.id == args.id), None)
-    if doc is None:
-        raise UsageError(f"找不到编号为“{args.id}”的文档。请检查编号（即文件名去掉 .md/.yaml）。")
+    library, doc = _document(root, args.id)
+    if args.since:
+        return _history_since(root, library, doc, args.since, args.format)
     commits = _git(lambda: document_log(root, doc.path))
     revisions = [r for r in doc.data.get("revisions") or [] if isinstance(r, dict)]
     if args.format == "json":
@@ -142,6 +148,65 @@ def cmd_history(args) -> int:
     print(f"git 历史（{len(commits)} 次提交，含改名前的路径）：" if commits else "git 历史：尚未提交。")
     for c in commits:
         print(f"  {c.date}  {c.sha[:10]}  {c.author}  {c.message}" + (f"  [{c.path}]" if c.path != doc.path else ""))
+    return EXIT_OK
+
+
+def _document(root: Path, doc_id: str):
+    from .loader import load_library
+
+    library, _ = load_library(root)
+    doc = next((d for d in library.documents if d.id == doc_id), None)
+    if doc is None:
+        raise UsageError(f"找不到编号为“{doc_id}”的文档。请检查编号（即文件名去掉 .md/.yaml）。")
+    return library, doc
+
+
+def _version(root: Path, doc, number: str):
+    from .versions import listed, versions
+
+    found = _git(lambda: versions(root, doc))
+    if number not in found:
+        raise UsageError(f"{doc.path}：文档“{doc.id}”的 git 历史中没有 {number} 版。已提交的版本：{listed(found)}。")
+    return found[number]
+
+
+def _history_since(root: Path, library, doc, number: str, fmt: str) -> int:
+    from .model import Library
+    from .semdiff import SemanticDiff, affected_schools, diff_document, render as render_diff
+
+    old = _version(root, doc, number)
+    then = Library(root=root, documents=[old.doc if d is doc else d for d in library.documents])
+    pairs = [(old.doc, doc)] if old.doc.source_sha != doc.source_sha else []
+    diff = SemanticDiff(f"{number} 版（{old.commit.date}）", old.commit.sha, "工作区",
+                        [diff_document(old.doc, doc)] if pairs else [], affected_schools(pairs, then, library),
+                        len(library.schools))
+    sys.stdout.write(render_diff(diff, fmt))
+    return EXIT_OK
+
+
+def cmd_revert(args) -> int:
+    from .dates import today
+    from .history import dirty
+    from .output import write_text
+    from .versions import RevertError, revert_text
+    from .workflow import next_version
+
+    root = _root(args)
+    _, doc = _document(root, args.id)
+    if _git(lambda: dirty(root, doc.path)):
+        raise UsageError(f"{doc.path}：有尚未提交的修改；为了不丢失这些修改，没有恢复。\n"
+                         "  提示：先提交（git commit）或撤销（git restore）这些修改，再运行 safeplan revert。")
+    if args.version == doc.data.get("version"):
+        raise UsageError(f"{doc.path}：文档“{doc.id}”现在就是 {args.version} 版，不需要恢复。")
+    old = _version(root, doc, args.version)
+    path = root / doc.path
+    try:
+        text = revert_text(doc, path.read_text(encoding="utf-8"), old, today().isoformat(), args.reason or "")
+    except RevertError as error:
+        raise UsageError(f"{doc.path}：{error}\n  提示：请手工把 {args.version} 版的内容复制回来，升版并加一条修订记录。") from None
+    write_text(path, text)
+    print(f"已把 {doc.path} 恢复为 {args.version} 版（提交 {old.commit.sha[:10]}）的内容，作为 {next_version(doc.data['version'])} 版；"
+          "修订记录已追加一条。请检查 approved_by 等字段，提交后由负责人批准。")
     return EXIT_OK
 
 
@@ -187,6 +252,15 @@ def cmd_approvals(args) -> int:
     return EXIT_OK
 
 
+def _check_today() -> None:
+    from .dates import today
+
+    try:
+        today()
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .hosts import HOSTS
 
@@ -216,6 +290,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=("text", "json"), default="text")
     check.set_defaults(handler=cmd_check)
 
+    audit = commands.add_parser("audit", help="核对主线历史：每份现行文档的内容是否就是批准其当前版本时的内容")
+    audit.add_argument("--format", choices=("text", "json"), default="text")
+    audit.set_defaults(handler=cmd_audit)
+
     diff = commands.add_parser("diff", help="给审核人看的改动说明：字段、章节和受影响的学校")
     diff.add_argument("base", metavar="BASE", help="基准分支或提交，例如 origin/main")
     diff.add_argument("head", metavar="HEAD", nargs="?", help="要比较的版本（默认：当前工作区）")
@@ -224,8 +302,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     log = commands.add_parser("history", help="列出一个文档的修订记录和 git 历史（跟踪改名）")
     log.add_argument("id", metavar="ID", help="文档编号")
-    log.add_argument("--format", choices=("text", "json"), default="text")
+    log.add_argument("--since", metavar="VERSION", help="给审核人看的改动说明：该文档自某一版本以来改了什么")
+    log.add_argument("--format", choices=("text", "json", "md"), default="text", help="md 仅用于 --since")
     log.set_defaults(handler=cmd_history)
+
+    revert = commands.add_parser("revert", help="把文档恢复为某一旧版本的内容，作为新的更高版本（不改写历史）")
+    revert.add_argument("id", metavar="ID", help="文档编号")
+    revert.add_argument("version", metavar="VERSION", help="要恢复的旧版本号，例如 1.0")
+    revert.add_argument("--reason", metavar="TEXT", help="恢复的原因，写进修订记录的摘要")
+    revert.set_defaults(handler=cmd_revert)
 
     owners = commands.add_parser("codeowners", help="根据学校和区局的 owners 生成托管平台读取的 CODEOWNERS")
     owners.add_argument("--check", action="store_true", help="只检查已提交的文件是否过期，不写入")
@@ -257,6 +342,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     try:
+        if os.environ.get("SAFEPLAN_TODAY"):
+            _check_today()
         return args.handler(args)
     except UsageError as error:
         print(f"safeplan: {error}", file=sys.stderr)

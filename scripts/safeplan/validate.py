@@ -12,7 +12,8 @@ from datetime import date
 from typing import Callable, Iterator
 
 from .applicability import applies, rule_paths
-from .model import KIND_LABELS, KINDS, WORKFLOW_KINDS, Document, Library, iter_strings
+from .dates import today
+from .model import KIND_LABELS, KINDS, REVIEWED, WORKFLOW_KINDS, Document, Library, iter_strings
 from .problems import ERROR, OFF, WARNING, Problem
 from .schemas import check_document, school_field_labels
 from .templating import PlaceholderError, fill, has_placeholders
@@ -154,15 +155,30 @@ def check_review_interval(library: Library):
         issued, review = _date(doc.data.get("issued_on")), _date(doc.data.get("next_review"))
         if not issued or not review:
             continue
+        reviews = [_date(r.get("date")) for r in doc.data.get("revisions") or [] if r.get("reason") == REVIEWED]
+        start = max([issued] + [day for day in reviews if day])  # a review restarts the 3-year period
+        since = "颁布日期" if start == issued else f"最近一次复审（{start}）"
         try:
-            limit = issued.replace(year=issued.year + 3)
+            limit = start.replace(year=start.year + 3)
         except ValueError:  # 29 February
-            limit = issued.replace(year=issued.year + 3, day=28)
+            limit = start.replace(year=start.year + 3, day=28)
         if review > limit:
-            yield _at(doc, "/next_review", f"下次评审日期 {review} 晚于颁布日期后 3 年（{limit}）。",
+            yield _at(doc, "/next_review", f"下次评审日期 {review} 晚于{since}后 3 年（{limit}）。",
                       f"把 next_review 改为 {limit} 或更早。")
         elif review <= issued:
             yield _at(doc, "/next_review", f"下次评审日期 {review} 不晚于颁布日期 {issued}。", "下次评审日期应在颁布日期之后。")
+
+
+@rule("review-overdue", WARNING, "下次评审日期未过（现行文档按期复审）")
+def check_review_overdue(library: Library):
+    day = today()
+    for doc in _schema_clean(library):
+        review = _date(doc.data.get("next_review"))
+        if doc.kind not in WORKFLOW_KINDS or doc.data.get("status") != "approved" or not review or review >= day:
+            continue
+        yield _at(doc, "/next_review", f"下次评审日期 {review} 已过（今天是 {day}，超期 {(day - review).days} 天）。",
+                  "请组织复审：内容不变时，把 next_review 改为新的评审日期，并在 revisions 末尾加一条 reason: reviewed 的记录"
+                  "（版本号不变）；内容需要修改时，升版并加一条说明改动的修订记录。两种都需要负责人批准。")
 
 
 # Minimum evacuation drills per school year (MOE 2014 guide: monthly; kindergartens quarterly),

@@ -15,8 +15,9 @@ from pathlib import Path
 
 from . import codeowners
 from .compare import Pair, compare
-from .model import KIND_LABELS, STATUS_LABELS, WORKFLOW_KINDS, Document, Library
-from .problems import ERROR, OFF, Problem
+from .model import KIND_LABELS, REVIEWED, STATUS_LABELS, WORKFLOW_KINDS, Document, Library
+from .problems import ERROR, OFF, WARNING, Problem
+from .resolve import applies_to_school
 from .schemas import check_document, common_definition, field_labels
 
 RULES = {  # id → (default severity, Chinese summary)
@@ -29,6 +30,7 @@ RULES = {  # id → (default severity, Chinese summary)
     "retired-revived": (ERROR, "废止的文档不被恢复"),
     "dangling-after-delete": (ERROR, "删除或改名的文档没有被其他文档引用"),
     "codeowners-stale": (ERROR, "托管平台读取的 CODEOWNERS 与负责人名单一致"),
+    "retire-in-use": (WARNING, "废止的文档没有被现行文档引用、没有学校正在使用（否则列出它们）"),
 }
 
 PSEUDO_STATES = {"new": "新建", "deleted": "删除"}
@@ -149,6 +151,8 @@ def check_pair(old: Document | None, new: Document | None, base: Library, head: 
     if old and new and source in ("approved", "retired"):
         problems += _revision_history(old, new)
     changed = old is None or new is None or content_of(old) != content_of(new)
+    if old and new and is_review_only(old, new):  # reviewed unchanged: a later next_review, approved like amend
+        return problems + _revision_record(new, v1, REVIEW_STEP) + _approver(new, base, head, REVIEW_STEP)
     if source == target and (not changed or flow.editable(source)):
         return problems
     if source == "retired" and target != "deleted":
@@ -275,6 +279,7 @@ def check(base: Library, head: Library, pairs: list[Pair]) -> list[Problem]:
             if (new or old).kind in WORKFLOW_KINDS:
                 problems += check_pair(old, new, base, head, flow)
     problems += dangling(base, head, pairs)
+    problems += retired_in_use(base, head, pairs)
     problems += codeowners.stale(head)
     severities = head.config.get("rules") or {}
     problems = [replace(p, severity=severities.get(p.rule, RULES.get(p.rule, (ERROR,))[0])) for p in problems]
@@ -286,3 +291,55 @@ def check_against(root: Path, base_ref: str) -> tuple[list[Problem], int]:
     comparison = compare(root, base_ref)
     unreadable = [p for p in comparison.problems if p.rule == "load"]
     return sorted(set(unreadable + check(comparison.base, comparison.head, comparison.pairs))), len(comparison.pairs)
+
+
+REVIEW_STEP = "复审（reviewed）"
+REVIEW_FIELDS = ("next_review", "approved_by")  # what a review may change besides appending its record
+
+
+def is_review_only(old: Document, new: Document) -> bool:
+    """An approved document reviewed unchanged: a later next_review, one appended `reviewed` record of its version,
+    and perhaps a new approved_by (the owner who reviewed it); nothing else differs."""
+    if not (old.data.get("status") == new.data.get("status") == "approved"):
+        return False
+    version = new.data.get("version")
+    before, after = old.data.get("revisions") or [], new.data.get("revisions") or []
+    if version != old.data.get("version") or len(after) != len(before) + 1 or after[:-1] != before:
+        return False
+    record = after[-1]
+    if not isinstance(record, dict) or record.get("reason") != REVIEWED or record.get("version") != version:
+        return False
+    was, now = _day(str(old.data.get("next_review") or "")), _day(str(new.data.get("next_review") or ""))
+    if not (was and now and now > was):
+        return False
+    # the reviewing owner may differ from the last approver; approved_by names who approved this review
+    unreviewed = lambda doc: content_of(replace(doc, data={k: v for k, v in doc.data.items() if k not in REVIEW_FIELDS}))
+    return unreviewed(old) == unreviewed(new)
+
+
+def _names(items: list[str], limit: int = 20) -> str:
+    shown = "、".join(items[:limit])
+    return shown + (f" 等 {len(items)} 个" if len(items) > limit else "")
+
+
+def retired_in_use(base: Library, head: Library, pairs: list[Pair]) -> list[Problem]:
+    """Warnings for approved documents retired while approved documents cite them or schools receive them."""
+    problems = []
+    for old, new in pairs:
+        if not (old and new and old.data.get("status") == "approved" and new.data.get("status") == "retired"):
+            continue
+        citing = [f"{doc.path}（{doc.title}）" for doc in head.documents
+                  if doc.kind in WORKFLOW_KINDS and doc.data.get("status") == "approved"
+                  and any(kind == new.kind and target == new.id for kind, target, _ in doc.references())]
+        schools = [f"{s.title}（{s.id}）" for s in base.schools
+                   if new.kind != "note" and applies_to_school(old, s)[0]]
+        if not citing and not schools:
+            continue
+        uses = ([f"{len(citing)} 份现行文档引用它：{_names(citing)}"] if citing else []) + \
+               ([f"{len(schools)} 所学校的汇编包含它：{_names(schools)}"] if schools else [])
+        line, column = new.position("/status")
+        problems.append(Problem(new.path, line, column, WARNING, "retire-in-use",
+                                f"{KIND_LABELS.get(new.kind, new.kind)}“{new.title}”被废止，但{'；'.join(uses)}。",
+                                "废止后这些学校的汇编不再包含本文档：请确认已有替代文档；引用它的现行文档请一并修订"
+                                "（删掉或改为替代文档的编号，升版并加修订记录）。"))
+    return problems
