@@ -18,7 +18,7 @@ import yaml
 
 from conftest import MINI, REPO, edit, run_cli
 from safeplan import codeowners
-from safeplan.approvals import Review
+from safeplan.approvals import Review, normalize
 from safeplan.loader import load_library
 from safeplan.model import KINDS
 from safeplan.schemas import SCHEMA_FILES, check_document
@@ -76,7 +76,7 @@ def on_main(root: Path, message: str, change) -> None:
 
 def host(*handles: str, author: str = "zhou-editor", ci: bool = False) -> Review:
     """What the code host reports: who approved the pull request on it, and who wrote it."""
-    return Review(frozenset(handles), author, ci)
+    return Review(frozenset(normalize(h) for h in handles), normalize(author), ci)
 
 
 # Tests of other rules run as CI does, with the district's safety head approving on the host;
