@@ -42,7 +42,7 @@ def amend_fire(repo: Path, approver: str = "wj-safety-head") -> Path:
 # ---- 1. the gate comes from the merge base -------------------------------------------------------
 
 def test_relaxed_config_in_the_pull_request_has_no_effect_and_is_a_located_error(repo):
-    edit(repo / CONFIG, "rules:\n", "rules:\n  version-bump: off\n  workflow-transition: off\n  approver: off\n")
+    edit(repo / CONFIG, "rules:\n", "rules:\n  version-bump: off\n  workflow-transition: off\n  approver: off\n  versionbump: off\n")
     edit(repo / FIRE, "先报 119", "先报 110 和 119")  # no new version
     edit(repo / FIRE, "approved_by: wj-safety-head", "approved_by: nobody")
     config, version = repo / CONFIG, line_of(repo / FIRE, 'version: "1.0"')
@@ -53,6 +53,7 @@ def test_relaxed_config_in_the_pull_request_has_no_effect_and_is_a_located_error
         (f"{CONFIG}:{line_of(config, '  version-bump: off')}:3", "error", "schema"),
         (f"{CONFIG}:{line_of(config, '  workflow-transition: off')}:3", "error", "schema"),
         (f"{CONFIG}:{line_of(config, '  approver: off')}:3", "error", "schema"),
+        (f"{CONFIG}:{line_of(config, '  versionbump: off')}:3", "error", "schema"),  # unknown id
     ]  # safeplan.yaml is a protected file too: the district head approved this one
     messages = {p.message for p in found if p.rule == "schema"}
     assert "rules.version-bump 应当是“error”，现在是“off”。" in messages
@@ -298,6 +299,26 @@ def test_registry_allowed_severities():
         assert table[rule_id].allowed == ("error",), rule_id
     assert table["three-100"].allowed == ("error", "warning", "off")
     assert {info.stage for info in table.values()} == {"validate", "check"}
-    assert registry.severity("version-bump", {"version-bump": "off"}) == "error"
-    assert registry.severity("three-100", {"three-100": "off"}) == "off"
-    assert registry.severity("load", {}) == "error"
+    chosen = registry.severities({"version-bump": "off", "three-100": "off", "onsite-drill": "loud"})
+    assert (chosen["version-bump"], chosen["three-100"], chosen["onsite-drill"]) == ("error", "off", "warning")
+
+
+def test_gate_files_of_a_content_root_in_a_folder(tmp_path):
+    import shutil
+
+    from conftest import MINI
+
+    top = tmp_path / "repo"
+    content = top / "content"
+    shutil.copytree(MINI, content)
+    shutil.copy(REPO / "workflow.yaml", content / "workflow.yaml")
+    git(top, "init", "-q", "-b", "main")
+    codeowners.write(load_library(content)[0])
+    commit(top, "初始内容")
+    git(top, "checkout", "-q", "-b", "change")
+    edit(content / CONFIG, "three-100: warning", "three-100: error")
+    (top / ".gitlab-ci.yml").write_text("stages: [check]\n", encoding="utf-8")
+    (top / "NOTICE.txt").write_text("不是审核关卡的文件\n", encoding="utf-8")  # control: not protected
+    found, _ = check_against(content, "main", host("village-principal"))
+    assert [(p.path, p.rule) for p in found] == [("../.gitlab-ci.yml", "protected-file"), (CONFIG, "protected-file")]
+    assert rules(content, host("wj-safety-head")) == []

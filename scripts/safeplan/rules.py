@@ -43,12 +43,9 @@ def registry() -> dict[str, RuleInfo]:
     return found
 
 
-def severity(rule_id: str, configured) -> str:
-    """The severity of a rule under a `rules:` mapping: configured if the rule allows it, else the default."""
-    info = registry().get(rule_id)
-    if info is None:  # not a rule (e.g. load): always an error
-        return ERROR
-    return validate.severity_for(rule_id, info.default, info.allowed, configured)
+def severities(configured) -> dict[str, str]:
+    """Rule id → severity under a `rules:` mapping: as configured where the rule allows it, else the default."""
+    return {r.id: validate.severity_for(r.id, r.default, r.allowed, configured) for r in registry().values()}
 
 
 def listing() -> list[tuple[str, str, str, str]]:

@@ -311,19 +311,26 @@ def check(base: Library, head: Library, pairs: list[Pair], review: Review | None
     problems += protected_file_problems(list(protected_files), owners_of(base.district), review)
     for config in head.of_kind("config"):  # unknown rule ids and forbidden severities, at their key
         problems += check_document(config)
-    configured = base.config.get("rules")
+    severities = rules.severities(base.config.get("rules"))
     problems = [replace(p, severity=WARNING if p.severity == UNVERIFIED and not review.ci
-                        else rules.severity(p.rule, configured)) for p in problems]
+                        else severities.get(p.rule, ERROR)) for p in problems]
     return sorted(set(p for p in problems if p.severity != OFF))
 
 
 def gate_files(root: Path, base_sha: str) -> list[str]:
-    """The gate's own files (codeowners.PROTECTED_PATHS) changed since base_sha, as paths from the content root."""
+    """The gate's own files (codeowners.PROTECTED_PATHS) changed since base_sha, as paths from the content root.
+
+    Protected paths are relative to the repository top; a content root in a folder also holds
+    its own safeplan.yaml and workflow.yaml, protected the same way.
+    """
     prefix = history.content_prefix(root)
-    changed = {path for change in history.changes(root, base_sha, None, repository=True)
-               for path in (change.path, change.old_path) if path and codeowners.is_protected(path)}
-    return sorted(path.removeprefix(prefix) if path.startswith(prefix) else "../" * prefix.count("/") + path
-                  for path in changed)
+    found = set()
+    for change in history.changes(root, base_sha, None, repository=True):
+        for path in filter(None, (change.path, change.old_path)):
+            inside = path.startswith(prefix)
+            if codeowners.is_protected(path) or inside and codeowners.is_protected(path[len(prefix):]):
+                found.add(path[len(prefix):] if inside else "../" * prefix.count("/") + path)
+    return sorted(found)
 
 
 def check_against(root: Path, base_ref: str, review: Review | None = None) -> tuple[list[Problem], int]:
