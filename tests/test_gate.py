@@ -122,6 +122,18 @@ def test_a_schools_draft_cannot_move_either(repo, school):
     assert rules(repo) == ["school-changed"]
 
 
+def test_a_renamed_school_takes_its_documents_along(repo):
+    on_main(repo, "村小专用说明", lambda: school_note(repo, "draft"))
+    git(repo, "mv", VILLAGE, "schools/village-primary.yaml")
+    edit(repo / "schools/village-primary.yaml", "id: small-village-primary\n", "id: village-primary\n")
+    edit(repo / "notes/village-note.md", "school: small-village-primary\n", "school: village-primary\n")
+    codeowners.write(load_library(repo)[0])
+    assert rules(repo) == []
+    edit(repo / "notes/village-note.md", "school: village-primary\n", "school: hutang-experimental-primary\n")
+    codeowners.write(load_library(repo)[0])
+    assert rules(repo) == ["school-changed"]  # control: a move to another school is still refused
+
+
 def test_owners_come_from_the_documents_school_at_base(repo):
     # The school's owner approves the school's own document, even if head lists other owners for it.
     on_main(repo, "村小专用说明（待审）", lambda: school_note(repo, "review"))

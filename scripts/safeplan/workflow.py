@@ -48,6 +48,7 @@ def allowed_severities(rule_id: str) -> tuple[str, ...]:
     default, _, *allowed = RULES[rule_id]
     return tuple(allowed[0]) if allowed else tuple(dict.fromkeys((ERROR, default)))
 
+
 PSEUDO_STATES = {"new": "新建", "deleted": "删除"}
 CONTENT_EXEMPT = ("id", "status", "version", "revisions")  # identity and bookkeeping have rules of their own
 _VERSION = re.compile(r"^([0-9]+)\.([0-9]+)$")
