@@ -21,7 +21,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from conftest import MINI, edit
+from conftest import MINI
 
 SAFEPLAN = Path(sys.executable).with_name("safeplan")
 HOSTILE_RULES = ("unsafe-html", "unsafe-link")  # what the hostile note below would fail

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import validate
-from .problems import ERROR, OFF, SEVERITIES, WARNING
+from .problems import OFF, SEVERITIES, WARNING
 
 REGENERATE = "python -m safeplan.rules"
 CONFIG_SCHEMA = "config.schema.json"
