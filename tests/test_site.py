@@ -21,7 +21,7 @@ import pytest
 
 from conftest import REPO, edit
 from conftest_site import (BUS_SCHOOL, SAFEPLAN, SMALL_SCHOOL, TINY_PDF, add_bundle, build_site,  # noqa: F401
-                           built_tree, check_links, make_site_tree, site_files)
+                           built_tree, check_links, make_site_tree, site_files, unguarded_safeplan)
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
@@ -207,6 +207,14 @@ def test_downloads_page_has_an_empty_state(tmp_path):
     assert "0 份汇编可下载" in result.stdout
 
 
+def test_the_hostile_note_is_refused_by_the_real_command(tmp_path):
+    """Control for the renderer tests below: the validator's safety rules catch the hostile note."""
+    tree = make_site_tree(tmp_path)
+    result = subprocess.run([str(SAFEPLAN), "--root", str(tree), "validate"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1
+    assert "notes/hostile.md" in result.stdout and "error[unsafe-html]" in result.stdout and "error[unsafe-link]" in result.stdout
+
+
 def test_content_html_is_cleaned(built_tree):
     html = page(built_tree, "notes/hostile")
     tags = re.findall(r"<[a-zA-Z][^>]*>", html)  # real tags only: escaped text shows as &lt;…
@@ -315,7 +323,7 @@ def wait_for(predicate, timeout: float, message: str):
 def test_serve_previews_and_rebuilds_on_change(tmp_path):
     tree = make_site_tree(tmp_path)
     port = free_port()
-    process = subprocess.Popen([str(SAFEPLAN), "--root", str(tree), "serve", "--port", str(port)],
+    process = subprocess.Popen([str(unguarded_safeplan()), "--root", str(tree), "serve", "--port", str(port)],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                env={**os.environ, "CI": "1"})
     try:

@@ -10,6 +10,8 @@ from pathlib import Path
 from . import __version__
 from .report import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, exit_code, render
 
+PROBLEM_FORMATS = ("text", "json")  # how validate and check print problems (report.render)
+
 
 def find_root(start: Path) -> Path:
     """The content root: the nearest folder up from start that holds district.yaml or .git."""
@@ -33,11 +35,12 @@ class UsageError(Exception):
 
 def cmd_validate(args) -> int:
     from .library_check import check_library
-    from .validate import rule_summaries
+    from .rules import listing
 
     if args.list_rules:
-        for rule_id, severity, summary in rule_summaries():
-            print(f"{rule_id}\t{severity}\t{summary}")
+        print("规则\t默认\t可选\t说明")
+        for row in listing():
+            print("\t".join(row))
         return EXIT_OK
     library, problems = check_library(_root(args))
     files = len(library.documents) + len({p.path for p in problems if p.rule in ("load", "unknown-file")})
@@ -94,9 +97,16 @@ def _git(call):
 
 
 def cmd_check(args) -> int:
+    from .approvals import ApprovalsFileError, Review, read_approvals
     from .workflow import check_against
 
-    problems, files = _git(lambda: check_against(_root(args), args.base))
+    try:
+        approvals = read_approvals(Path(args.approvals)) if args.approvals else None
+    except ApprovalsFileError as error:
+        raise UsageError(f"{error}\n  提示：--approvals 要求一个 JSON 文件，内容是在代码托管平台上批准了本合并请求的账号列表，"
+                         "例如 [\"@wj-safety-head\"]。") from None
+    review = Review.from_environment(approvals, args.author or "")
+    problems, files = _git(lambda: check_against(_root(args), args.base, review))
     sys.stdout.write(render(problems, files, args.format))
     return exit_code(problems)
 
@@ -270,9 +280,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     validate = commands.add_parser("validate", help="校验全部内容文件")
-    validate.add_argument("--format", choices=("text", "json"), default="text")
+    validate.add_argument("--format", choices=PROBLEM_FORMATS, default="text")
     validate.add_argument("--strict", action="store_true", help="警告也视为失败")
-    validate.add_argument("--list-rules", action="store_true", help="列出全部规则及默认严重程度")
+    validate.add_argument("--list-rules", action="store_true",
+                          help="列出 validate 和 check 的全部规则：编号、默认严重程度、可选的严重程度、说明")
     validate.set_defaults(handler=cmd_validate)
 
     build = commands.add_parser("build", help="生成网站（build/site）和各校 PDF 汇编（build/pdf）")
@@ -287,7 +298,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="按 workflow.yaml 检查相对基准分支的改动（状态、版本、审批人、引用、CODEOWNERS）")
     check.add_argument("--base", required=True, metavar="REF", help="基准分支或提交，例如 origin/main")
-    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument("--approvals", metavar="FILE",
+                       help="JSON 文件：在代码托管平台上批准了本合并请求的账号列表（CI 从平台 API 取得）")
+    check.add_argument("--author", metavar="HANDLE", help="合并请求作者的平台账号；作者不能批准自己的改动")
+    check.add_argument("--format", choices=PROBLEM_FORMATS, default="text")
     check.set_defaults(handler=cmd_check)
 
     audit = commands.add_parser("audit", help="核对主线历史：每份现行文档的内容是否就是批准其当前版本时的内容")

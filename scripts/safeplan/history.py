@@ -260,10 +260,14 @@ def files_at(root: Path, ref: str, locations: tuple[str, ...]) -> dict[str, byte
     return dict(sorted(found.items()))
 
 
-def changes(root: Path, base: str, head: str | None = None) -> list[Change]:
-    """Files changed from base to head (None: the working tree, untracked files included), renames detected."""
+def changes(root: Path, base: str, head: str | None = None, repository: bool = False) -> list[Change]:
+    """Files changed from base to head (None: the working tree, untracked files included), renames detected.
+
+    Paths are relative to the content root, or with `repository` to the repository top, which
+    then covers files outside the content root too (the gate's own files live there).
+    """
     repo = _repo_for_comparison(root)
-    prefix = _prefix(repo, root)
+    prefix = "" if repository else _prefix(repo, root)
     revisions = [_commit(repo, base)] + ([_commit(repo, head)] if head else [])
     out = repo.git.diff("--name-status", "-z", "-M", "--no-ext-diff", "--no-color", *revisions, "--", prefix or ".")
     fields = out.split("\0")

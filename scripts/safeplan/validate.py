@@ -1,7 +1,8 @@
 """Library → Problems: the schema check and every rule no schema can express.
 
 Rules are small functions registered with a stable id and a default severity;
-`safeplan.yaml` at the content root may change a severity or switch a rule off.
+`safeplan.yaml` at the content root may change a severity or switch a rule off,
+within the severities the rule allows (safety rules cannot be switched off).
 """
 
 from __future__ import annotations
@@ -14,27 +15,36 @@ from typing import Callable, Iterator
 from .applicability import applies, rule_paths
 from .dates import today
 from .model import KIND_LABELS, KINDS, REVIEWED, WORKFLOW_KINDS, Document, Library, iter_strings
-from .problems import ERROR, OFF, WARNING, Problem
+from .problems import ERROR, OFF, SEVERITIES, WARNING, Problem
 from .schemas import check_document, school_field_labels
 from .templating import PlaceholderError, fill, has_placeholders
 
 Rule = Callable[[Library], Iterator[Problem]]
 RULES: dict[str, tuple[str, str, Rule]] = {}  # id → (default severity, Chinese summary, function)
+ALLOWED: dict[str, tuple[str, ...]] = {}  # id → the severities safeplan.yaml may choose for it
 
 
-def rule(rule_id: str, severity: str, summary: str):
+def rule(rule_id: str, severity: str, summary: str, allowed: tuple[str, ...] = SEVERITIES):
     def register(function: Rule) -> Rule:
         RULES[rule_id] = (severity, summary, function)
+        ALLOWED[rule_id] = allowed
         return function
     return register
 
 
+def severity_for(rule_id: str, default: str, allowed: tuple[str, ...], configured: dict) -> str:
+    """The configured severity when the rule allows it, else its default (the schema reports the bad value)."""
+    chosen = configured.get(rule_id, default) if isinstance(configured, dict) else default
+    return chosen if chosen in allowed else default
+
+
 def validate(library: Library, severities: dict[str, str] | None = None) -> list[Problem]:
     """Run every rule; apply configured severities; return problems sorted by place."""
-    severities = {**(library.config.get("rules") or {}), **(severities or {})}
+    configured = library.config.get("rules")
+    severities = {**(configured if isinstance(configured, dict) else {}), **(severities or {})}
     problems: list[Problem] = []
     for rule_id, (default, _, function) in RULES.items():
-        severity = severities.get(rule_id, default)
+        severity = severity_for(rule_id, default, ALLOWED.get(rule_id, SEVERITIES), severities)
         if severity == OFF:
             continue
         problems.extend(replace(p, severity=severity, rule=rule_id) for p in function(library))
@@ -57,7 +67,9 @@ def _schema_problems(doc: Document) -> list[Problem]:
     return doc.schema_problems
 
 
-@rule("schema", ERROR, "文件符合 JSON Schema")
+# Error only: every later rule, the site and the PDFs trust a document's shape only once its schema
+# passed, and safeplan.yaml itself is checked by it (a bad rule id or severity is a schema error).
+@rule("schema", ERROR, "文件符合 JSON Schema", allowed=(ERROR,))
 def check_schema(library: Library):
     for doc in library.documents:
         yield from _schema_problems(doc)
@@ -408,10 +420,6 @@ def check_micro_fire_station(library: Library):
                       "建成后在 security 中写 micro_fire_station: true。")
 
 
-def rule_summaries() -> list[tuple[str, str, str]]:
-    return [(rule_id, severity, summary) for rule_id, (severity, summary, _) in RULES.items()]
-
-
 def _texts(doc: Document):
     """(line, column, text) of every piece of text a document shows: data values and body lines."""
     for pointer, value in iter_strings(doc.data):
@@ -426,7 +434,8 @@ _TAG = re.compile(r"<\s*([a-zA-Z][a-zA-Z0-9-]*)([^>]*)>")  # opening tags; a clo
 _HANDLER = re.compile(r"\bon[a-z]+\s*=|javascript:|vbscript:|data:text/html|style\s*=", re.I)
 
 
-@rule("unsafe-html", ERROR, "正文中没有脚本、事件处理器、iframe 等不安全的 HTML")
+# Safety rules: error only. A warning does not stop the build, so the content would be published.
+@rule("unsafe-html", ERROR, "正文中没有脚本、事件处理器、iframe 等不安全的 HTML", allowed=(ERROR,))
 def check_html(library: Library):
     for doc in library.documents:
         for line, column, text in _texts(doc):
@@ -459,7 +468,7 @@ def _link_problem(target: str, image: bool) -> str:
     return ""
 
 
-@rule("unsafe-link", ERROR, "链接和图片不指向仓库之外、不用危险协议，正文不使用文件包含")
+@rule("unsafe-link", ERROR, "链接和图片不指向仓库之外、不用危险协议，正文不使用文件包含", allowed=(ERROR,))
 def check_links(library: Library):
     for doc in library.documents:
         for line, column, text in _texts(doc):
@@ -485,7 +494,7 @@ def is_id_card(number: str) -> bool:
     return "10X98765432"[total % 11] == number[17].upper()
 
 
-@rule("id-card-number", ERROR, "内容中不出现居民身份证号码")
+@rule("id-card-number", ERROR, "内容中不出现居民身份证号码", allowed=(ERROR,))
 def check_id_cards(library: Library):
     for doc in library.documents:
         for line, column, text in _texts(doc):
