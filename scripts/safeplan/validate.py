@@ -15,7 +15,7 @@ from .applicability import applies, rule_paths
 from .model import KIND_LABELS, KINDS, WORKFLOW_KINDS, Document, Library, iter_strings
 from .problems import ERROR, OFF, WARNING, Problem
 from .schemas import check_document, school_field_labels
-from .templating import PlaceholderError, fill, has_placeholders
+from .templating import PlaceholderError, compile_error, fill, has_placeholders
 
 Rule = Callable[[Library], Iterator[Problem]]
 RULES: dict[str, tuple[str, str, Rule]] = {}  # id → (default severity, Chinese summary, function)
@@ -310,7 +310,13 @@ def check_placeholders(library: Library):
             targets = [s for s in schools if applies(doc.data.get("applies_to"), s.data)[0]
                        and doc.data.get("school") in (None, s.id)]
         reported: set[tuple[str, str]] = set()
-        texts = [("", text)] + [(p, v) for p, v in iter_strings(doc.data) if has_placeholders(v)]
+        texts = []
+        for pointer, value in [("", text)] + [(p, v) for p, v in iter_strings(doc.data) if has_placeholders(v)]:
+            error = compile_error(value)
+            if error:  # refused on its syntax, before anything is filled
+                yield _template_problem(doc, pointer, error)
+            else:
+                texts.append((pointer, value))
         for school in targets:
             context = template_context(library, school)
             for pointer, value in texts:
@@ -329,6 +335,17 @@ def check_placeholders(library: Library):
                     yield Problem(doc.path, line, column, ERROR, "", error.message + where,
                                   "在该校文件中补上这个字段，或改用所有学校都有的字段；"
                                   "也可以用 applies_to 把本文档限定到有这项数据的学校。")
+
+
+def _template_problem(doc: Document, pointer: str, error: PlaceholderError) -> Problem:
+    """A template refused on its syntax, located at the construct inside the body or the value."""
+    lineno, column = error.lineno or 1, error.column or 1
+    if pointer:
+        line, start = doc.position(pointer)
+        line, column = line + lineno - 1, (start + column - 1 if lineno == 1 else column)
+    else:
+        line = doc.body_line + lineno - 1
+    return Problem(doc.path, line, column, ERROR, "", error.message, error.hint)
 
 
 def _find_in_body(doc: Document, error: PlaceholderError, context: dict) -> tuple[int, int]:
