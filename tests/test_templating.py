@@ -139,6 +139,14 @@ OLD_STEPS = ("不抢道：\n{%- for r in school.evacuation_routes %}\n   - {{ r.
 NEW_STEPS = "不抢道：\n{{ school | evacuation_steps }}\n2."
 
 
+def test_paths_reach_data_never_python_methods():
+    context = {"school": {"items": "清单", "keys": ["甲"], "name": "样例小学"}, "district": {}}
+    assert fill("{{ school.items }}{{ school.keys[0] }}{{ school.get | default('无') }}", context) == "清单甲无"
+    for template in ("{{ school.name.upper }}", "{{ school.values }}", "{{ school.name[0] }}", "{{ school.keys[3] }}"):
+        with pytest.raises(Exception, match="占位符无法填写"):
+            fill(template, context)
+
+
 def test_filters_render_what_the_old_loops_rendered_for_every_sample_school():
     library, _ = load_library(REPO)
     schools = library.schools

@@ -83,10 +83,31 @@ _TESTS = ("defined", "undefined", "none")
 _COMPARISONS = ("eq", "ne", "lt", "lteq", "gt", "gteq", "in", "notin")
 
 
+_DATA = (dict, list, str, int, float, bool, type(None))
+
+
+class _DataPaths(ImmutableSandboxedEnvironment):
+    """Attribute and index access reach data only: `school.items` is the field items, never dict.items."""
+
+    def getattr(self, obj, attribute):
+        if isinstance(obj, _DATA):
+            return obj[attribute] if isinstance(obj, dict) and attribute in obj else self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)  # the site's stand-ins for school data
+
+    def getitem(self, obj, argument):
+        if isinstance(obj, dict) and argument in obj:
+            return obj[argument]
+        if isinstance(obj, list) and type(argument) is int and -len(obj) <= argument < len(obj):
+            return obj[argument]
+        if isinstance(obj, _DATA):
+            return self.undefined(obj=obj, name=argument)
+        return super().getitem(obj, argument)
+
+
 @lru_cache(maxsize=1)
 def _environment() -> ImmutableSandboxedEnvironment:
     # autoescape stays off: output is Markdown, and HTML is sanitised when it is rendered.
-    env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+    env = _DataPaths(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
     env.filters = {"default": env.filters["default"], "join": env.filters["join"], **_OWN_FILTERS}
     env.tests = {name: env.tests[name] for name in _TESTS}
     env.globals.clear()
