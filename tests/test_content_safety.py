@@ -30,10 +30,16 @@ HOSTILE = {  # form → (text, rule, what the message says)
     "event handler": ('<b onmouseover="alert(1)">粗</b>', "unsafe-html", "onmouseover"),
     "style": ('<b style="background:url(x)">粗</b>', "unsafe-html", "style"),
     "comment": ("<!-- 隐藏的内容 -->", "unsafe-html", "注释"),
+    "processing instruction": ("<?php echo 1 ?>", "unsafe-html", "声明"),
+    "cdata": ("<![CDATA[ 隐藏 ]]>", "unsafe-html", "声明"),
     "svg": ("<svg/onload=alert(1)>", "unsafe-html", "<svg>"),
     "reference link": ("[附件][1]\n\n[1]: ../../etc/passwd", "unsafe-link", "仓库之外"),
     "external image": ("![图](https://evil.example/a.png)", "unsafe-link", "外部地址"),
     "rcdata hiding": ("<title><img src=x onerror=alert(1)></title>", "unsafe-html", "<title>"),
+    "noscript hiding": ('<noscript><p title="</noscript><img src=x onerror=alert(1)>">', "unsafe-html", "<noscript>"),
+    "nested script": ("<scr<script>ipt>alert(1)</script>", "unsafe-html", "<script>"),
+    "target attribute": ("<a href='https://x.cn' target=_blank>t</a>", "unsafe-html", "target"),
+    "angle-bracket scheme": ("[x](<javascript:alert(1)>)", "unsafe-link", "javascript:"),
 }
 BENIGN = [
     "**加粗** *斜体* `代码 <b>` 和 <br> <sup>2</sup> <kbd>Ctrl</kbd>",
@@ -76,7 +82,8 @@ def test_a_hostile_yaml_value_is_reported_at_its_field(tree):
 
 _FRAGMENTS = st.sampled_from(["<", ">", "&", "[", "]", "(", ")", "!", "#", "`", "*", "-", "|", "\n", " ", ":", "/",
                               ".", "%2e", "a", "b", "img", "script", "href=", "src=", "on", "=", '"', "javascript",
-                              "assets/", "http", "&#115;", "<!--", "-->", "1. ", "\n\n", "    "])
+                              "assets/", "http", "&#115;", "<!--", "-->", "1. ", "\n\n", "    ", "<?", "<!", "?>",
+                              "[CDATA[", "DOCTYPE", "title", "noscript", "textarea", "style", "'", "`"])
 
 
 @settings(max_examples=400, deadline=None)

@@ -109,7 +109,7 @@ class Removal:
         if self.kind == "tag":
             return ("<" + self.tag,)
         if self.kind == "comment":
-            return ("<!--",)
+            return ("<!--", "<!", "<?")
         if self.kind == "text":
             return (self.value, self.value[:8])
         written = (f'{self.attribute}="{self.value}"', f"{self.attribute}='{self.value}'", f"{self.attribute}={self.value}",
@@ -130,8 +130,10 @@ class _Tags(HTMLParser):
 
     handle_startendtag = handle_starttag
 
-    def handle_comment(self, data):
+    def handle_comment(self, data):  # and <!DOCTYPE …>, <![CDATA[…]]>, <?…?>: all dropped by the sanitizer
         self.comments += 1
+
+    handle_decl = unknown_decl = handle_pi = handle_comment
 
     def handle_data(self, data):
         self.text.append(data)

@@ -474,7 +474,7 @@ def check_html(library: Library):
         message = {
             "tag": f"不允许的 HTML：<{removal.tag}> 标签会在网站和 PDF 中被删除。",
             "attribute": f"不允许的 HTML：<{removal.tag}> 的 {removal.attribute} 属性会被删除。",
-            "comment": "不允许的 HTML：注释 <!-- … --> 会在网站和 PDF 中被删除。",
+            "comment": "不允许的 HTML：注释 <!-- … --> 或 <!…>、<?…?> 声明会在网站和 PDF 中被删除。",
             "text": f"不允许的 HTML：这段内容会在网站和 PDF 中被删除：{removal.value}",
         }[removal.kind]
         yield replace(at, message=message, hint=_HTML_HINT)
