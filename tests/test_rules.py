@@ -220,7 +220,7 @@ def test_bad_config_is_a_schema_problem(tree):
 
 @pytest.mark.parametrize("html", [
     "<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "<iframe src=//x></iframe>",
-    "<b onclick=\"x()\">粗</b>", "<a href=\"javascript:alert(1)\">点</a>", "<span style=\"x\">a</span>",
+    "<b onclick=\"x()\">粗</b>", "<span style=\"x\">a</span>", "<iframe\nsrc=//x></iframe>", "<!-- 隐藏 -->",
     "<svg/onload=alert(1)>", "<object data=x></object>",
 ])
 def test_rule_unsafe_html(tree, html):
@@ -241,6 +241,11 @@ def test_rule_unsafe_html_allows_plain_tags(tree):
     ("![图](../secret.png)", "不能指向仓库之外"),
     ("[x](file:///etc/passwd)", "不允许的链接协议：file:"),
     ("[x](javascript:alert(1))", "不允许的链接协议：javascript:"),
+    ("<a href=\"javascript:alert(1)\">点</a>", "不允许的链接协议：javascript:"),
+    ("[x](java&#115;cript:alert(1))", "不允许的链接协议：javascript:"),
+    ("[x](java\tscript:alert(1))", "不允许的链接协议：javascript:"),
+    ("[x](%2e%2e/%2e%2e/etc/passwd)", "不能指向仓库之外"),
+    ("![图](assets/%252e%252e/x.png)", "不能指向仓库之外"),
     ("\n--8<-- \"/etc/passwd\"\n", "不能包含其他文件"),
 ])
 def test_rule_unsafe_link(tree, link, message):

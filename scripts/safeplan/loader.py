@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 
 from .model import KINDS, Document, Library, Section
-from .problems import ERROR, WARNING, ContentError, Problem
+from .problems import CONTROL, ERROR, WARNING, ContentError, Problem, control_name
 
 MAX_FILE_BYTES = 2 * 1024 * 1024  # the largest real plan is ~30 KB
 MAX_DEPTH = 40  # deeper YAML is a mistake or an attack, never content
@@ -26,8 +26,6 @@ _FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+\.[0-9]*)([eE][-+]?[0-9]+)?$|^[-+]?[
 _NULL = {"", "~", "null", "Null", "NULL"}
 _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 _FULLWIDTH_KEY = re.compile(r"^(\s*-?\s*)([A-Za-z_][A-Za-z0-9_]*)\s*：", re.M)
-# C0 controls and bidirectional overrides (which can make text read differently from what it is)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 
@@ -146,10 +144,10 @@ def parse_document(rel: str, kind: str, raw: bytes) -> Document:
     _check_size(len(raw), fail)
     text = decode(raw, fail)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    control = _CONTROL.search(text)
+    control = CONTROL.search(text)
     if control:
         line, column = _line_col(text, control.start())
-        raise fail(f"第 {line} 行含有不可见的控制字符 U+{ord(control.group()):04X}。",
+        raise fail(f"第 {line} 行含有不可见的控制字符 {control_name(control.group())}。",
                    "请删除该字符（常见于从网页或 Word 复制的文本）。", line, column)
 
     body, body_line, offset = "", 0, 0
@@ -294,6 +292,13 @@ def _compose(events, fail, offset: int):
         elif isinstance(event, yaml.ScalarEvent):
             _check_tag(event, fail, at)
             is_key = bool(stack) and isinstance(stack[-1][0], dict) and stack[-1][2] is _NOTHING
+            control = CONTROL.search(event.value)  # written as an escape: "\u202e", "\0", "\e", "\x1b"
+            if control:
+                raise _Located(event.start_mark,
+                               f"{'字段名' if is_key else '值'}中含有不可见的控制字符 {control_name(control.group())}"
+                               "（由双引号里的反斜杠转义写出）。",
+                               "请删除这个转义（例如 \\u202e、\\0、\\e、\\x1b）；控制字符和双向文字覆盖字符会让文字"
+                               "显示得与实际内容不同，或在终端上执行转义序列。")
             value = event.value if (is_key or event.style or event.tag) else _plain(event.value)
             place(value, event.start_mark)
     if root is _NOTHING or root is None:

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 
 ERROR = "error"
 WARNING = "warning"
 OFF = "off"
 SEVERITIES = (ERROR, WARNING, OFF)
+
+# C0 and C1 controls but tab and line breaks, and the bidirectional embeddings, overrides and
+# isolates (which make text read differently from what it is): never content, never printed raw.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def control_name(character: str) -> str:
+    return f"U+{ord(character):04X}"
 
 
 @dataclass(frozen=True, order=True)

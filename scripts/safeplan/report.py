@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 
-from .problems import ERROR, WARNING, Problem
+from .problems import CONTROL, ERROR, WARNING, Problem
+
+_UNPRINTABLE = re.compile(CONTROL.pattern[:-1] + r"\n\r\t\u2028\u2029]")
+
+
+def printable(text: str) -> str:
+    """Text safe for a terminal: every control and bidi character shown as an escape, e.g. \\x1b, \\u202e."""
+    return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}",
+                            text)
+
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -25,9 +35,9 @@ def summary(problems: list[Problem], files: int) -> str:
 def as_text(problems: list[Problem], files: int) -> str:
     lines = []
     for p in problems:
-        lines.append(f"{p.path}:{p.line}:{p.column}: {p.severity}[{p.rule}]: {p.message}")
+        lines.append(printable(f"{p.path}:{p.line}:{p.column}: {p.severity}[{p.rule}]: {p.message}"))
         if p.hint:
-            lines.append(f"  提示：{p.hint}")
+            lines.append(printable(f"  提示：{p.hint}"))
     lines.append(summary(problems, files))
     return "\n".join(lines) + "\n"
 

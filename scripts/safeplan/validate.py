@@ -16,8 +16,9 @@ from .applicability import applies, rule_paths
 from .dates import today
 from .model import KIND_LABELS, KINDS, REVIEWED, WORKFLOW_KINDS, Document, Library, iter_strings
 from .problems import ERROR, OFF, SEVERITIES, WARNING, Problem
+from .sanitize import TAGS, removals
 from .schemas import check_document, school_field_labels
-from .templating import PlaceholderError, fill, has_placeholders
+from .templating import PlaceholderError, compile_error, fill, has_placeholders
 
 Rule = Callable[[Library], Iterator[Problem]]
 RULES: dict[str, tuple[str, str, Rule]] = {}  # id → (default severity, Chinese summary, function)
@@ -338,7 +339,13 @@ def check_placeholders(library: Library):
             targets = [s for s in schools if applies(doc.data.get("applies_to"), s.data)[0]
                        and doc.data.get("school") in (None, s.id)]
         reported: set[tuple[str, str]] = set()
-        texts = [("", text)] + [(p, v) for p, v in iter_strings(doc.data) if has_placeholders(v)]
+        texts = []
+        for pointer, value in [("", text)] + [(p, v) for p, v in iter_strings(doc.data) if has_placeholders(v)]:
+            error = compile_error(value)
+            if error:  # refused on its syntax, before anything is filled
+                yield _template_problem(doc, pointer, error)
+            else:
+                texts.append((pointer, value))
         for school in targets:
             context = template_context(library, school)
             for pointer, value in texts:
@@ -357,6 +364,17 @@ def check_placeholders(library: Library):
                     yield Problem(doc.path, line, column, ERROR, "", error.message + where,
                                   "在该校文件中补上这个字段，或改用所有学校都有的字段；"
                                   "也可以用 applies_to 把本文档限定到有这项数据的学校。")
+
+
+def _template_problem(doc: Document, pointer: str, error: PlaceholderError) -> Problem:
+    """A template refused on its syntax, located at the construct inside the body or the value."""
+    lineno, column = error.lineno or 1, error.column or 1
+    if pointer:
+        line, start = doc.position(pointer)
+        line, column = line + lineno - 1, (start + column - 1 if lineno == 1 else column)
+    else:
+        line = doc.body_line + lineno - 1
+    return Problem(doc.path, line, column, ERROR, "", error.message, error.hint)
 
 
 def _find_in_body(doc: Document, error: PlaceholderError, context: dict) -> tuple[int, int]:
@@ -429,57 +447,77 @@ def _texts(doc: Document):
         yield doc.body_line + index, 1, line
 
 
-ALLOWED_TAGS = {"br", "sup", "sub", "small", "mark", "kbd", "abbr", "u", "s", "del", "ins", "b", "i", "strong", "em"}
-_TAG = re.compile(r"<\s*([a-zA-Z][a-zA-Z0-9-]*)([^>]*)>")  # opening tags; a closing tag carries no risk
-_HANDLER = re.compile(r"\bon[a-z]+\s*=|javascript:|vbscript:|data:text/html|style\s*=", re.I)
+def _sources(doc: Document):
+    """(line, column, text, is_body) of every whole text a document shows: data values and the body."""
+    for pointer, value in iter_strings(doc.data):
+        line, column = doc.position(pointer)
+        yield line, column, value, False
+    if doc.body:
+        yield doc.body_line, 1, doc.body, True
+
+
+def _removal_problems(library: Library, kinds: tuple[str, ...]):
+    """One problem per thing the renderers' sanitizer would remove, at its place in the source."""
+    for doc in library.documents:
+        for line, column, text, is_body in _sources(doc):
+            searched_from: dict[str, int] = {}
+            for removal in removals(text):
+                if removal.kind not in kinds:
+                    continue
+                at = (line, column)  # a YAML value: its field (escapes make offsets in the value meaningless)
+                if is_body:
+                    at = _line_column(text, _locate(text, removal.needles, searched_from), line)
+                yield removal, Problem(doc.path, *at, ERROR, "", "", "")
+
+
+def _line_column(text: str, offset: int, first_line: int) -> tuple[int, int]:
+    before = text[:offset]
+    return first_line + before.count("\n"), offset - (before.rfind("\n") + 1) + 1
+
+
+def _locate(text: str, needles: tuple[str, ...], searched_from: dict[str, int]) -> int:
+    """Where the next occurrence of the first needle found is (case-insensitive), else 0."""
+    lowered = text.lower()
+    for needle in needles:
+        if not needle:
+            continue
+        index = lowered.find(needle.lower(), searched_from.get(needle, 0))
+        if index >= 0:
+            searched_from[needle] = index + 1
+            return index
+    return 0
+
+
+_HTML_HINT = ("正文请用 Markdown 书写（表格、列表、加粗）；网站和 PDF 只保留安全的 HTML，脚本、事件处理器、iframe、"
+              "样式、注释等会被删除。允许的标签：" + "、".join(sorted(TAGS)) + "。")
 
 
 # Safety rules: error only. A warning does not stop the build, so the content would be published.
-@rule("unsafe-html", ERROR, "正文中没有脚本、事件处理器、iframe 等不安全的 HTML", allowed=(ERROR,))
+@rule("unsafe-html", ERROR, "内容中没有会被网站和 PDF 删除的 HTML（脚本、事件处理器、iframe 等）", allowed=(ERROR,))
 def check_html(library: Library):
-    for doc in library.documents:
-        for line, column, text in _texts(doc):
-            for match in _TAG.finditer(text):
-                name, attributes = match.group(1).lower(), match.group(2)
-                if name not in ALLOWED_TAGS or _HANDLER.search(attributes) or attributes.strip().strip("/"):
-                    yield Problem(doc.path, line, column + match.start(), ERROR, "",
-                                  f"不允许的 HTML：{match.group(0)[:60]}",
-                                  "正文请用 Markdown 书写（表格、列表、加粗）；出于安全考虑，网站和 PDF 不接受脚本、"
-                                  "事件处理器、iframe、样式等 HTML。允许的简单标签：" + "、".join(sorted(ALLOWED_TAGS)) + "（不带属性）。")
+    for removal, at in _removal_problems(library, ("tag", "attribute", "comment", "text")):
+        message = {
+            "tag": f"不允许的 HTML：<{removal.tag}> 标签会在网站和 PDF 中被删除。",
+            "attribute": f"不允许的 HTML：<{removal.tag}> 的 {removal.attribute} 属性会被删除。",
+            "comment": "不允许的 HTML：注释 <!-- … --> 或 <!…>、<?…?> 声明会在网站和 PDF 中被删除。",
+            "text": f"不允许的 HTML：这段内容会在网站和 PDF 中被删除：{removal.value}",
+        }[removal.kind]
+        yield replace(at, message=message, hint=_HTML_HINT)
 
 
-_LINK = re.compile(r"(!?)\[[^\]]*\]\(\s*<?([^)\s>]*)>?[^)]*\)|^\s*\[[^\]]+\]:\s*(\S+)|<((?:https?|ftp|file|javascript):[^>\s]+)>", re.M)
-_SNIPPET = re.compile(r"^\s*(--8<--|;--8<--)|\{!\s*[^}]+!\}")
-
-
-def _link_problem(target: str, image: bool) -> str:
-    lowered = target.lower()
-    if re.match(r"^[a-z][a-z0-9+.-]*:", lowered):
-        if image:
-            return "图片不能引用外部地址：网站要在封闭网络中使用，请把图片放进仓库的 assets/ 目录。"
-        if not lowered.startswith(("https:", "http:", "mailto:", "tel:")):
-            return f"不允许的链接协议：{target.split(':', 1)[0]}:"
-        return ""
-    path = target.split("#", 1)[0]
-    if path.startswith(("/", "\\")) or ".." in re.split(r"[/\\]", path):
-        return "链接或图片路径不能指向仓库之外（不能以 / 开头，也不能含 ..）。"
-    if image and path and not path.startswith("assets/"):
-        return "图片请放在仓库的 assets/ 目录，并写成 assets/文件名。"
-    return ""
+_SNIPPET = re.compile(r"^\s*(--8<--|;--8<--)|\{!\s*[^}]+!\}", re.M)
 
 
 @rule("unsafe-link", ERROR, "链接和图片不指向仓库之外、不用危险协议，正文不使用文件包含", allowed=(ERROR,))
 def check_links(library: Library):
     for doc in library.documents:
-        for line, column, text in _texts(doc):
-            if _SNIPPET.search(text):
-                yield Problem(doc.path, line, column, ERROR, "", "正文不能包含其他文件（--8<-- 或 {! !}）。",
+        for line, column, text, is_body in _sources(doc):
+            for match in _SNIPPET.finditer(text):
+                yield Problem(doc.path, *(_line_column(text, match.start(), line) if is_body else (line, column)), ERROR, "",
+                              "正文不能包含其他文件（--8<-- 或 {! !}）。",
                               "请把需要的内容直接写进本文档，或用 references 关联其他文档。")
-            for match in _LINK.finditer(text):
-                image, target = match.group(1) == "!", match.group(2) or match.group(3) or match.group(4) or ""
-                message = _link_problem(target, image)
-                if message:
-                    yield Problem(doc.path, line, column + match.start(), ERROR, "", message, f"链接目标：{target[:80]}")
+    for removal, at in _removal_problems(library, ("url",)):
+        yield replace(at, message=removal.reason, hint=f"链接目标：{removal.value[:80]}（网站和 PDF 会删除这个地址）")
 
 
 _ID_CARD = re.compile(r"(?<![0-9])([1-9][0-9]{5})(18|19|20)([0-9]{2})(0[1-9]|1[0-2])([0-3][0-9])([0-9]{3})([0-9Xx])(?![0-9])")
