@@ -238,3 +238,12 @@ def test_publish_gate_passes_a_bumped_and_recorded_edit(repo):
 def test_gate_script_refuses_a_missing_base(repo):
     result = gate(repo, "pull-request")
     assert result.returncode == 2 and "用法：scripts/ci/gate.sh" in result.stderr
+
+
+def test_publish_gate_audits_what_an_earlier_push_left_unapproved(repo):
+    push_to_main(repo, lambda: edit(repo / FIRE, "先报 119，再报学校领导", "先报 119，立即再报学校领导"))
+    before = push_to_main(repo, lambda: (repo / "README.md").write_text("说明\n", encoding="utf-8"))
+    result = gate(repo, "publish", before, "push")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "error[version-bump]" not in result.stdout  # this push itself is clean ...
+    assert f"{FIRE}:" in result.stdout and "error[audit-silent-edit]" in result.stdout  # ... the audit is not

@@ -56,12 +56,18 @@ if [ -n "$host" ]; then
   fi
 fi
 
+status=0
 if [ "$format" = gitlab ]; then
-  status=0
   safeplan check "${args[@]}" --format gitlab >"${SAFEPLAN_REPORT:-gl-code-quality-report.json}" || status=$?
   if [ "$status" -ne 0 ]; then
     safeplan check "${args[@]}" || true  # the same problems as text, for the job log
   fi
-  exit "$status"
+else
+  safeplan check "${args[@]}" --format "$format" || status=$?
 fi
-exec safeplan check "${args[@]}" --format "$format"
+if [ "$mode" = publish ]; then
+  # Each push is checked against the one before it; the audit also catches what an earlier push left on main
+  # unapproved (a failed publish followed by a clean push would otherwise publish it).
+  safeplan audit || status=1
+fi
+exit "$status"
