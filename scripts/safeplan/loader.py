@@ -17,6 +17,7 @@ import yaml
 
 from .model import KINDS, Document, Library, Section
 from .problems import ERROR, WARNING, ContentError, Problem
+from .site_inputs import ASSETS, SITE_ASSETS, list_folder, load_site_config
 
 MAX_FILE_BYTES = 2 * 1024 * 1024  # the largest real plan is ~30 KB
 MAX_DEPTH = 40  # deeper YAML is a mistake or an attack, never content
@@ -55,7 +56,10 @@ def load_library(root: Path) -> tuple[Library, list[Problem]]:
             documents.append(load_document(root, path, kind))
         except ContentError as error:
             problems.append(error.problem)
-    return Library(root=root, documents=documents), problems
+    site_config, config_problems = load_site_config(root)
+    library = Library(root=root, documents=documents, site_config=site_config,
+                      assets=list_folder(root, ASSETS), site_assets=list_folder(root, SITE_ASSETS))
+    return library, problems + config_problems
 
 
 def kind_of(rel: str) -> str | None:
