@@ -367,10 +367,10 @@ class Watched:
         meta = "document.querySelector('.md-search-result__meta')?.textContent || ''"
         box.fill("")
         box.press("End")  # Material searches on key events; filling alone types no key
-        self.page.wait_for_function(f"!({meta}).includes('结果')", timeout=20000)
+        self.page.wait_for_function(f"() => !({meta}).includes('结果')", timeout=20000)  # a function: the page policy forbids eval
         box.fill(query)
         box.press("End")
-        self.page.wait_for_function(f"({meta}).includes('结果')", timeout=20000)
+        self.page.wait_for_function(f"() => ({meta}).includes('结果')", timeout=20000)
         return [re.sub(r"\?h=[^#]*", "", link) for link in
                 self.page.eval_on_selector_all("a.md-search-result__link", "links => links.map(a => a.href)")]
 
