@@ -99,7 +99,13 @@ def _content_files(root: Path, problems: list[Problem]):
         if not base.is_dir():
             continue
         for dirpath, dirnames, filenames in os.walk(base):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            for name in sorted(d for d in dirnames if not d.startswith(".")):
+                if (Path(dirpath) / name).is_symlink():  # os.walk never enters it: say so rather than skip it silently
+                    problems.append(Problem(
+                        _rel(root, Path(dirpath) / name), 1, 1, WARNING, "unknown-file",
+                        f"{location}/ 下的这个文件夹是符号链接，其中的文件不会被读取。",
+                        "把文件直接放进这个目录（或它的普通子文件夹），删除这个链接。"))
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and not (Path(dirpath) / d).is_symlink())
             for name in sorted(filenames):
                 if name.startswith(".") or name.startswith("README"):
                     continue

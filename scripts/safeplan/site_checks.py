@@ -94,12 +94,12 @@ def config_problems(config: SiteConfig):
     theme = data.get("theme")
     name = theme.get("name") if isinstance(theme, dict) else theme
     if name != THEME:
-        yield at("/theme", f"网站主题必须是 {THEME}，现在是“{name}”。", f"把 theme 的 name 改回 {THEME}；其他主题会带来未经审核的模板和脚本。")
+        yield at("/theme/name" if isinstance(theme, dict) else "/theme", f"网站主题必须是 {THEME}，现在是“{name}”。", f"把 theme 的 name 改回 {THEME}；其他主题会带来未经审核的模板和脚本。")
     for setting, allowed, label in (("plugins", ALLOWED_PLUGINS, "插件"), ("markdown_extensions", ALLOWED_EXTENSIONS, "Markdown 扩展")):
         for key, entry, options in _entries(data.get(setting)):
             if entry.removeprefix("material/").removeprefix("markdown.extensions.") not in allowed:
-                yield at(f"/{setting}/{key}", f"不允许的{label}“{entry[:60]}”：它会在生成网站时运行未经审核的代码。",
-                         f"允许的{label}：{'、'.join(allowed)}。")
+                yield at(f"/{setting}/{key}", f"{label}“{entry[:60]}”不在允许名单中：它可能在生成网站时读取文件或运行未经审核的代码。",
+                         f"{label}只能用：{'、'.join(allowed)}。")
             if setting == "plugins" and isinstance(options, dict) and options.get("jieba_dict_user") is not None:
                 if _outside(config, options["jieba_dict_user"]):
                     yield at(f"/plugins/{key}/{entry.replace('/', '~1')}/jieba_dict_user", "搜索分词词典的路径指向仓库之外。",
