@@ -296,3 +296,24 @@ def test_an_injected_inline_script_is_blocked(page, served_site):
     # control: the same page without the policy runs the script, so the check above can fail
     page.goto(served_site + "/control-without-policy.html")
     assert page.evaluate("window.__injected") == 1
+
+
+def test_theme_scripts_are_materials_inline_snippets_word_for_word():
+    """site-assets/theme loads Material's inline snippets from files; a Material upgrade that changes one shows here."""
+    import material
+
+    partials = Path(material.__file__).parent / "templates" / "partials" / "javascripts"
+    ours = REPO / "site-assets" / "theme" / "assets" / "javascripts"
+    for name in ("base", "content", "palette"):
+        snippet = re.findall(r"<script>(.*?)</script>", (partials / f"{name}.html").read_text(encoding="utf-8"))[-1]
+        snippet = snippet.replace('"{{ config.extra.scope | d(base_url) }}"', "document.currentScript.dataset.scope")
+        assert (ours / f"safeplan-{name}.js").read_text(encoding="utf-8").split("\n", 1)[1].strip() == snippet, name
+
+
+def test_a_theme_feature_that_needs_an_inline_script_is_refused(tmp_path):
+    tree = lay(None, tmp_path)
+    text = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
+    (tree / "mkdocs.yml").write_text(text.replace("extra:\n", "extra:\n  consent:\n    title: Cookie\n"), encoding="utf-8")
+    built = build_site(tree)
+    assert built.returncode == 1 and "内联脚本" in built.stderr, built.stderr
+    assert not (tree / "build" / "site").exists()

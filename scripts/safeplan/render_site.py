@@ -33,6 +33,7 @@ THEME_OVERRIDES = "theme"  # site-assets/theme: the templates that put the Conte
 # the dictionary is read by the builder and the theme overrides by MkDocs: neither is a page or a file to serve
 NOT_PUBLISHED_ASSETS = ("README.md", "*.txt", THEME_OVERRIDES)
 CSP_MARK = b'<meta http-equiv="Content-Security-Policy"'
+_INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>")
 _HASH = re.compile(r"^[0-9a-f]{64}$")
 _BUNDLE_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]*\.pdf$")
 
@@ -270,12 +271,17 @@ def _theme_overrides(site_config: SiteConfig, root: Path, value: str) -> Path:
 
 
 def check_policy(site_dir: Path) -> None:
-    """Every page must carry the Content-Security-Policy the theme overrides set (it is what stops a script)."""
-    for page in site_dir.rglob("*.html"):
-        with open(page, "rb") as handle:
-            if CSP_MARK not in handle.read(4096):
-                raise SiteBuildError(f"页面 {page.relative_to(site_dir)} 没有内容安全策略（Content-Security-Policy）。\n"
-                                     f"  提示：mkdocs.yml 的 theme.custom_dir 应为 {SITE_ASSETS}/{THEME_OVERRIDES}；请从仓库恢复它。")
+    """Every page carries the Content-Security-Policy the theme overrides set, before anything else in its head,
+    and no inline script (the policy would block it: a theme feature that needs one is broken, so say so)."""
+    for page in sorted(site_dir.rglob("*.html")):
+        html = page.read_bytes()
+        inline = _INLINE_SCRIPT.search(html)
+        if CSP_MARK not in html[:4096] or inline:
+            what = "没有内容安全策略（Content-Security-Policy）" if CSP_MARK not in html[:4096] \
+                else f"含有内联脚本 {inline.group()[:60].decode(errors='replace')}"
+            raise SiteBuildError(f"页面 {page.relative_to(site_dir)} {what}。\n"
+                                 f"  提示：mkdocs.yml 的 theme.custom_dir 应为 {SITE_ASSETS}/{THEME_OVERRIDES}（请从仓库恢复）；"
+                                 "需要内联脚本的主题功能（如 consent、announce.dismiss）请先在该目录中改为脚本文件。")
 
 
 def _listed(messages: list[str]) -> str:
