@@ -99,9 +99,11 @@ def test_slug_anchors_are_the_ones_mkdocs_own_loading_gives():
 
 def test_a_theme_without_the_page_policy_is_refused(tmp_path):
     tree = lay(None, tmp_path)
-    (tree / "overrides").mkdir()  # inside the repository, so validate accepts it; it just lacks our templates
+    shutil.copytree(REPO / "site-assets", tree / "site-assets")
+    (tree / "site-assets" / "bare").mkdir()  # where validate accepts overrides; this folder lacks our templates
     text = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
-    (tree / "mkdocs.yml").write_text(text.replace("custom_dir: site-assets/theme", "custom_dir: overrides"), encoding="utf-8")
+    (tree / "mkdocs.yml").write_text(text.replace("custom_dir: site-assets/theme", "custom_dir: site-assets/bare"),
+                                     encoding="utf-8")
     result, _ = validate(tree)
     check(result, {"exit": 0})
     built = build_site(tree)
@@ -317,3 +319,53 @@ def test_a_theme_feature_that_needs_an_inline_script_is_refused(tmp_path):
     built = build_site(tree)
     assert built.returncode == 1 and "内联脚本" in built.stderr, built.stderr
     assert not (tree / "build" / "site").exists()
+
+
+def test_custom_dir_outside_site_assets_is_refused(tmp_path):
+    tree = lay(None, tmp_path)
+    (tree / "notes" / "theme").mkdir()  # inside the repository, but content, not the gate's own folder
+    text = (REPO / "mkdocs.yml").read_text(encoding="utf-8").replace("custom_dir: site-assets/theme", "custom_dir: notes/theme")
+    (tree / "mkdocs.yml").write_text(text, encoding="utf-8")
+    line = text.split("custom_dir:")[0].count("\n") + 1
+    result, _ = validate(tree)
+    check(result, {"exit": 1, "rule": "site-config", "path": "mkdocs.yml", "message": "site-assets/ 之内", "line": line})
+
+
+PALETTE_TOGGLE = """  palette:
+    - scheme: default
+      primary: red
+      toggle: {icon: material/brightness-7, name: 切换到深色}
+    - scheme: slate
+      primary: red
+      toggle: {icon: material/brightness-4, name: 切换到浅色}
+"""
+
+
+def test_palette_toggle_works_under_the_policy(page, tmp_path):
+    tree = lay(None, tmp_path)
+    text = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
+    old = "  palette:\n    primary: red\n    accent: indigo\n"
+    assert old in text
+    (tree / "mkdocs.yml").write_text(text.replace(old, PALETTE_TOGGLE), encoding="utf-8")
+    built = build_site(tree)
+    assert built.returncode == 0, built.stderr
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    site = str(tree / "build" / "site")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=site))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/plans/fire/"
+        page.goto(url)
+        assert page.evaluate("document.body.dataset.mdColorScheme") == "default"
+        page.locator("label[for='__palette_1']").first.click()
+        assert page.evaluate("document.body.dataset.mdColorScheme") == "slate"
+        page.goto(url)  # the saved choice is applied on load by safeplan-palette.js, Material's snippet as a file
+        assert page.evaluate("document.body.dataset.mdColorScheme") == "slate"
+        assert page.evaluate("window.__violations") == [] and page.errors == []
+    finally:
+        server.shutdown()
+        server.server_close()

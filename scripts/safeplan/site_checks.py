@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .model import Asset, Library, SiteConfig
 from .problems import ERROR, Problem
+from .site_inputs import SITE_ASSETS
 from .validate import rule
 
 # A school's evacuation map photographed or scanned at print resolution is 1–3 MB; 5 MB leaves room for that,
@@ -115,9 +116,11 @@ def config_problems(config: SiteConfig):
                 yield at(f"/{setting}/{index}", f"{label}路径“{url[:80]}”指向网站之外。", "写成 site-assets/ 下的相对路径，不以 / 开头，不含 ..。")
     if isinstance(theme, dict) and theme.get("custom_dir") is not None:
         custom = config.folder / str(theme["custom_dir"])
-        if _outside(config, theme["custom_dir"]) or custom.is_symlink():
-            yield at("/theme/custom_dir", "theme.custom_dir 指向仓库之外或是符号链接：主题模板决定每个页面的脚本。",
-                     "主题覆盖放在 site-assets/theme/，写成 custom_dir: site-assets/theme。")
+        # templates and the scripts beside them decide what every page runs: only the gate's own folder may hold them
+        if not custom.resolve().is_relative_to((config.folder / SITE_ASSETS).resolve()) or custom.is_symlink():
+            where = "指向仓库之外" if _outside(config, theme["custom_dir"]) else f"不在 {SITE_ASSETS}/ 之内"
+            yield at("/theme/custom_dir", f"theme.custom_dir {where}或是符号链接：主题模板和其中的脚本决定每个页面运行什么。",
+                     f"主题覆盖放在 {SITE_ASSETS}/theme/，写成 custom_dir: {SITE_ASSETS}/theme。")
     for setting, expected in BUILD_FOLDERS.items():
         value = data.get(setting)
         if value is None or str(value).strip("/").removeprefix("./") == expected:
