@@ -13,6 +13,12 @@ REPO = Path(__file__).resolve().parents[1]
 MINI = REPO / "tests" / "fixtures" / "mini"
 
 
+@pytest.fixture(autouse=True)
+def fixed_today(monkeypatch):
+    """Reviews fall due against the real clock; tests pin the day so that none starts failing when it passes."""
+    monkeypatch.setenv("SAFEPLAN_TODAY", "2026-12-01")
+
+
 @pytest.fixture
 def tree(tmp_path: Path) -> Path:
     """A copy of the minimal valid library: district, two schools, one plan, checklist, drill, note."""

@@ -12,20 +12,39 @@ import posixpath
 import shutil
 import subprocess
 import sys
+import tempfile
 from datetime import datetime, timezone
+from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from conftest import MINI, edit
+from conftest import MINI
 
 SAFEPLAN = Path(sys.executable).with_name("safeplan")
+HOSTILE_RULES = ("unsafe-html", "unsafe-link")  # what the hostile note below would fail
+
+
+@lru_cache(maxsize=1)
+def unguarded_safeplan() -> Path:
+    """The safeplan command with the two rules the hostile note fails taken out of the rule registry.
+
+    Safety rules cannot be switched off in safeplan.yaml; to prove the renderer safe by itself, the
+    site tests build the hostile tree with this copy of the command (the rules are removed in its process only).
+    """
+    script = Path(tempfile.mkdtemp(prefix="safeplan-unguarded-")) / "safeplan"
+    script.write_text(f"#!{sys.executable}\nimport sys\nfrom safeplan import validate\n"
+                      f"for rule_id in {HOSTILE_RULES!r}:\n    del validate.RULES[rule_id]\n"
+                      "from safeplan.cli import main\nsys.exit(main())\n", encoding="utf-8")
+    script.chmod(0o755)
+    return script
 BUS_SCHOOL = "hutang-experimental-primary"  # has a micro fire station and gets a bundle
 SMALL_SCHOOL = "small-village-primary"  # no micro fire station, no bundle
 # 2029-07-15: fire documents (next review 2029-08-31) are due within 90 days, the gate plan (2029-06-30) is overdue
 BUILD_EPOCH = int(datetime(2029, 7, 15, tzinfo=timezone.utc).timestamp())
+BUILD_DAY = "2029-07-15"  # the day reviews are judged against (SAFEPLAN_TODAY); the clock otherwise
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "冯样例", "GIT_AUTHOR_EMAIL": "feng@example.invalid",
     "GIT_COMMITTER_NAME": "冯样例", "GIT_COMMITTER_EMAIL": "feng@example.invalid",
@@ -148,8 +167,7 @@ def make_site_tree(base: Path) -> Path:
     (tree / "plans" / "school" / "onsite").mkdir(parents=True)
     (tree / "plans" / "school" / "onsite" / "onsite-gate.md").write_text(GATE_PLAN, encoding="utf-8")
     (tree / "notes" / "hostile.md").write_text(HOSTILE_NOTE, encoding="utf-8")
-    # the validator would refuse the hostile note; switched off here to prove the renderer is safe by itself
-    edit(tree / "safeplan.yaml", "rules:\n", "rules:\n  unsafe-html: 'off'\n  unsafe-link: 'off'\n")
+    # the validator would refuse the hostile note: build this tree with unguarded_safeplan()
     (tree / ".gitignore").write_text("build/\n", encoding="utf-8")
     special = tree / "plans" / "school" / "special"
     (tree / "plans" / "school" / "fire.md").write_bytes((special / "fire.md").read_bytes())
@@ -175,9 +193,10 @@ def add_bundle(tree: Path, school: str = BUS_SCHOOL) -> dict:
 
 
 def build_site(tree: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    """`safeplan --root TREE build --only site`, as an editor runs it."""
-    environment = {**os.environ, "SOURCE_DATE_EPOCH": str(BUILD_EPOCH), "CI": "1", **(env or {})}
-    return subprocess.run([str(SAFEPLAN), "--root", str(tree), "build", "--only", "site", *args],
+    """`safeplan --root TREE build --only site`, as an editor runs it (without the rules the hostile note fails)."""
+    environment = {**os.environ, "SOURCE_DATE_EPOCH": str(BUILD_EPOCH), "SAFEPLAN_TODAY": BUILD_DAY, "CI": "1",
+                   **(env or {})}
+    return subprocess.run([str(unguarded_safeplan()), "--root", str(tree), "build", "--only", "site", *args],
                           capture_output=True, text=True, timeout=600, env=environment)
 
 

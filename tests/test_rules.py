@@ -93,6 +93,17 @@ def test_rule_review_interval(tree):
     assert problem.line == 14
 
 
+def test_rule_review_overdue(tree, monkeypatch):
+    monkeypatch.setenv("SAFEPLAN_TODAY", "2029-08-31")
+    assert problems(tree, "review-overdue") == []
+    monkeypatch.setenv("SAFEPLAN_TODAY", "2029-09-01")
+    found = {p.path: p for p in problems(tree, "review-overdue")}
+    assert (found[PLAN].line, found[PLAN].severity) == (14, "warning")
+    assert found[PLAN].message == "下次评审日期 2029-08-31 已过（今天是 2029-09-01，超期 1 天）。"
+    edit(tree / PLAN, "status: approved", "status: retired")
+    assert PLAN not in {p.path for p in problems(tree, "review-overdue")}  # only approved documents fall due
+
+
 def test_rule_drill_frequency(tree):
     edit(tree / DRILL, "幼儿园: 4", "幼儿园: 3")
     [problem] = problems(tree, "drill-frequency")

@@ -21,7 +21,7 @@ import pytest
 
 from conftest import REPO, edit
 from conftest_site import (BUS_SCHOOL, SAFEPLAN, SMALL_SCHOOL, TINY_PDF, add_bundle, build_site,  # noqa: F401
-                           built_tree, check_links, make_site_tree, site_files)
+                           built_tree, check_links, make_site_tree, site_files, unguarded_safeplan)
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
@@ -137,6 +137,19 @@ def test_dashboard_counts_reviews_and_recent_changes(built_tree):
     assert "把火灾预案移到专项预案目录" in recent and "冯样例" in recent
 
 
+def test_overdue_reviews_head_the_dashboard_and_fall_due_without_a_commit(built_tree, tmp_path):
+    top = visible(page(built_tree, "index.html")).split("文档状态", 1)[0]
+    assert "1 份文档超期未评审（截至 2029-07-15）" in top
+    assert "校门口暴力闯入现场处置方案 （2029-06-30）" in top and "火灾事故专项应急预案" not in top
+    tree = make_site_tree(tmp_path)  # the same commit, built on a later day
+    result = build_site(tree, env={"SAFEPLAN_TODAY": "2029-09-05"})
+    assert result.returncode == 0, result.stderr
+    top = visible(page(tree, "index.html")).split("文档状态", 1)[0]
+    assert "份文档超期未评审（截至 2029-09-05）" in top
+    assert top.index("（2029-06-30）") < top.index("火灾事故专项应急预案 （2029-08-31）")
+    assert "数据截至 2029-07-15" in top  # the build date still comes from SOURCE_DATE_EPOCH
+
+
 def test_plan_page_box_tables_revisions_history_and_backlinks(built_tree):
     html = page(built_tree, "plans/fire")
     text = visible(html)
@@ -192,6 +205,14 @@ def test_downloads_page_has_an_empty_state(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "尚未生成任何学校的 PDF 汇编" in visible(page(tree, "downloads"))
     assert "0 份汇编可下载" in result.stdout
+
+
+def test_the_hostile_note_is_refused_by_the_real_command(tmp_path):
+    """Control for the renderer tests below: the validator's safety rules catch the hostile note."""
+    tree = make_site_tree(tmp_path)
+    result = subprocess.run([str(SAFEPLAN), "--root", str(tree), "validate"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1
+    assert "notes/hostile.md" in result.stdout and "error[unsafe-html]" in result.stdout and "error[unsafe-link]" in result.stdout
 
 
 def test_content_html_is_cleaned(built_tree):
@@ -302,7 +323,7 @@ def wait_for(predicate, timeout: float, message: str):
 def test_serve_previews_and_rebuilds_on_change(tmp_path):
     tree = make_site_tree(tmp_path)
     port = free_port()
-    process = subprocess.Popen([str(SAFEPLAN), "--root", str(tree), "serve", "--port", str(port)],
+    process = subprocess.Popen([str(unguarded_safeplan()), "--root", str(tree), "serve", "--port", str(port)],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                env={**os.environ, "CI": "1"})
     try:

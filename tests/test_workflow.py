@@ -18,6 +18,7 @@ import yaml
 
 from conftest import MINI, REPO, edit, run_cli
 from safeplan import codeowners
+from safeplan.approvals import Review, normalize
 from safeplan.loader import load_library
 from safeplan.model import KINDS
 from safeplan.schemas import SCHEMA_FILES, check_document
@@ -73,13 +74,23 @@ def on_main(root: Path, message: str, change) -> None:
     git(root, "merge", "-q", "--ff-only", "main")
 
 
-def problems(root: Path) -> list[tuple[str, str]]:
-    found, _ = check_against(root, "main")
+def host(*handles: str, author: str = "zhou-editor", ci: bool = False) -> Review:
+    """What the code host reports: who approved the pull request on it, and who wrote it."""
+    return Review(frozenset(normalize(h) for h in handles), normalize(author), ci)
+
+
+# Tests of other rules run as CI does, with the district's safety head approving on the host;
+# tests/test_gate.py covers the approvals themselves.
+HEAD_APPROVED = host("wj-safety-head")
+
+
+def problems(root: Path, review: Review = HEAD_APPROVED) -> list[tuple[str, str]]:
+    found, _ = check_against(root, "main", review)
     return [(f"{p.path}:{p.line}:{p.column}", p.rule) for p in found]
 
 
-def rules(root: Path) -> list[str]:
-    return [rule for _, rule in problems(root)]
+def rules(root: Path, review: Review = HEAD_APPROVED) -> list[str]:
+    return [rule for _, rule in problems(root, review)]
 
 
 def line_of(path: Path, text: str) -> int:
@@ -118,11 +129,14 @@ def set_status(path: Path, old: str, new: str) -> None:
 
 # ---- acceptance: an approved plan changes only through a new version --------------------------
 
-def test_body_edit_of_approved_plan_fails_naming_the_file_then_bump_and_record_pass(repo):
+def test_body_edit_of_approved_plan_fails_naming_the_file_then_bump_and_record_pass(repo, tmp_path):
     fire = repo / FIRE
     edit(fire, "先报 119，再报学校领导", "先报 119，立即再报学校领导")
     commit(repo, "火灾预案：调整报告顺序")
-    result = run_cli("check", "--base", "main", cwd=repo)
+    approvals = tmp_path / "approvals.json"
+    approvals.write_text('["@wj-safety-head"]', encoding="utf-8")
+    host_says = ("--approvals", str(approvals), "--author", "@zhou-editor")
+    result = run_cli("check", "--base", "main", *host_says, cwd=repo)
     line = line_of(fire, 'version: "1.0"')
     assert (result.returncode, result.stderr) == (1, "")
     assert result.stdout == (
@@ -134,7 +148,7 @@ def test_body_edit_of_approved_plan_fails_naming_the_file_then_bump_and_record_p
     )
     bump(fire)
     commit(repo, "火灾预案升为 1.1 版")
-    result = run_cli("check", "--base", "main", cwd=repo)
+    result = run_cli("check", "--base", "main", *host_says, cwd=repo)
     assert (result.returncode, result.stdout, result.stderr) == (0, "检查了 1 个文件，没有发现问题。\n", "")
 
 
@@ -219,7 +233,7 @@ def test_status_changes(repo, base, head, edits, expected):
 def test_transition_message_lists_what_is_allowed(repo):
     on_main(repo, "新增草稿", lambda: note(repo, "workflow-note", "draft"))
     set_status(repo / "notes/workflow-note.md", "draft", "approved")
-    found, _ = check_against(repo, "main")
+    found, _ = check_against(repo, "main", HEAD_APPROVED)
     assert [(p.message, p.hint) for p in found] == [(
         "不允许的状态转换：草稿（draft） → 现行（approved）。",
         "workflow.yaml 中从草稿（draft）允许的转换：提交审核（submit）→ 待审（review）；删除未发布的文档（discard）→ 删除（deleted）。",
@@ -285,7 +299,7 @@ def test_approver_of_a_district_document(repo, approver, expected):
     edit(fire, "先报 119", "先报 110 和 119")
     edit(fire, "approved_by: wj-safety-head", f"approved_by: {approver}")
     bump(fire)
-    found = problems(repo)
+    found = problems(repo, host(approver))
     assert [rule for _, rule in found] == expected
     if expected:
         assert found[0][0] == f"{FIRE}:{line_of(fire, f'approved_by: {approver}')}:1"
@@ -298,7 +312,7 @@ def test_approver_of_a_school_document(repo, approver, expected):
     set_status(path, "review", "approved")
     edit(path, "school: small-village-primary\n", f"school: small-village-primary\napproved_by: {approver}\n"
          'revisions:\n  - {version: "1.0", date: "2026-09-01", reason: other, summary: 首次发布。}\n')
-    assert rules(repo) == expected
+    assert rules(repo, host(approver)) == expected
 
 
 def test_owner_added_in_the_same_change_cannot_approve(repo):
@@ -309,7 +323,8 @@ def test_owner_added_in_the_same_change_cannot_approve(repo):
     edit(fire, "先报 119", "先报 110 和 119")
     edit(fire, "approved_by: wj-safety-head", "approved_by: wj-new-head")
     bump(fire)
-    assert rules(repo) == ["approver"]
+    assert problems(repo, host("wj-new-head")) == [  # CODEOWNERS changed too, and no district owner approved
+        (".github/CODEOWNERS:1:1", "protected-file"), (f"{FIRE}:{line_of(fire, 'approved_by: wj-new-head')}:1", "approver")]
 
 
 # ---- deleted and renamed documents -------------------------------------------------------------
@@ -319,7 +334,7 @@ def test_renamed_document_still_referenced(repo):
     edit(repo / "checklists/fire-safety-weekly.yaml", "id: fire-safety\n", "id: fire-safety-weekly\n")
     commit(repo, "清单改名")
     fire = repo / FIRE
-    found, _ = check_against(repo, "main")
+    found, _ = check_against(repo, "main", HEAD_APPROVED)
     line = line_of(fire, "  checklists: [fire-safety]")
     assert [(p.path, p.line, p.column, p.rule, p.message) for p in found] == [
         (FIRE, line, 16, "dangling-after-delete", "引用的排查清单“fire-safety”在本次修改中被改名为“fire-safety-weekly”了。")]
@@ -354,7 +369,7 @@ def test_unreadable_file_is_reported_not_treated_as_deleted(repo):
 def test_codeowners_content(repo):
     assert (repo / ".github/CODEOWNERS").read_text(encoding="utf-8").splitlines()[3:] == [
         "",
-        "# 区局负责人：district.yaml、workflow.yaml、区级与全区通用文档、schemas/、scripts/、.github/ 以及下面未列出的一切",
+        "# 区局负责人：district.yaml、workflow.yaml、区级与全区通用文档以及下面未列出的一切",
         "* @wj-safety-deputy @wj-safety-head",
         "",
         "# 武进区湖塘样例实验小学",
@@ -362,14 +377,16 @@ def test_codeowners_content(repo):
         "",
         "# 武进区样例村小",
         "/schools/small-village-primary.yaml @village-principal",
-    ]
+        "",
+        codeowners.GATE_NOTE,
+    ] + [f"/{path} @wj-safety-deputy @wj-safety-head" for path in codeowners.PROTECTED_PATHS]
 
 
 def test_codeowners_lists_a_schools_own_documents(repo):
     note(repo, "village-note", "draft", extra="school: small-village-primary\n")
     text = codeowners.render(load_library(repo)[0])
-    assert text.endswith("/schools/small-village-primary.yaml @village-principal\n"
-                         "/notes/village-note.md @village-principal\n")
+    assert ("/schools/small-village-primary.yaml @village-principal\n"
+            "/notes/village-note.md @village-principal\n\n" + codeowners.GATE_NOTE) in text
 
 
 def test_stale_codeowners_fails_check_until_regenerated(repo):
@@ -611,7 +628,7 @@ def test_ci_checks_against_the_base_with_full_history_and_shards_bundles():
     steps = pull["jobs"]["check"]["steps"]
     assert steps[0]["with"]["fetch-depth"] == 0
     runs = "\n".join(step.get("run", "") for step in steps)
-    assert "safeplan validate" in runs and 'safeplan check --base "$BASE_REF"' in runs and "--format md" in runs
+    assert 'scripts/ci/gate.sh pull-request "$BASE_REF"' in runs and "--format md" in runs
     publish = yaml.safe_load((REPO / ".github/workflows/publish.yml").read_text(encoding="utf-8"))
     bundles = publish["jobs"]["bundles"]
     assert len(bundles["strategy"]["matrix"]["shard"]) == int(publish["env"]["SHARDS"])

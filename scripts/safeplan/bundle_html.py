@@ -12,15 +12,14 @@ from markupsafe import Markup
 
 from .resolve import REDACTED, SchoolView, school_year
 from .sanitize import markdown_to_safe_html
+from .schemas import enum_labels
 
 TEMPLATES = Path(__file__).parent / "templates"
 TEMPLATE_FILES = ("bundle.html.j2", "bundle.css")
 
 FREQUENCIES = {"daily": "每日", "weekly": "每周", "monthly": "每月", "term": "每学期",
                "seasonal": "季节性", "event": "活动或时段前"}
-REASONS = {"law_change": "法规或上级预案变化", "organisation_change": "应急机构及职责调整",
-           "risk_change": "安全风险重大变化", "resource_change": "应急资源重大变化",
-           "drill_findings": "演练或处置中发现问题", "other": "其他情况"}
+REASONS = enum_labels("revision_reason")
 SCHOOL_ROLES = {
     "principal": "总指挥（组长）", "party_secretary": "安全第一责任人", "deputy": "副总指挥（副组长）",
     "safety_officer": "信息联络、隐患排查", "logistics": "物资、水电与设施", "academic": "教学调整、班级联络",

@@ -10,6 +10,8 @@ from pathlib import Path
 from . import __version__
 from .report import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, exit_code, render
 
+PROBLEM_FORMATS = ("text", "json")  # how validate and check print problems (report.render)
+
 
 def find_root(start: Path) -> Path:
     """The content root: the nearest folder up from start that holds district.yaml or .git."""
@@ -33,11 +35,12 @@ class UsageError(Exception):
 
 def cmd_validate(args) -> int:
     from .library_check import check_library
-    from .validate import rule_summaries
+    from .rules import listing
 
     if args.list_rules:
-        for rule_id, severity, summary in rule_summaries():
-            print(f"{rule_id}\t{severity}\t{summary}")
+        print("规则\t默认\t可选\t说明")
+        for row in listing():
+            print("\t".join(row))
         return EXIT_OK
     library, problems = check_library(_root(args))
     files = len(library.documents) + len({p.path for p in problems if p.rule in ("load", "unknown-file")})
@@ -94,9 +97,24 @@ def _git(call):
 
 
 def cmd_check(args) -> int:
+    from .approvals import ApprovalsFileError, Review, read_approvals
     from .workflow import check_against
 
-    problems, files = _git(lambda: check_against(_root(args), args.base))
+    try:
+        approvals = read_approvals(Path(args.approvals)) if args.approvals else None
+    except ApprovalsFileError as error:
+        raise UsageError(f"{error}\n  提示：--approvals 要求一个 JSON 文件，内容是在代码托管平台上批准了本合并请求的账号列表，"
+                         "例如 [\"@wj-safety-head\"]。") from None
+    review = Review.from_environment(approvals, args.author or "")
+    problems, files = _git(lambda: check_against(_root(args), args.base, review))
+    sys.stdout.write(render(problems, files, args.format))
+    return exit_code(problems)
+
+
+def cmd_audit(args) -> int:
+    from .audit import audit
+
+    problems, files = _git(lambda: audit(_root(args)))
     sys.stdout.write(render(problems, files, args.format))
     return exit_code(problems)
 
@@ -120,13 +138,11 @@ def cmd_history(args) -> int:
     import json
 
     from .history import document_log
-    from .loader import load_library
 
     root = _root(args)
-    library, _ = load_library(root)
-    doc = next((d for d in library.documents if d.id == args.id), None)
-    if doc is None:
-        raise UsageError(f"找不到编号为“{args.id}”的文档。请检查编号（即文件名去掉 .md/.yaml）。")
+    library, doc = _document(root, args.id)
+    if args.since:
+        return _history_since(root, library, doc, args.since, args.format)
     commits = _git(lambda: document_log(root, doc.path))
     revisions = [r for r in doc.data.get("revisions") or [] if isinstance(r, dict)]
     if args.format == "json":
@@ -142,6 +158,65 @@ def cmd_history(args) -> int:
     print(f"git 历史（{len(commits)} 次提交，含改名前的路径）：" if commits else "git 历史：尚未提交。")
     for c in commits:
         print(f"  {c.date}  {c.sha[:10]}  {c.author}  {c.message}" + (f"  [{c.path}]" if c.path != doc.path else ""))
+    return EXIT_OK
+
+
+def _document(root: Path, doc_id: str):
+    from .loader import load_library
+
+    library, _ = load_library(root)
+    doc = next((d for d in library.documents if d.id == doc_id), None)
+    if doc is None:
+        raise UsageError(f"找不到编号为“{doc_id}”的文档。请检查编号（即文件名去掉 .md/.yaml）。")
+    return library, doc
+
+
+def _version(root: Path, doc, number: str):
+    from .versions import listed, versions
+
+    found = _git(lambda: versions(root, doc))
+    if number not in found:
+        raise UsageError(f"{doc.path}：文档“{doc.id}”的 git 历史中没有 {number} 版。已提交的版本：{listed(found)}。")
+    return found[number]
+
+
+def _history_since(root: Path, library, doc, number: str, fmt: str) -> int:
+    from .model import Library
+    from .semdiff import SemanticDiff, affected_schools, diff_document, render as render_diff
+
+    old = _version(root, doc, number)
+    then = Library(root=root, documents=[old.doc if d is doc else d for d in library.documents])
+    pairs = [(old.doc, doc)] if old.doc.source_sha != doc.source_sha else []
+    diff = SemanticDiff(f"{number} 版（{old.commit.date}）", old.commit.sha, "工作区",
+                        [diff_document(old.doc, doc)] if pairs else [], affected_schools(pairs, then, library),
+                        len(library.schools))
+    sys.stdout.write(render_diff(diff, fmt))
+    return EXIT_OK
+
+
+def cmd_revert(args) -> int:
+    from .dates import today
+    from .history import dirty
+    from .output import write_text
+    from .versions import RevertError, revert_text
+    from .workflow import next_version
+
+    root = _root(args)
+    _, doc = _document(root, args.id)
+    if _git(lambda: dirty(root, doc.path)):
+        raise UsageError(f"{doc.path}：有尚未提交的修改；为了不丢失这些修改，没有恢复。\n"
+                         "  提示：先提交（git commit）或撤销（git restore）这些修改，再运行 safeplan revert。")
+    if args.version == doc.data.get("version"):
+        raise UsageError(f"{doc.path}：文档“{doc.id}”现在就是 {args.version} 版，不需要恢复。")
+    old = _version(root, doc, args.version)
+    path = root / doc.path
+    try:
+        text = revert_text(doc, path.read_text(encoding="utf-8"), old, today().isoformat(), args.reason or "")
+    except RevertError as error:
+        raise UsageError(f"{doc.path}：{error}\n  提示：请手工把 {args.version} 版的内容复制回来，升版并加一条修订记录。") from None
+    write_text(path, text)
+    print(f"已把 {doc.path} 恢复为 {args.version} 版（提交 {old.commit.sha[:10]}）的内容，作为 {next_version(doc.data['version'])} 版；"
+          "修订记录已追加一条。请检查 approved_by 等字段，提交后由负责人批准。")
     return EXIT_OK
 
 
@@ -163,24 +238,52 @@ def cmd_codeowners(args) -> int:
         print("safeplan: 有文件无法读取，负责人名单不完整，未生成 CODEOWNERS。", file=sys.stderr)
         return EXIT_PROBLEMS
     if args.check:
-        problems = stale(library)
+        problems = stale(library, args.host)
         sys.stdout.write(render(problems, 1, "text"))
         return exit_code(problems)
-    path = write(library)
+    path = write(library, args.host)
     print(f"已生成 {path.relative_to(root) if path.is_relative_to(root) else path}")
     return EXIT_OK
 
 
+def cmd_approvals(args) -> int:
+    from .hosts import HostError, approvals_json, fetch
+    from .output import write_text
+
+    try:
+        found = fetch(args.host, os.environ, args.commit)
+    except HostError as error:
+        print(f"safeplan: {error}" + (f"\n  提示：{error.hint}" if error.hint else ""), file=sys.stderr)
+        return EXIT_USAGE  # the environment, not the content: like a missing git history
+    write_text(Path(args.output), approvals_json(found))
+    if args.author_output:
+        write_text(Path(args.author_output), (found.author or "") + "\n")
+    print(found.summary(args.commit))
+    return EXIT_OK
+
+
+def _check_today() -> None:
+    from .dates import today
+
+    try:
+        today()
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from .hosts import HOSTS
+
     parser = argparse.ArgumentParser(prog="safeplan", description="校园安全预案库工具：校验、发布网站与各校 PDF 预案汇编。")
     parser.add_argument("--root", help="内容目录（默认：当前仓库）；所有输出写到 <root>/build/")
     parser.add_argument("--version", action="version", version=f"safeplan {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     validate = commands.add_parser("validate", help="校验全部内容文件")
-    validate.add_argument("--format", choices=("text", "json"), default="text")
+    validate.add_argument("--format", choices=PROBLEM_FORMATS, default="text")
     validate.add_argument("--strict", action="store_true", help="警告也视为失败")
-    validate.add_argument("--list-rules", action="store_true", help="列出全部规则及默认严重程度")
+    validate.add_argument("--list-rules", action="store_true",
+                          help="列出 validate 和 check 的全部规则：编号、默认严重程度、可选的严重程度、说明")
     validate.set_defaults(handler=cmd_validate)
 
     build = commands.add_parser("build", help="生成网站（build/site）和各校 PDF 汇编（build/pdf）")
@@ -195,8 +298,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="按 workflow.yaml 检查相对基准分支的改动（状态、版本、审批人、引用、CODEOWNERS）")
     check.add_argument("--base", required=True, metavar="REF", help="基准分支或提交，例如 origin/main")
-    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument("--approvals", metavar="FILE",
+                       help="JSON 文件：在代码托管平台上批准了本合并请求的账号列表（CI 从平台 API 取得）")
+    check.add_argument("--author", metavar="HANDLE", help="合并请求作者的平台账号；作者不能批准自己的改动")
+    check.add_argument("--format", choices=PROBLEM_FORMATS, default="text")
     check.set_defaults(handler=cmd_check)
+
+    audit = commands.add_parser("audit", help="核对主线历史：每份现行文档的内容是否就是批准其当前版本时的内容")
+    audit.add_argument("--format", choices=("text", "json"), default="text")
+    audit.set_defaults(handler=cmd_audit)
 
     diff = commands.add_parser("diff", help="给审核人看的改动说明：字段、章节和受影响的学校")
     diff.add_argument("base", metavar="BASE", help="基准分支或提交，例如 origin/main")
@@ -206,12 +316,28 @@ def build_parser() -> argparse.ArgumentParser:
 
     log = commands.add_parser("history", help="列出一个文档的修订记录和 git 历史（跟踪改名）")
     log.add_argument("id", metavar="ID", help="文档编号")
-    log.add_argument("--format", choices=("text", "json"), default="text")
+    log.add_argument("--since", metavar="VERSION", help="给审核人看的改动说明：该文档自某一版本以来改了什么")
+    log.add_argument("--format", choices=("text", "json", "md"), default="text", help="md 仅用于 --since")
     log.set_defaults(handler=cmd_history)
 
-    owners = commands.add_parser("codeowners", help="根据学校和区局的 owners 生成 .github/CODEOWNERS")
+    revert = commands.add_parser("revert", help="把文档恢复为某一旧版本的内容，作为新的更高版本（不改写历史）")
+    revert.add_argument("id", metavar="ID", help="文档编号")
+    revert.add_argument("version", metavar="VERSION", help="要恢复的旧版本号，例如 1.0")
+    revert.add_argument("--reason", metavar="TEXT", help="恢复的原因，写进修订记录的摘要")
+    revert.set_defaults(handler=cmd_revert)
+
+    owners = commands.add_parser("codeowners", help="根据学校和区局的 owners 生成托管平台读取的 CODEOWNERS")
     owners.add_argument("--check", action="store_true", help="只检查已提交的文件是否过期，不写入")
+    owners.add_argument("--host", choices=HOSTS, help="托管平台（默认：safeplan.yaml 中的 host，未填为 github）；"
+                        "github 写 .github/CODEOWNERS，gitlab 写 .gitlab/CODEOWNERS，gitea 写 .gitea/CODEOWNERS")
     owners.set_defaults(handler=cmd_codeowners)
+
+    approvals = commands.add_parser("approvals", help="从托管平台的 API 读取合并请求的批准人，写成 check --approvals 用的 JSON 文件")
+    approvals.add_argument("--host", required=True, choices=HOSTS, help="托管平台")
+    approvals.add_argument("--output", required=True, metavar="FILE", help="写入批准人名单（JSON 数组，例如 [\"@wj-safety-head\"]）")
+    approvals.add_argument("--author-output", metavar="FILE", help="把合并请求作者的账号（@用户名）写入这个文件")
+    approvals.add_argument("--commit", metavar="SHA", help="推送到 main 时：找出合入这个提交的合并请求，读取它的批准人")
+    approvals.set_defaults(handler=cmd_approvals)
 
     preview = commands.add_parser("serve", help="在本机预览网站（http://127.0.0.1:8000/），内容文件改动后自动重新生成")
     preview.add_argument("--port", type=int, default=8000, help="端口（默认 8000）")
@@ -230,6 +356,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     try:
+        if os.environ.get("SAFEPLAN_TODAY"):
+            _check_today()
         return args.handler(args)
     except UsageError as error:
         print(f"safeplan: {error}", file=sys.stderr)

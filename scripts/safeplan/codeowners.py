@@ -2,8 +2,12 @@
 
 A school's owners review its school file and the documents that belong to it
 (`school: <id>`); the district's owners review everything else: district.yaml,
-workflow.yaml, the district's and the shared documents, schemas, scripts, CI.
-GitHub uses the last matching line, so the catch-all comes first.
+workflow.yaml, the district's and the shared documents, and the gate's own files
+(PROTECTED_PATHS). Each host reads the file from its own place in its own syntax
+(`host` in safeplan.yaml): GitHub and GitLab take gitignore-like paths and the last
+matching line wins, so the catch-all comes first and the gate's files last; Gitea
+takes anchored Go regexps and asks every matching rule's owners, so its catch-all
+excludes the schools' files.
 """
 
 from __future__ import annotations
@@ -11,10 +15,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import history
+from .hosts import HOSTS
 from .model import WORKFLOW_KINDS, Document, Library
 from .problems import ERROR, Problem
 
-RELATIVE_PATH = ".github/CODEOWNERS"
+LOCATIONS = {host: f".{host}/CODEOWNERS" for host in HOSTS}  # each host also reads ./CODEOWNERS first: keep none there
+DEFAULT_HOST = "github"
 
 # The gate's own files: whatever decides if a change may land, on every host. A pull request that
 # touches one needs the district owners' review (`protected-file` in the workflow check). A folder ends in "/".
@@ -32,8 +38,20 @@ def is_protected(path: str) -> bool:
 HEADER = """\
 # 由 `safeplan codeowners` 根据 district.yaml 和 schools/*.yaml 中的 owners 生成，请勿手工修改。
 # 负责人有变化时，先改 owners，再运行 safeplan codeowners 并提交本文件；CI 会检查它是否过期。
-# 同一文件匹配多行时，以最后一行为准。
 """
+ORDER_NOTE = {
+    "github": "# 同一文件匹配多行时，以最后一行为准。",
+    "gitlab": "# 同一文件匹配多行时，以最后一行为准；[审核规则与发布流程] 一节另需区局负责人批准。",
+    "gitea": "# 规则是 Go 正则表达式；Gitea 要求每条匹配规则的负责人批准，所以区局的规则排除了各校自己的文件。",
+}
+DISTRICT_NOTE = "# 区局负责人：district.yaml、workflow.yaml、区级与全区通用文档以及下面未列出的一切"
+GATE_NOTE = "# 审核规则与发布流程本身（校验配置、Schema、脚本、CI）：只能由区局负责人批准，列在最后，任何学校的规则都不能覆盖"
+_GO_ESCAPES = {**{c: "\\\\" + c for c in ".+*?()|[]{}^$"}, "\\": "\\" * 4, " ": "\\ ", "#": "\\#"}
+
+
+def host_of(library: Library) -> str:
+    """The host the repository lives on: `host` in safeplan.yaml, GitHub when unset."""
+    return library.config.get("host") or DEFAULT_HOST
 
 
 def _handles(doc: Document | None) -> list[str]:
@@ -42,13 +60,16 @@ def _handles(doc: Document | None) -> list[str]:
     return sorted({h for h in handles if isinstance(h, str) and h.startswith("@")})
 
 
-def render(library: Library, prefix: str = "") -> str:
-    """The CODEOWNERS text; `prefix` is the content root's folder inside the repository."""
-    district = _handles(library.district)
-    lines = [HEADER]
-    if district:
-        lines.append("# 区局负责人：district.yaml、workflow.yaml、区级与全区通用文档、schemas/、scripts/、.github/ 以及下面未列出的一切")
-        lines.append(f"* {' '.join(district)}")
+def _gitea_pattern(path: str) -> str:
+    """A repository path (a folder ends in "/") as Gitea's regexp, written the way its tokenizer unescapes."""
+    escaped = "".join(_GO_ESCAPES.get(c, c) for c in path)
+    return escaped + ".*" if path.endswith("/") else escaped
+
+
+def render(library: Library, prefix: str = "", host: str = DEFAULT_HOST) -> str:
+    """The CODEOWNERS text for `host`; `prefix` is the content root's folder inside the repository."""
+    district = " ".join(_handles(library.district))
+    schools = []  # (heading, [repository paths], owners)
     for school in sorted(library.schools, key=lambda s: s.id):
         handles = _handles(school)
         if not handles:
@@ -56,9 +77,19 @@ def render(library: Library, prefix: str = "") -> str:
         own = [school] + sorted((d for d in library.documents
                                  if d.kind in WORKFLOW_KINDS and d.data.get("school") == school.id),
                                 key=lambda d: d.path)
-        lines.append("")
-        lines.append(f"# {school.data.get('name', school.id)}")
-        lines += [f"/{prefix}{doc.path} {' '.join(handles)}" for doc in own]
+        schools.append((school.data.get("name", school.id), [f"{prefix}{doc.path}" for doc in own], " ".join(handles)))
+    path = _gitea_pattern if host == "gitea" else (lambda p: "/" + p)
+    lines = [HEADER + ORDER_NOTE[host]]
+    if district:
+        catch_all = ".*"
+        if host == "gitea" and schools:
+            catch_all = "!(" + "|".join(_gitea_pattern(p) for _, paths, _ in schools for p in paths) + ")"
+        lines += ["", DISTRICT_NOTE, f"{catch_all if host == 'gitea' else '*'} {district}"]
+    for heading, paths, handles in schools:
+        lines += ["", f"# {heading}"] + [f"{path(p)} {handles}" for p in paths]
+    if district:
+        lines += ["", GATE_NOTE] + (["[审核规则与发布流程]"] if host == "gitlab" else [])
+        lines += [f"{path(p)} {district}" for p in PROTECTED_PATHS]
     return "\n".join(lines) + "\n"
 
 
@@ -69,19 +100,19 @@ def repository_top(root: Path) -> Path:
     return top
 
 
-def expected(library: Library) -> tuple[Path, str]:
-    """Where CODEOWNERS belongs and what it must say."""
-    root = Path(library.root)
-    return repository_top(root) / RELATIVE_PATH, render(library, history.content_prefix(root))
+def expected(library: Library, host: str | None = None) -> tuple[Path, str]:
+    """Where the host reads CODEOWNERS and what it must say."""
+    root, host = Path(library.root), host or host_of(library)
+    return repository_top(root) / LOCATIONS[host], render(library, history.content_prefix(root), host)
 
 
-def stale(library: Library) -> list[Problem]:
+def stale(library: Library, host: str | None = None) -> list[Problem]:
     """A problem when the committed CODEOWNERS differs from what the owners lists say."""
-    path, text = expected(library)
-    shown = Path(RELATIVE_PATH).as_posix()
-    hint = "运行 safeplan codeowners 重新生成，并把 .github/CODEOWNERS 一起提交。"
+    path, text = expected(library, host)
+    shown = LOCATIONS[host or host_of(library)]
+    hint = f"运行 safeplan codeowners 重新生成，并把 {shown} 一起提交。"
     if not path.is_file():
-        return [Problem(shown, 1, 1, ERROR, "codeowners-stale", "缺少 .github/CODEOWNERS。", hint)]
+        return [Problem(shown, 1, 1, ERROR, "codeowners-stale", f"缺少 {shown}。", hint)]
     committed = path.read_text(encoding="utf-8", errors="replace")
     if committed == text:
         return []
@@ -92,10 +123,10 @@ def stale(library: Library) -> list[Problem]:
                     f"CODEOWNERS 已过期：第 {line} 行应为“{expected_line}”。", hint)]
 
 
-def write(library: Library) -> Path:
-    """Write CODEOWNERS atomically; returns its path."""
+def write(library: Library, host: str | None = None) -> Path:
+    """Write the host's CODEOWNERS atomically; returns its path."""
     from .output import write_text
 
-    path, text = expected(library)
+    path, text = expected(library, host)
     write_text(path, text)
     return path

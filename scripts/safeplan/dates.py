@@ -1,9 +1,9 @@
-"""Environment and git → the dates outputs print: SOURCE_DATE_EPOCH, else git, never the clock."""
+"""Environment and git → dates: what outputs print (SOURCE_DATE_EPOCH, else git), and the day reviews fall due against."""
 
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 from . import history
@@ -27,3 +27,15 @@ def epoch_date(epoch: int) -> str:
 
 def build_date(root: Path) -> str:
     return epoch_date(build_epoch(root))
+
+
+TODAY_VARIABLE = "SAFEPLAN_TODAY"
+
+
+def today() -> date:
+    """The real day, which reviews fall due against without any commit; SAFEPLAN_TODAY=YYYY-MM-DD pins it (tests)."""
+    value = os.environ.get(TODAY_VARIABLE, "")
+    try:
+        return date.fromisoformat(value) if value else date.today()
+    except ValueError:
+        raise ValueError(f"环境变量 {TODAY_VARIABLE} 应写成 YYYY-MM-DD，现在是“{value}”。") from None

@@ -260,10 +260,14 @@ def files_at(root: Path, ref: str, locations: tuple[str, ...]) -> dict[str, byte
     return dict(sorted(found.items()))
 
 
-def changes(root: Path, base: str, head: str | None = None) -> list[Change]:
-    """Files changed from base to head (None: the working tree, untracked files included), renames detected."""
+def changes(root: Path, base: str, head: str | None = None, repository: bool = False) -> list[Change]:
+    """Files changed from base to head (None: the working tree, untracked files included), renames detected.
+
+    Paths are relative to the content root, or with `repository` to the repository top, which
+    then covers files outside the content root too (the gate's own files live there).
+    """
     repo = _repo_for_comparison(root)
-    prefix = _prefix(repo, root)
+    prefix = "" if repository else _prefix(repo, root)
     revisions = [_commit(repo, base)] + ([_commit(repo, head)] if head else [])
     out = repo.git.diff("--name-status", "-z", "-M", "--no-ext-diff", "--no-color", *revisions, "--", prefix or ".")
     fields = out.split("\0")
@@ -294,3 +298,60 @@ def content_prefix(root: Path) -> str:
     """The content root's folder inside its repository: '' at the top (or outside git), else 'sub/'."""
     repo = open_repo(root)
     return _prefix(repo, root) if repo is not None else ""
+
+
+# The main line, for `safeplan audit` and version look-ups: what landed on the branch, step by step.
+
+@dataclass(frozen=True)
+class FileVersion:
+    commit: Commit
+    blob: str  # the file's blob sha after this commit
+
+
+def main_line_versions(root: Path, paths: list[str]) -> dict[str, list[FileVersion]]:
+    """For each content path at HEAD: the commits on HEAD's first-parent line that changed it, newest first.
+
+    One git call for all paths; a merge counts as one step (its change against the first
+    parent), and renames are followed the way --follow does. Refuses a shallow clone.
+    """
+    repo = _repo_for_comparison(root)
+    found: dict[str, list[FileVersion]] = {path: [] for path in paths}
+    if not repo.head.is_valid():
+        return found
+    tracked = {_relative(repo, root, path): path for path in paths}  # name at this point in history → content path
+    out = repo.git(c="core.quotepath=false").log(_LOG_FORMAT, "--first-parent", "--diff-merges=first-parent",
+                                                 "--raw", "--no-abbrev", "-M")
+    for record in out.split("\x1e"):
+        if not record.strip() or not tracked:
+            continue
+        header, _, body = record.partition("\n")
+        sha, when, author, subject = header.split("\x1f")
+        day = datetime.fromisoformat(when).astimezone(timezone.utc).date().isoformat()
+        for line in body.splitlines():
+            meta, _, names = line.partition("\t")
+            fields, names = meta.split(), names.split("\t")
+            if len(fields) < 5 or not fields[0].startswith(":"):
+                continue
+            status, old, new = fields[4][:1], names[0], names[-1]
+            path = tracked.get(new)
+            if path is None or status == "D":
+                continue
+            found[path].append(FileVersion(Commit(sha, day, author, subject, new), fields[3]))
+            if status == "R":
+                tracked[old] = tracked.pop(new)
+            elif status == "A":
+                tracked.pop(new)
+    return found
+
+
+def blob_reader(root: Path):
+    """blob sha → bytes, through one repository's persistent object reader (no process per file)."""
+    odb = _repo_for_comparison(root).odb
+    return lambda blob: odb.stream(bytes.fromhex(blob)).read()
+
+
+def dirty(root: Path, path: str) -> bool:
+    """Whether a content file differs from HEAD in the working tree or the index, or is untracked."""
+    repo = _repo_for_comparison(root)
+    rel = _prefix(repo, root) + path
+    return bool(repo.git.status("--porcelain", "--", rel).strip())

@@ -32,6 +32,8 @@ KIND_LABELS = {
     "workflow": "审核流程",
 }
 
+REVIEWED = "reviewed"  # the revision reason of a review that left the content as it was (next_review moves on)
+
 STATUS_LABELS = {"draft": "草稿", "review": "待审", "approved": "现行", "retired": "废止"}
 
 REFERENCE_KINDS = {"plans": "plan", "checklists": "checklist", "drills": "drill", "notes": "note"}

@@ -20,7 +20,7 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import history
+from . import dates, history
 from .dates import build_date, build_epoch
 from .model import WORKFLOW_KINDS, Library, SiteConfig
 from .output import UnsafeCopy, copy_file, copy_folder, staged_directory, write_text
@@ -57,7 +57,7 @@ def render_site(library: Library, views, district_docs, options, notes: list[str
         library=library, views=views, district_docs=district_docs,
         district=district_context(library, options.audience), audience=options.audience,
         build_date=today, dated_by=dated_by, commit=history.head_commit(root),
-        review_due_days=int(library.config.get("review_due_days") or 90),
+        review_due_days=int(library.config.get("review_due_days") or 90), today=dates.today().isoformat(),
         bundles=read_bundles(build_dir / "pdf", options.audience, notes),
     )
     say("网站：读取 git 历史…")

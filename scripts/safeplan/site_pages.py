@@ -25,7 +25,7 @@ from functools import lru_cache
 from .model import KIND_LABELS, STATUS_LABELS, WORKFLOW_KINDS, Document, Library
 from .resolve import TIER_ORDER, Applied, SchoolView
 from .sanitize import markdown_to_safe_html
-from .schemas import schema_dir, schema_for, school_field_labels
+from .schemas import enum_labels, schema_dir, schema_for, school_field_labels
 from .templating import PlaceholderError, fill
 
 SECTION_PAGES = {"plan": "plans", "checklist": "checklists", "drill": "drills", "note": "notes"}
@@ -34,11 +34,7 @@ STATUS_ORDER = ("approved", "review", "draft", "retired")
 CATEGORIES = {"自然灾害": "natural", "事故灾难": "accident", "公共卫生事件": "health", "社会安全事件": "social"}
 TIERS = {"综合应急预案": "comprehensive", "专项应急预案": "special", "现场处置方案": "onsite"}
 FREQUENCIES = {"daily": "每日", "weekly": "每周", "monthly": "每月", "term": "每学期", "seasonal": "季节性", "event": "活动或时段前"}
-REVISION_REASONS = {
-    "law_change": "法规标准或上级预案变化", "organisation_change": "指挥机构及职责调整",
-    "risk_change": "面临的风险重大变化", "resource_change": "应急资源重大变化",
-    "drill_findings": "演练或处置中发现问题", "other": "其他",
-}
+REVISION_REASONS = enum_labels("revision_reason")
 
 
 def titled(title: str, tags: list[str] = ()) -> list[str]:
@@ -285,6 +281,7 @@ class SiteData:
     build_date: str
     commit: str
     review_due_days: int
+    today: str  # the real day (dates.today), which reviews fall due against, unlike build_date
     bundles: dict[str, Bundle] = field(default_factory=dict)
     dated_by: str = ""  # why build_date is what it is, when it comes from neither git nor SOURCE_DATE_EPOCH
     histories: dict[str, list] = field(default_factory=dict)  # content path → history.Commit list
@@ -369,7 +366,7 @@ class Site:
     def review_cell(self, value) -> str:
         if not value:
             return "—"
-        left = days_between(self.site.build_date, str(value))
+        left = days_between(self.site.today, str(value))
         if left < 0:
             return f'{text(value)} <span class="sp-overdue">已超期 {-left} 天</span>'
         return text(value)
@@ -402,6 +399,7 @@ class Site:
         lines = titled(f"{site.district.get('name') or ''}校园安全预案库")
         stamp = f"数据截至 {site.build_date}" + (f"（提交 `{site.commit}`）" if site.commit else f"（{site.dated_by}）" if site.dated_by else "")
         lines.append(f"{stamp}。共 {len(self.entries)} 份文档、{len(site.views)} 所学校。")
+        lines += self.overdue_line(source)
         if site.audience == "public":
             lines += ["", "!!! info \"公开版\"", "    本站为公开版：个人手机号等内部信息已隐去。"]
         lines += ["", "## 文档状态 {#status}", ""]
@@ -424,18 +422,16 @@ class Site:
         lines.append(table(["类别", *TIERS, "合计"], rows))
 
         due, overdue = [], []
-        for entry in sorted(self.entries.values(), key=lambda e: (str(e.data.get("next_review") or ""), e.page)):
-            value = entry.data.get("next_review")
-            if not value or entry.data.get("status") == "retired":
-                continue
-            left = days_between(site.build_date, str(value))
+        for entry in self.reviewable():
+            value = entry.data["next_review"]
+            left = days_between(site.today, str(value))
             row = [f"[{text(entry.title)}]({relative(source, entry.page)})", KIND_LABELS[entry.kind], text(value)]
             if left < 0:
                 overdue.append(row + [f"{-left} 天"])
             elif left <= site.review_due_days:
                 due.append(row + [f"{left} 天"])
         lines += ["", "## 评审提醒 {#reviews}", "",
-                  f"以 {site.build_date} 为准：下次评审日期已过的文档，以及 {site.review_due_days} 天内到期的文档。", "",
+                  f"以 {site.today} 为准：下次评审日期已过的文档，以及 {site.review_due_days} 天内到期的文档。", "",
                   "### 已超期 {#overdue}", ""]
         lines.append(table(["文档", "类型", "下次评审", "超期"], overdue) if overdue else "没有超期未评审的文档。")
         lines += ["", f"### {site.review_due_days} 天内到期 {{#due}}", ""]
@@ -454,6 +450,20 @@ class Site:
         else:
             lines.append("没有内容修改的 git 历史（内容目录不在 git 仓库中，或尚无提交）。")
         return "\n".join(lines) + "\n"
+
+    def reviewable(self) -> list[Entry]:
+        """Documents with a review date that still counts (not retired), the soonest first."""
+        return sorted((e for e in self.entries.values() if e.data.get("next_review") and e.data.get("status") != "retired"),
+                      key=lambda e: (str(e.data["next_review"]), e.page))
+
+    def overdue_line(self, source: str) -> list[str]:
+        """One warning at the top of the dashboard naming every overdue review, oldest first."""
+        overdue = [e for e in self.reviewable() if days_between(self.site.today, str(e.data["next_review"])) < 0]
+        if not overdue:
+            return []
+        named = "；".join(f"[{text(e.title)}]({relative(source, e.page)})（{text(e.data['next_review'])}）" for e in overdue)
+        return ["", f'!!! warning "{len(overdue)} 份文档超期未评审（截至 {self.site.today}）"',
+                f"    {named}。详见[评审提醒](#overdue)。"]
 
     def is_content(self, path: str) -> bool:
         return path in self.content_paths

@@ -1,7 +1,8 @@
 """Library → Problems: the schema check and every rule no schema can express.
 
 Rules are small functions registered with a stable id and a default severity;
-`safeplan.yaml` at the content root may change a severity or switch a rule off.
+`safeplan.yaml` at the content root may change a severity or switch a rule off,
+within the severities the rule allows (safety rules cannot be switched off).
 """
 
 from __future__ import annotations
@@ -12,28 +13,38 @@ from datetime import date
 from typing import Callable, Iterator
 
 from .applicability import applies, rule_paths
-from .model import KIND_LABELS, KINDS, WORKFLOW_KINDS, Document, Library, iter_strings
-from .problems import ERROR, OFF, WARNING, Problem
+from .dates import today
+from .model import KIND_LABELS, KINDS, REVIEWED, WORKFLOW_KINDS, Document, Library, iter_strings
+from .problems import ERROR, OFF, SEVERITIES, WARNING, Problem
 from .schemas import check_document, school_field_labels
 from .templating import PlaceholderError, fill, has_placeholders
 
 Rule = Callable[[Library], Iterator[Problem]]
 RULES: dict[str, tuple[str, str, Rule]] = {}  # id → (default severity, Chinese summary, function)
+ALLOWED: dict[str, tuple[str, ...]] = {}  # id → the severities safeplan.yaml may choose for it
 
 
-def rule(rule_id: str, severity: str, summary: str):
+def rule(rule_id: str, severity: str, summary: str, allowed: tuple[str, ...] = SEVERITIES):
     def register(function: Rule) -> Rule:
         RULES[rule_id] = (severity, summary, function)
+        ALLOWED[rule_id] = allowed
         return function
     return register
 
 
+def severity_for(rule_id: str, default: str, allowed: tuple[str, ...], configured: dict) -> str:
+    """The configured severity when the rule allows it, else its default (the schema reports the bad value)."""
+    chosen = configured.get(rule_id, default) if isinstance(configured, dict) else default
+    return chosen if chosen in allowed else default
+
+
 def validate(library: Library, severities: dict[str, str] | None = None) -> list[Problem]:
     """Run every rule; apply configured severities; return problems sorted by place."""
-    severities = {**(library.config.get("rules") or {}), **(severities or {})}
+    configured = library.config.get("rules")
+    severities = {**(configured if isinstance(configured, dict) else {}), **(severities or {})}
     problems: list[Problem] = []
     for rule_id, (default, _, function) in RULES.items():
-        severity = severities.get(rule_id, default)
+        severity = severity_for(rule_id, default, ALLOWED.get(rule_id, SEVERITIES), severities)
         if severity == OFF:
             continue
         problems.extend(replace(p, severity=severity, rule=rule_id) for p in function(library))
@@ -56,7 +67,9 @@ def _schema_problems(doc: Document) -> list[Problem]:
     return doc.schema_problems
 
 
-@rule("schema", ERROR, "文件符合 JSON Schema")
+# Error only: every later rule, the site and the PDFs trust a document's shape only once its schema
+# passed, and safeplan.yaml itself is checked by it (a bad rule id or severity is a schema error).
+@rule("schema", ERROR, "文件符合 JSON Schema", allowed=(ERROR,))
 def check_schema(library: Library):
     for doc in library.documents:
         yield from _schema_problems(doc)
@@ -154,15 +167,30 @@ def check_review_interval(library: Library):
         issued, review = _date(doc.data.get("issued_on")), _date(doc.data.get("next_review"))
         if not issued or not review:
             continue
+        reviews = [_date(r.get("date")) for r in doc.data.get("revisions") or [] if r.get("reason") == REVIEWED]
+        start = max([issued] + [day for day in reviews if day])  # a review restarts the 3-year period
+        since = "颁布日期" if start == issued else f"最近一次复审（{start}）"
         try:
-            limit = issued.replace(year=issued.year + 3)
+            limit = start.replace(year=start.year + 3)
         except ValueError:  # 29 February
-            limit = issued.replace(year=issued.year + 3, day=28)
+            limit = start.replace(year=start.year + 3, day=28)
         if review > limit:
-            yield _at(doc, "/next_review", f"下次评审日期 {review} 晚于颁布日期后 3 年（{limit}）。",
+            yield _at(doc, "/next_review", f"下次评审日期 {review} 晚于{since}后 3 年（{limit}）。",
                       f"把 next_review 改为 {limit} 或更早。")
         elif review <= issued:
             yield _at(doc, "/next_review", f"下次评审日期 {review} 不晚于颁布日期 {issued}。", "下次评审日期应在颁布日期之后。")
+
+
+@rule("review-overdue", WARNING, "下次评审日期未过（现行文档按期复审）")
+def check_review_overdue(library: Library):
+    day = today()
+    for doc in _schema_clean(library):
+        review = _date(doc.data.get("next_review"))
+        if doc.kind not in WORKFLOW_KINDS or doc.data.get("status") != "approved" or not review or review >= day:
+            continue
+        yield _at(doc, "/next_review", f"下次评审日期 {review} 已过（今天是 {day}，超期 {(day - review).days} 天）。",
+                  "请组织复审：内容不变时，把 next_review 改为新的评审日期，并在 revisions 末尾加一条 reason: reviewed 的记录"
+                  "（版本号不变）；内容需要修改时，升版并加一条说明改动的修订记录。两种都需要负责人批准。")
 
 
 # Minimum evacuation drills per school year (MOE 2014 guide: monthly; kindergartens quarterly),
@@ -392,10 +420,6 @@ def check_micro_fire_station(library: Library):
                       "建成后在 security 中写 micro_fire_station: true。")
 
 
-def rule_summaries() -> list[tuple[str, str, str]]:
-    return [(rule_id, severity, summary) for rule_id, (severity, summary, _) in RULES.items()]
-
-
 def _texts(doc: Document):
     """(line, column, text) of every piece of text a document shows: data values and body lines."""
     for pointer, value in iter_strings(doc.data):
@@ -410,7 +434,8 @@ _TAG = re.compile(r"<\s*([a-zA-Z][a-zA-Z0-9-]*)([^>]*)>")  # opening tags; a clo
 _HANDLER = re.compile(r"\bon[a-z]+\s*=|javascript:|vbscript:|data:text/html|style\s*=", re.I)
 
 
-@rule("unsafe-html", ERROR, "正文中没有脚本、事件处理器、iframe 等不安全的 HTML")
+# Safety rules: error only. A warning does not stop the build, so the content would be published.
+@rule("unsafe-html", ERROR, "正文中没有脚本、事件处理器、iframe 等不安全的 HTML", allowed=(ERROR,))
 def check_html(library: Library):
     for doc in library.documents:
         for line, column, text in _texts(doc):
@@ -443,7 +468,7 @@ def _link_problem(target: str, image: bool) -> str:
     return ""
 
 
-@rule("unsafe-link", ERROR, "链接和图片不指向仓库之外、不用危险协议，正文不使用文件包含")
+@rule("unsafe-link", ERROR, "链接和图片不指向仓库之外、不用危险协议，正文不使用文件包含", allowed=(ERROR,))
 def check_links(library: Library):
     for doc in library.documents:
         for line, column, text in _texts(doc):
@@ -469,7 +494,7 @@ def is_id_card(number: str) -> bool:
     return "10X98765432"[total % 11] == number[17].upper()
 
 
-@rule("id-card-number", ERROR, "内容中不出现居民身份证号码")
+@rule("id-card-number", ERROR, "内容中不出现居民身份证号码", allowed=(ERROR,))
 def check_id_cards(library: Library):
     for doc in library.documents:
         for line, column, text in _texts(doc):

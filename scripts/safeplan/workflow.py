@@ -1,8 +1,9 @@
 """Base Library + head Library → workflow Problems: transitions, versions, approvers, dangling references.
 
-The rules of workflow.yaml in force at the base decide which status changes a
-pull request may make; a change to workflow.yaml itself takes effect once merged
-(district owners review it through CODEOWNERS).
+Everything that decides the gate comes from the merge base: workflow.yaml, the severities
+in safeplan.yaml, the owners and each document's owning school. A pull request's own
+changes to them take effect once merged, and changing the gate's files needs the district
+owners' approval on the host (`protected-file`).
 """
 
 from __future__ import annotations
@@ -13,23 +14,42 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
-from . import codeowners
+from . import codeowners, history, rules
+from .approvals import UNVERIFIED, Review, approver_problems, protected_file_problems
 from .compare import Pair, compare
-from .model import KIND_LABELS, STATUS_LABELS, WORKFLOW_KINDS, Document, Library
-from .problems import ERROR, OFF, Problem
+from .model import KIND_LABELS, REVIEWED, STATUS_LABELS, WORKFLOW_KINDS, Document, Library
+from .problems import ERROR, OFF, WARNING, Problem
+from .resolve import applies_to_school
 from .schemas import check_document, common_definition, field_labels
 
-RULES = {  # id → (default severity, Chinese summary)
+# id → (default severity, Chinese summary[, the severities safeplan.yaml may choose]).
+# Without the third item a rule allows only error (and its default): each workflow rule guards
+# what may be published, so none can be switched off or lowered by the change it checks.
+# The two unverified cases (approval-unverified, protected-file without --approvals) are
+# warnings on a local run by design, decided by the CI variable, not by configuration.
+RULES = {
     "workflow-file": (ERROR, "workflow.yaml 存在且符合其 Schema"),
     "workflow-transition": (ERROR, "状态转换是 workflow.yaml 允许的"),
     "version-bump": (ERROR, "现行文档的内容修改有更高的版本号和对应的修订记录"),
     "version-backwards": (ERROR, "版本号不倒退"),
     "revision-history": (ERROR, "已有的修订记录不被删除或改写"),
-    "approver": (ERROR, "审批人是本校或区局的负责人"),
+    "approver": (ERROR, "审批人是本校或区局的负责人（以合并基点上的名单为准）"),
+    "host-approval": (ERROR, "审批人在代码托管平台上批准了本合并请求（--approvals）"),
+    "self-approval": (ERROR, "合并请求的作者（--author）不能批准自己的改动"),
+    "approval-unverified": (ERROR, "批准已由代码托管平台核实；没有 --approvals 时本地运行为警告，CI 中为错误"),
+    "protected-file": (ERROR, "修改审核关卡自身的文件（safeplan.yaml、workflow.yaml、schemas/、scripts/、CI 配置等）须由区局负责人在平台上批准"),
+    "school-changed": (ERROR, "已有文档的所属学校（school）不被改变"),
     "retired-revived": (ERROR, "废止的文档不被恢复"),
     "dangling-after-delete": (ERROR, "删除或改名的文档没有被其他文档引用"),
-    "codeowners-stale": (ERROR, ".github/CODEOWNERS 与负责人名单一致"),
+    "codeowners-stale": (ERROR, "托管平台读取的 CODEOWNERS 与负责人名单一致"),
+    "retire-in-use": (WARNING, "废止的文档没有被现行文档引用、没有学校正在使用（否则列出它们）"),
 }
+
+
+def allowed_severities(rule_id: str) -> tuple[str, ...]:
+    default, _, *allowed = RULES[rule_id]
+    return tuple(allowed[0]) if allowed else tuple(dict.fromkeys((ERROR, default)))
+
 
 PSEUDO_STATES = {"new": "新建", "deleted": "删除"}
 CONTENT_EXEMPT = ("id", "status", "version", "revisions")  # identity and bookkeeping have rules of their own
@@ -120,20 +140,28 @@ def _at(doc: Document, pointer: str, rule: str, message: str, hint: str = "") ->
     return Problem(doc.path, line, column, ERROR, rule, message, hint)
 
 
-def owners_in_force(base: Library, head: Library, doc: Document) -> tuple[dict[str, dict], str]:
-    """Owners of the document's school (or of the district) as at the base, else as at head."""
-    school_id = doc.data.get("school")
-    for library in (base, head):
-        source = library.get("school", school_id) if school_id else library.district
-        if source is not None:
-            owners = source.data.get("owners") or []
-            where = f"{source.path} 的 owners"
-            return {o["id"]: o for o in owners if isinstance(o, dict) and "id" in o}, where
-    return {}, f"学校 {school_id} 的 owners" if school_id else "district.yaml 的 owners"
+def owners_of(source: Document | None) -> dict[str, dict]:
+    owners = (source.data.get("owners") if source else None) or []
+    return {o["id"]: o for o in owners if isinstance(o, dict) and "id" in o}
 
 
-def check_pair(old: Document | None, new: Document | None, base: Library, head: Library, flow: Workflow) -> list[Problem]:
+def owners_at_base(base: Library, old: Document | None) -> tuple[dict[str, dict], str, str]:
+    """(owners, where they are listed, whose) for a document: its school's at base, else the district's.
+
+    The owning school is the one the document had at base; a document or school that is new
+    in the change is the district's to approve.
+    """
+    school_id = old.data.get("school") if old else None
+    school = base.get("school", school_id) if isinstance(school_id, str) else None
+    source, scope = (school, f"学校 {school_id}") if school else (base.district, "区局")
+    where = f"合并基点上 {source.path} 的 owners" if source else "合并基点上 district.yaml 的 owners"
+    return owners_of(source), where, scope
+
+
+def check_pair(old: Document | None, new: Document | None, base: Library, head: Library, flow: Workflow,
+               review: Review | None = None, renamed_schools: dict[str, str] | None = None) -> list[Problem]:
     """Every workflow rule for one document that differs between base and head."""
+    review = review or Review.from_environment()
     source = old.data.get("status") if old else "new"
     target = new.data.get("status") if new else "deleted"
     if source not in flow.states and source != "new" or target not in flow.states and target != "deleted":
@@ -148,7 +176,12 @@ def check_pair(old: Document | None, new: Document | None, base: Library, head: 
                             f"版本号只能升高：请改为高于 {v0} 的版本，例如 {next_version(v0)}。"))
     if old and new and source in ("approved", "retired"):
         problems += _revision_history(old, new)
+    if old and new:
+        problems += _school_change(old, new, name, renamed_schools or {})
     changed = old is None or new is None or content_of(old) != content_of(new)
+    if old and new and is_review_only(old, new):  # reviewed unchanged: a later next_review, approved like amend
+        return problems + _revision_record(new, v1, REVIEW_STEP) + approver_problems(
+            old, new, *owners_at_base(base, old), REVIEW_STEP, review)
     if source == target and (not changed or flow.editable(source)):
         return problems
     if source == "retired" and target != "deleted":
@@ -187,8 +220,20 @@ def check_pair(old: Document | None, new: Document | None, base: Library, head: 
     if "revision_record" in transition.requires and new:
         problems += _revision_record(new, v1, step)
     if "approver" in transition.requires and new:
-        problems += _approver(new, base, head, step)
+        problems += approver_problems(old, new, *owners_at_base(base, old), step, review)
     return problems
+
+
+def _school_change(old: Document, new: Document, name: str, renamed_schools: dict[str, str]) -> list[Problem]:
+    """The owning school decides who approves and which schools receive a document: it cannot move."""
+    before, after = old.data.get("school"), new.data.get("school")
+    if before == after or (before in renamed_schools and renamed_schools[before] == after):
+        return []
+    label = {None: "区级（全区通用）"}
+    return [_at(new, "/school", "school-changed",
+                f"{name}的所属学校（school）不能在合并请求中改变：原为“{label.get(before, before)}”，现为“{label.get(after, after)}”。",
+                "所属学校决定由谁审批、哪些学校收到这份文档。请恢复原值；确需改为另一所学校（或区级）使用时，"
+                "请以新的编号新建文档，从草稿开始走审核流程，并把原文档废止。")]
 
 
 def _revision_history(old: Document, new: Document) -> list[Problem]:
@@ -234,20 +279,6 @@ def _day(text: str) -> date | None:
         return None
 
 
-def _approver(new: Document, base: Library, head: Library, step: str) -> list[Problem]:
-    owners, where = owners_in_force(base, head, new)
-    approver = new.data.get("approved_by")
-    if approver in owners:
-        return []
-    listed = "、".join(f"{o_id}（{o.get('name', '')}）" for o_id, o in owners.items()) or "（名单为空）"
-    if not approver:
-        return [_at(new, "/status", "approver", f"“{step}”需要审批人，但没有填写 approved_by。",
-                    f"填写有权审批的负责人编号：{listed}。")]
-    scope = f"学校 {new.data['school']}" if new.data.get("school") else "区局"
-    return [_at(new, "/approved_by", "approver", f"审批人“{approver}”不是{scope}的负责人，无权{step.split('（')[0]}。",
-                f"{where}：{listed}。")]
-
-
 def dangling(base: Library, head: Library, pairs: list[Pair]) -> list[Problem]:
     """References, at head, to documents and schools that this change deleted or renamed."""
     problems = []
@@ -267,22 +298,103 @@ def dangling(base: Library, head: Library, pairs: list[Pair]) -> list[Problem]:
     return problems
 
 
-def check(base: Library, head: Library, pairs: list[Pair]) -> list[Problem]:
-    """Every workflow problem of a change, with severities from safeplan.yaml, sorted by place."""
+def check(base: Library, head: Library, pairs: list[Pair], review: Review | None = None,
+          protected_files: list[str] = ()) -> list[Problem]:
+    """Every workflow problem of a change, with the base's severities, sorted by place.
+
+    `protected_files`: the gate's own files the change touches, as paths to report.
+    """
+    review = review or Review.from_environment()
     flow, problems = rules_in_force(base, head)
+    renamed_schools = {old.id: new.id for old, new in pairs
+                       if old and new and old.kind == "school" and old.id != new.id}
     if flow is not None:
         for old, new in pairs:
             if (new or old).kind in WORKFLOW_KINDS:
-                problems += check_pair(old, new, base, head, flow)
+                problems += check_pair(old, new, base, head, flow, review, renamed_schools)
     problems += dangling(base, head, pairs)
+    problems += retired_in_use(base, head, pairs)
     problems += codeowners.stale(head)
-    severities = head.config.get("rules") or {}
-    problems = [replace(p, severity=severities.get(p.rule, RULES.get(p.rule, (ERROR,))[0])) for p in problems]
+    problems += protected_file_problems(list(protected_files), owners_of(base.district), review)
+    for config in head.of_kind("config"):  # unknown rule ids and forbidden severities, at their key
+        problems += check_document(config)
+    severities = rules.severities(base.config.get("rules"))
+    problems = [replace(p, severity=WARNING if p.severity == UNVERIFIED and not review.ci
+                        else severities.get(p.rule, ERROR)) for p in problems]
     return sorted(set(p for p in problems if p.severity != OFF))
 
 
-def check_against(root: Path, base_ref: str) -> tuple[list[Problem], int]:
+def gate_files(root: Path, base_sha: str) -> list[str]:
+    """The gate's own files (codeowners.PROTECTED_PATHS) changed since base_sha, as paths from the content root.
+
+    Protected paths are relative to the repository top; a content root in a folder also holds
+    its own safeplan.yaml and workflow.yaml, protected the same way.
+    """
+    prefix = history.content_prefix(root)
+    found = set()
+    for change in history.changes(root, base_sha, None, repository=True):
+        for path in filter(None, (change.path, change.old_path)):
+            inside = path.startswith(prefix)
+            if codeowners.is_protected(path) or inside and codeowners.is_protected(path[len(prefix):]):
+                found.add(path[len(prefix):] if inside else "../" * prefix.count("/") + path)
+    return sorted(found)
+
+
+def check_against(root: Path, base_ref: str, review: Review | None = None) -> tuple[list[Problem], int]:
     """The working tree against the merge base with base_ref: (problems, number of changed documents)."""
     comparison = compare(root, base_ref)
     unreadable = [p for p in comparison.problems if p.rule == "load"]
-    return sorted(set(unreadable + check(comparison.base, comparison.head, comparison.pairs))), len(comparison.pairs)
+    found = check(comparison.base, comparison.head, comparison.pairs, review, gate_files(root, comparison.base_sha))
+    return sorted(set(unreadable + found)), len(comparison.pairs)
+
+
+REVIEW_STEP = "复审（reviewed）"
+REVIEW_FIELDS = ("next_review", "approved_by")  # what a review may change besides appending its record
+
+
+def is_review_only(old: Document, new: Document) -> bool:
+    """An approved document reviewed unchanged: a later next_review, one appended `reviewed` record of its version,
+    and perhaps a new approved_by (the owner who reviewed it); nothing else differs."""
+    if not (old.data.get("status") == new.data.get("status") == "approved"):
+        return False
+    version = new.data.get("version")
+    before, after = old.data.get("revisions") or [], new.data.get("revisions") or []
+    if version != old.data.get("version") or len(after) != len(before) + 1 or after[:-1] != before:
+        return False
+    record = after[-1]
+    if not isinstance(record, dict) or record.get("reason") != REVIEWED or record.get("version") != version:
+        return False
+    was, now = _day(str(old.data.get("next_review") or "")), _day(str(new.data.get("next_review") or ""))
+    if not (was and now and now > was):
+        return False
+    # the reviewing owner may differ from the last approver; approved_by names who approved this review
+    unreviewed = lambda doc: content_of(replace(doc, data={k: v for k, v in doc.data.items() if k not in REVIEW_FIELDS}))
+    return unreviewed(old) == unreviewed(new)
+
+
+def _names(items: list[str], limit: int = 20) -> str:
+    shown = "、".join(items[:limit])
+    return shown + (f" 等 {len(items)} 个" if len(items) > limit else "")
+
+
+def retired_in_use(base: Library, head: Library, pairs: list[Pair]) -> list[Problem]:
+    """Warnings for approved documents retired while approved documents cite them or schools receive them."""
+    problems = []
+    for old, new in pairs:
+        if not (old and new and old.data.get("status") == "approved" and new.data.get("status") == "retired"):
+            continue
+        citing = [f"{doc.path}（{doc.title}）" for doc in head.documents
+                  if doc.kind in WORKFLOW_KINDS and doc.data.get("status") == "approved"
+                  and any(kind == new.kind and target == new.id for kind, target, _ in doc.references())]
+        schools = [f"{s.title}（{s.id}）" for s in base.schools
+                   if new.kind != "note" and applies_to_school(old, s)[0]]
+        if not citing and not schools:
+            continue
+        uses = ([f"{len(citing)} 份现行文档引用它：{_names(citing)}"] if citing else []) + \
+               ([f"{len(schools)} 所学校的汇编包含它：{_names(schools)}"] if schools else [])
+        line, column = new.position("/status")
+        problems.append(Problem(new.path, line, column, WARNING, "retire-in-use",
+                                f"{KIND_LABELS.get(new.kind, new.kind)}“{new.title}”被废止，但{'；'.join(uses)}。",
+                                "废止后这些学校的汇编不再包含本文档：请确认已有替代文档；引用它的现行文档请一并修订"
+                                "（删掉或改为替代文档的编号，升版并加修订记录）。"))
+    return problems
