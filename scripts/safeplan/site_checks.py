@@ -47,7 +47,7 @@ def _link_problem(asset: Asset, what: str, hint: str) -> Problem | None:
     return None
 
 
-@rule("asset-type", ERROR, "assets/ 中只有不超过 5 MB 的 PNG、JPEG、WebP 图片，没有符号链接")
+@rule("asset-type", ERROR, f"assets/ 中只有不超过 {MAX_ASSET_BYTES // 2**20} MB 的 PNG、JPEG、WebP 图片，没有符号链接", allowed=(ERROR,))
 def check_assets(library: Library):
     endings = "、".join(ending for _, ends in IMAGE_TYPES.values() for ending in ends)
     for asset in library.assets:
@@ -69,7 +69,7 @@ def check_assets(library: Library):
                           "请压缩图片（例如导出为 JPEG，长边不超过 2000 像素），学校网络中每位读者都要下载它。")
 
 
-@rule("site-config", ERROR, "网站配置 mkdocs.yml 不运行代码、不引用外部脚本和样式表、路径不出仓库")
+@rule("site-config", ERROR, "网站配置 mkdocs.yml 不运行代码、不引用外部脚本和样式表、路径不出仓库", allowed=(ERROR,))
 def check_site_config(library: Library):
     for asset in library.site_assets:
         found = _link_problem(asset, "site-assets/ ", "把文件本身放进 site-assets/，删除这个链接或特殊文件。")
