@@ -12,6 +12,13 @@ ORDER, CHANGED = "先报 119，再报学校领导", "先报 119，立即再报�
 REVIEWED = '  - {version: "1.0", date: "2026-12-01", reason: reviewed, summary: 按期复审，内容未变。}'
 
 
+def approved_check(root, base: str):
+    """`safeplan check` as CI runs it: the district safety head approved on the host, someone else wrote it."""
+    approvals = root.parent / "approvals.json"
+    approvals.write_text('["@wj-safety-head"]', encoding="utf-8")
+    return run_cli("check", "--base", base, "--approvals", str(approvals), "--author", "@zhou-editor", cwd=root)
+
+
 def fire(root):
     library, _ = load_library(root)
     return library.get("plan", "fire")
@@ -63,10 +70,10 @@ def test_revert_writes_the_old_content_as_a_new_version_and_check_accepts_it(rep
     assert records[-1] == {"version": "1.2", "date": "2026-12-01", "reason": "other",
                            "summary": "恢复为 1.0 版内容：演练表明原来的报告顺序更合适。"}
     assert not list((repo / FIRE).parent.glob(".*tmp*"))
-    check = run_cli("check", "--base", "HEAD", cwd=repo)
+    check = approved_check(repo, "HEAD")
     assert (check.returncode, check.stdout) == (0, "检查了 1 个文件，没有发现问题。\n")
     commit(repo, "恢复 1.0 版")
-    assert run_cli("check", "--base", "main", cwd=repo).returncode == 0
+    assert approved_check(repo, "main").returncode == 0
     assert run_cli("audit", cwd=repo).returncode == 0
 
 
@@ -82,7 +89,7 @@ def test_revert_of_a_yaml_checklist(repo):
     assert reverted.data["frequency"] == "weekly" and reverted.data["version"] == "2.1"
     assert reverted.data["revisions"][-1]["summary"] == "恢复为 1.0 版内容。"
     assert [r["version"] for r in reverted.data["revisions"]] == ["1.0", "2.0", "2.1"]
-    assert run_cli("check", "--base", "HEAD", cwd=repo).returncode == 0
+    assert approved_check(repo, "HEAD").returncode == 0
 
 
 def test_revert_across_a_rename_keeps_the_current_id_and_path(repo):
