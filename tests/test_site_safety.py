@@ -369,3 +369,12 @@ def test_palette_toggle_works_under_the_policy(page, tmp_path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_symlinked_mkdocs_yml_is_refused(tmp_path):
+    tree = lay(None, tmp_path)
+    outside = tmp_path / "elsewhere.yml"
+    outside.write_text((REPO / "mkdocs.yml").read_text(encoding="utf-8"), encoding="utf-8")
+    (tree / "mkdocs.yml").symlink_to(outside)
+    result, _ = validate(tree)
+    check(result, {"exit": 1, "rule": "site-config", "path": "mkdocs.yml", "message": "符号链接", "line": 1})

@@ -106,7 +106,10 @@ def load_site_config(root: Path) -> tuple[SiteConfig | None, list[Problem]]:
     if not isinstance(data, dict):
         return refuse("mkdocs.yml 应当是“设置: 值”的映射。", "从仓库恢复 mkdocs.yml。")
     positions: dict[str, tuple[int, int]] = {}
-    _positions(node, "", positions)
+    try:
+        _positions(node, "", positions)
+    except _Refused as error:
+        return refuse(error.message, error.hint, error.line, error.column)
     return SiteConfig(path=shown, folder=file.parent, data=data, positions=positions), []
 
 
@@ -134,6 +137,8 @@ def _check_events(text: str) -> None:
 def _positions(node, pointer: str, positions: dict) -> None:
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
+            if key.tag == "tag:yaml.org,2002:merge":  # `<<:` would bring in settings no key names where they are
+                raise _Refused(key.start_mark, "mkdocs.yml 不支持 YAML 合并键（<<:）。", "把要合并的设置直接写在这一层。")
             child = f"{pointer}/{str(key.value).replace('~', '~0').replace('/', '~1')}"
             positions[child] = (key.start_mark.line + 1, key.start_mark.column + 1)
             _positions(value, child, positions)
