@@ -89,8 +89,10 @@ def load_site_config(root: Path) -> tuple[SiteConfig | None, list[Problem]]:
     try:
         _check_events(text)
         loader = SiteConfigLoader(text)
+        positions: dict[str, tuple[int, int]] = {}
         try:
             node = loader.get_single_node()
+            _positions(node, "", positions)  # before constructing, which flattens merge keys away
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
@@ -105,11 +107,6 @@ def load_site_config(root: Path) -> tuple[SiteConfig | None, list[Problem]]:
         return refuse(f"mkdocs.yml 的 YAML 格式错误：{error}。", "可与仓库中的 mkdocs.yml 对照。")
     if not isinstance(data, dict):
         return refuse("mkdocs.yml 应当是“设置: 值”的映射。", "从仓库恢复 mkdocs.yml。")
-    positions: dict[str, tuple[int, int]] = {}
-    try:
-        _positions(node, "", positions)
-    except _Refused as error:
-        return refuse(error.message, error.hint, error.line, error.column)
     return SiteConfig(path=shown, folder=file.parent, data=data, positions=positions), []
 
 
