@@ -378,3 +378,11 @@ def test_symlinked_mkdocs_yml_is_refused(tmp_path):
     (tree / "mkdocs.yml").symlink_to(outside)
     result, _ = validate(tree)
     check(result, {"exit": 1, "rule": "site-config", "path": "mkdocs.yml", "message": "符号链接", "line": 1})
+
+
+def test_mkdocs_yml_as_a_fifo_is_reported_without_hanging(tmp_path):
+    tree = lay(None, tmp_path)
+    os.mkfifo(tree / "mkdocs.yml")
+    result, seconds = validate(tree)
+    check(result, {"exit": 1, "rule": "site-config", "path": "mkdocs.yml", "message": "不是普通文件"})
+    assert seconds < 30

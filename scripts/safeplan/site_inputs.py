@@ -69,13 +69,15 @@ SiteConfigLoader.add_multi_constructor(_APPLY, _construct_call)
 def load_site_config(root: Path) -> tuple[SiteConfig | None, list[Problem]]:
     """The root's own mkdocs.yml, else the tool's: (SiteConfig, []) or (None, [the located problem])."""
     own = root / CONFIG_NAME
-    file, shown = (own, CONFIG_NAME) if own.is_file() or own.is_symlink() else (REPOSITORY / CONFIG_NAME, str(REPOSITORY / CONFIG_NAME))
+    file, shown = (own, CONFIG_NAME) if own.exists() or own.is_symlink() else (REPOSITORY / CONFIG_NAME, str(REPOSITORY / CONFIG_NAME))
 
     def refuse(message: str, hint: str, line: int = 1, column: int = 1):
         return None, [Problem(shown, line, column, ERROR, CONFIG_RULE, message, hint)]
 
     if file.is_symlink():
         return refuse("mkdocs.yml 是符号链接；网站配置必须是仓库里的普通文件。", "删除链接，把配置文件本身放在仓库根目录。")
+    if not file.is_file():  # a folder or a FIFO (which a read would wait on forever)
+        return refuse("mkdocs.yml 不是普通文件。", "删除它，从仓库恢复 mkdocs.yml。")
     try:
         raw = file.read_bytes() if file.stat().st_size <= MAX_CONFIG_BYTES else None
     except OSError as error:
