@@ -386,3 +386,14 @@ def test_mkdocs_yml_as_a_fifo_is_reported_without_hanging(tmp_path):
     result, seconds = validate(tree)
     check(result, {"exit": 1, "rule": "site-config", "path": "mkdocs.yml", "message": "不是普通文件"})
     assert seconds < 30
+
+
+def test_an_image_never_replaces_a_file_of_the_theme(tmp_path):
+    tree = lay(None, tmp_path)
+    (tree / "assets" / "images").mkdir(parents=True)
+    (tree / "assets" / "images" / "favicon.png").write_bytes(PNG)  # Material's own icon has this name
+    result, _ = validate(tree)
+    check(result, {"exit": 0})
+    built = build_site(tree)
+    assert built.returncode == 1 and "favicon.png" in built.stderr and "覆盖" in built.stderr, built.stderr
+    assert not (tree / "build" / "site").exists()
