@@ -186,8 +186,8 @@ def _copy(call) -> None:
     try:
         call()
     except (UnsafeCopy, OSError) as error:
-        raise SiteBuildError(f"复制网站文件时出错：{error}\n  提示：assets/ 和 site-assets/ 中只能有普通文件；"
-                             "运行 safeplan validate 查看具体位置。") from None
+        raise SiteBuildError(f"复制网站文件时出错：{error}\n  提示：assets/ 和 site-assets/ 中只能有普通文件，"
+                             "图片不能与网站自带的文件同名（如 assets/images/favicon.png）；运行 safeplan validate 查看其他问题。") from None
 
 
 # ---------------------------------------------------------------- MkDocs
