@@ -269,3 +269,32 @@ def test_rule_id_card_number(tree):
 def test_rule_id_card_number_ignores_numbers_with_a_wrong_check_digit(tree):
     edit(tree / SCHOOL, "name: 甲样例, title: 校长", "name: 甲样例 110105194912310021, title: 校长")
     assert problems(tree, "id-card-number") == []
+
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n" + b"\0" * 24
+
+
+def test_rule_asset_type(tree):
+    (tree / "assets").mkdir()
+    (tree / "assets" / "map.png").write_bytes(PNG_SIGNATURE)
+    (tree / "assets" / "photo.jpg").write_bytes(b"\xff\xd8\xff\xe0" + b"\0" * 24)
+    assert problems(tree, "asset-type") == []
+    (tree / "assets" / "map.svg").write_text("<svg onload='alert(1)'/>", encoding="utf-8")
+    (tree / "assets" / "photo.png").write_bytes(b"\xff\xd8\xff\xe0" + b"\0" * 24)
+    found = {p.path: p for p in problems(tree, "asset-type")}
+    assert set(found) == {"assets/map.svg", "assets/photo.png"}
+    assert "不是" in found["assets/map.svg"].message and "JPEG" in found["assets/photo.png"].message
+    assert all((p.line, p.column) == (1, 1) and p.hint for p in found.values())
+
+
+def test_rule_site_config(tree):
+    from conftest import REPO
+
+    text = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
+    (tree / "mkdocs.yml").write_text(text, encoding="utf-8")
+    assert problems(tree, "site-config") == []
+    (tree / "mkdocs.yml").write_text(text.replace("  - tags\n", "  - tags\n  - macros\n"), encoding="utf-8")
+    [problem] = problems(tree, "site-config")
+    line = text.split("  - tags\n")[0].count("\n") + 2
+    assert (problem.path, problem.line, problem.column) == ("mkdocs.yml", line, 5)
+    assert "macros" in problem.message and "search" in problem.hint

@@ -17,6 +17,7 @@ import yaml
 
 from .model import KINDS, Document, Library, Section
 from .problems import CONTROL, ERROR, WARNING, ContentError, Problem, control_name
+from .site_inputs import ASSETS, SITE_ASSETS, list_folder, load_site_config
 
 MAX_FILE_BYTES = 2 * 1024 * 1024  # the largest real plan is ~30 KB
 MAX_DEPTH = 40  # deeper YAML is a mistake or an attack, never content
@@ -53,7 +54,10 @@ def load_library(root: Path) -> tuple[Library, list[Problem]]:
             documents.append(load_document(root, path, kind))
         except ContentError as error:
             problems.append(error.problem)
-    return Library(root=root, documents=documents), problems
+    site_config, config_problems = load_site_config(root)
+    library = Library(root=root, documents=documents, site_config=site_config,
+                      assets=list_folder(root, ASSETS), site_assets=list_folder(root, SITE_ASSETS))
+    return library, problems + config_problems
 
 
 def kind_of(rel: str) -> str | None:
@@ -93,7 +97,13 @@ def _content_files(root: Path, problems: list[Problem]):
         if not base.is_dir():
             continue
         for dirpath, dirnames, filenames in os.walk(base):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            for name in sorted(d for d in dirnames if not d.startswith(".")):
+                if (Path(dirpath) / name).is_symlink():  # os.walk never enters it: say so rather than skip it silently
+                    problems.append(Problem(
+                        _rel(root, Path(dirpath) / name), 1, 1, WARNING, "unknown-file",
+                        f"{location}/ 下的这个文件夹是符号链接，其中的文件不会被读取。",
+                        "把文件直接放进这个目录（或它的普通子文件夹），删除这个链接。"))
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and not (Path(dirpath) / d).is_symlink())
             for name in sorted(filenames):
                 if name.startswith(".") or name.startswith("README"):
                     continue

@@ -104,9 +104,38 @@ class Document:
 
 
 @dataclass
+class Asset:
+    """One entry of a folder the site copies (assets/, site-assets/), as the loader found it on disk."""
+
+    path: str  # relative to the content root
+    kind: str  # "file", "symlink", "folder-link" (a symlinked folder, never entered) or "special" (FIFO, device…)
+    size: int = 0
+    head: bytes = b""  # the first bytes, enough for the magic number of an image
+    target: str = ""  # where a symlink points
+
+
+@dataclass
+class SiteConfig:
+    """mkdocs.yml as loaded by the loader's safe YAML loader: data, positions and the folder it belongs to."""
+
+    path: str  # as shown in problems: relative to the content root, or absolute for the tool's own template
+    folder: Path  # the repository the file belongs to; its paths must stay inside
+    data: dict
+    positions: dict[str, tuple[int, int]]
+
+    def position(self, pointer: str) -> tuple[int, int]:
+        while pointer not in self.positions and pointer:
+            pointer = pointer.rsplit("/", 1)[0]
+        return self.positions.get(pointer, (1, 1))
+
+
+@dataclass
 class Library:
     root: Path
     documents: list[Document]
+    site_config: SiteConfig | None = None  # None when it could not be loaded (the loader reported why)
+    assets: list[Asset] = field(default_factory=list)  # assets/: images the content shows
+    site_assets: list[Asset] = field(default_factory=list)  # the root's own site-assets/, when it has one
 
     def __post_init__(self) -> None:
         self.by_id: dict[tuple[str, str], Document] = {}

@@ -8,14 +8,21 @@ with two renames, and a swap that was interrupted is completed on the next run.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
+import fnmatch
 import os
 import shutil
+import stat
 from pathlib import Path
 
 
 class BuildLocked(Exception):
     """Another build holds the lock on this build/ folder."""
+
+
+class UnsafeCopy(Exception):
+    """A copy met a link, a special file or a file it would overwrite; the message (Chinese) says which."""
 
 
 def write_bytes(path: Path, data: bytes) -> None:
@@ -30,6 +37,40 @@ def write_bytes(path: Path, data: bytes) -> None:
 
 def write_text(path: Path, text: str) -> None:
     write_bytes(path, text.encode("utf-8"))
+
+
+def copy_file(source: Path, target: Path) -> None:
+    """Copy one regular file, never through a link, never over a file that is already there."""
+    try:
+        descriptor = os.open(source, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise UnsafeCopy(f"{source} 是符号链接，不予复制。") from None
+        raise
+    with os.fdopen(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise UnsafeCopy(f"{source} 不是普通文件，不予复制。")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with open(target, "xb") as out:
+                shutil.copyfileobj(handle, out)
+        except FileExistsError:
+            raise UnsafeCopy(f"{source} 会覆盖网站中已有的文件 {target.name}。") from None
+
+
+def copy_folder(source: Path, target: Path, leave_out: tuple[str, ...] = ()) -> None:
+    """Copy a folder's regular files (names matching leave_out skipped); a link or special file stops the copy."""
+    if source.is_symlink():
+        raise UnsafeCopy(f"{source} 是指向文件夹的符号链接，不予复制。")
+    for folder, dirnames, filenames in os.walk(source):
+        here = Path(folder)
+        for name in dirnames + filenames:
+            if (here / name).is_symlink():
+                raise UnsafeCopy(f"{here / name} 是符号链接，不予复制。")
+        dirnames[:] = [d for d in dirnames if not any(fnmatch.fnmatch(d, p) for p in leave_out)]
+        for name in filenames:
+            if not any(fnmatch.fnmatch(name, p) for p in leave_out):
+                copy_file(here / name, target / (here / name).relative_to(source))
 
 
 def _previous(final: Path) -> Path:

@@ -20,9 +20,10 @@ from .report import EXIT_OK, EXIT_USAGE, exit_code, render
 
 from .model import KINDS
 
-WATCHED_SUFFIXES = (".yaml", ".yml", ".md", ".json", ".css", ".txt")
-# content folders and files, plus what shapes the site: its config, assets and the schemas (labels)
-WATCHED = tuple(location for location, _ in KINDS.values()) + ("mkdocs.yml", "site-assets", "schemas")
+# content, config, theme templates and scripts, and the images in assets/ (plus what would be refused there)
+WATCHED_SUFFIXES = (".yaml", ".yml", ".md", ".json", ".css", ".txt", ".html", ".js", ".svg", ".png", ".jpg", ".jpeg", ".webp")
+# content folders and files, plus what shapes the site: its config, images, site assets and the schemas (labels)
+WATCHED = tuple(location for location, _ in KINDS.values()) + ("mkdocs.yml", "assets", "site-assets", "schemas")
 
 
 def snapshot(root: Path) -> tuple:

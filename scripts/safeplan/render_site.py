@@ -2,9 +2,11 @@
 
 site_pages.generate writes the pages (all generation logic lives there, so any
 builder that reads mkdocs.yml builds the same site); this module gathers what
-the pages show (git history, PDF manifest, build date), writes build/docs,
-copies the tracked assets in, runs MkDocs strictly into a staging folder and
-swaps it into build/site.
+the pages show (git history, PDF manifest, build date), writes build/docs with
+site-assets/ copied in, runs MkDocs strictly into a staging folder from the
+config the loader read safely, copies the content images (assets/) in after it,
+checks that every page carries the Content-Security-Policy and swaps the
+folder into build/site. Copies never follow a link.
 """
 
 from __future__ import annotations
@@ -20,14 +22,18 @@ from pathlib import Path
 
 from . import dates, history
 from .dates import build_date, build_epoch
-from .model import WORKFLOW_KINDS, Library
-from .output import staged_directory, write_text
+from .model import WORKFLOW_KINDS, Library, SiteConfig
+from .output import UnsafeCopy, copy_file, copy_folder, staged_directory, write_text
 from .resolve import district_context
+from .site_checks import config_problems
+from .site_inputs import REPOSITORY, SITE_ASSETS
 from .site_pages import Bundle, SiteData, generate
 
-REPOSITORY = Path(__file__).resolve().parents[2]  # the template mkdocs.yml and site-assets/ live here
-ASSETS = "site-assets"
-NOT_PUBLISHED_ASSETS = ("README.md", "*.txt")  # the dictionary is read by the builder, not served
+THEME_OVERRIDES = "theme"  # site-assets/theme: the templates that put the Content-Security-Policy on every page
+# the dictionary is read by the builder and the theme overrides by MkDocs: neither is a page or a file to serve
+NOT_PUBLISHED_ASSETS = ("README.md", "*.txt", THEME_OVERRIDES)
+CSP_MARK = b'<meta http-equiv="Content-Security-Policy"'
+_INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>")
 _HASH = re.compile(r"^[0-9a-f]{64}$")
 _BUNDLE_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]*\.pdf$")
 
@@ -66,16 +72,18 @@ def render_site(library: Library, views, district_docs, options, notes: list[str
             target = docs / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(markdown, encoding="utf-8")
-        shutil.copytree(assets_dir(root), docs, dirs_exist_ok=True, ignore=shutil.ignore_patterns(*NOT_PUBLISHED_ASSETS))
-        if (root / "assets").is_dir():  # images content may show, by the unsafe-link rule always assets/<name>
-            shutil.copytree(root / "assets", docs / "assets", dirs_exist_ok=True, symlinks=False,
-                            ignore=lambda folder, names: [n for n in names if (Path(folder) / n).is_symlink()])
+        _copy(lambda: copy_folder(assets_dir(root), docs, NOT_PUBLISHED_ASSETS))
         link_bundles(build_dir / "pdf", docs / "downloads", data.bundles)
 
-    config_file = effective_config(root)
+    if library.site_config is None:  # the loader reported why; the build refuses before this point
+        raise SiteBuildError("网站配置 mkdocs.yml 无法读取，没有生成网站。\n  提示：运行 safeplan validate 查看原因。")
     say(f"网站：MkDocs 生成 {len(pages)} 个页面…")
     with staged_directory(build_dir / "site") as staging:
-        run_mkdocs(config_file, root, staging, epoch)
+        run_mkdocs(library.site_config, root, docs_dir=build_dir / "docs", site_dir=staging, epoch=epoch)
+        # content images go in after MkDocs, so it never treats one as a page; each is a checked image file
+        for asset in library.assets:
+            _copy(lambda: copy_file(root / asset.path, staging / asset.path))
+        check_policy(staging)
         index_size = check_search_index(staging)
     site = build_dir / "site"
     notes.append(f"网站：{_shown(root, site)}（{len(pages)} 个页面，搜索索引 {index_size / 1024 / 1024:.1f} MB，"
@@ -170,29 +178,19 @@ def link_bundles(pdf_dir: Path, downloads: Path, bundles: dict[str, Bundle]) -> 
 
 
 def assets_dir(root: Path) -> Path:
-    own = root / ASSETS
-    return own if own.is_dir() else REPOSITORY / ASSETS
+    own = root / SITE_ASSETS
+    return own if own.is_dir() or own.is_symlink() else REPOSITORY / SITE_ASSETS
+
+
+def _copy(call) -> None:
+    try:
+        call()
+    except (UnsafeCopy, OSError) as error:
+        raise SiteBuildError(f"复制网站文件时出错：{error}\n  提示：assets/ 和 site-assets/ 中只能有普通文件，"
+                             "图片不能与网站自带的文件同名（如 assets/images/favicon.png）；运行 safeplan validate 查看其他问题。") from None
 
 
 # ---------------------------------------------------------------- MkDocs
-
-def effective_config(root: Path) -> Path:
-    """The root's own mkdocs.yml, else one under build/ that inherits the repository's."""
-    own = root / "mkdocs.yml"
-    if own.is_file():
-        return own
-    template = REPOSITORY / "mkdocs.yml"
-    if not template.is_file():
-        raise SiteBuildError(f"找不到网站配置 mkdocs.yml（{root} 和 {REPOSITORY} 中都没有）。\n"
-                             "  提示：从仓库复制 mkdocs.yml 到内容目录。")
-    effective = root / "build" / "mkdocs.yml"
-    text = ("# Written by safeplan for a content folder without its own mkdocs.yml.\n"
-            f"INHERIT: {json.dumps(str(template))}\ndocs_dir: docs\nsite_dir: site\n")
-    if not effective.is_file() or effective.read_text(encoding="utf-8") != text:
-        effective.parent.mkdir(parents=True, exist_ok=True)
-        effective.write_text(text, encoding="utf-8")
-    return effective
-
 
 class _Collect(logging.Handler):
     def __init__(self):
@@ -203,11 +201,17 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def run_mkdocs(config_file: Path, root: Path, site_dir: Path, epoch: int) -> None:
-    """Build strictly; dates in the output (sitemap, its gzip header) come from the build epoch."""
+def run_mkdocs(site_config: SiteConfig, root: Path, docs_dir: Path, site_dir: Path, epoch: int) -> None:
+    """Build strictly from the config the loader read (MkDocs never parses mkdocs.yml, so its YAML runs
+    nothing); dates in the output (sitemap, its gzip header) come from the build epoch."""
     from mkdocs.commands.build import build
-    from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, ConfigurationError
+
+    refused = list(config_problems(site_config))
+    if refused:  # validate reports these for the root's own file; this also covers the tool's template
+        raise SiteBuildError("网站配置不安全，没有生成网站：\n" + "".join(
+            f"  {p.path}:{p.line}:{p.column}: {p.message}\n    提示：{p.hint}\n" for p in refused))
+    config_file = site_config.folder / "mkdocs.yml"
 
     logger = logging.getLogger("mkdocs")
     collect = _Collect()
@@ -216,7 +220,7 @@ def run_mkdocs(config_file: Path, root: Path, site_dir: Path, epoch: int) -> Non
     os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
     try:
         try:
-            config = load_config(config_file=str(config_file), site_dir=str(site_dir), strict=True)
+            config = _mkdocs_config(site_config, root, docs_dir, site_dir)
         except (ConfigurationError, Abort) as error:
             raise SiteBuildError(f"网站配置 {config_file} 有误：{error}\n"
                                  f"  {_listed(collect.messages)}提示：请对照仓库中的 mkdocs.yml 修改。") from None
@@ -235,6 +239,51 @@ def run_mkdocs(config_file: Path, root: Path, site_dir: Path, epoch: int) -> Non
             os.environ["SOURCE_DATE_EPOCH"] = saved_epoch
 
 
+def _mkdocs_config(site_config: SiteConfig, root: Path, docs_dir: Path, site_dir: Path):
+    """What mkdocs.config.load_config does after reading the file, from data the loader read safely."""
+    from mkdocs.config.defaults import MkDocsConfig
+    from mkdocs.exceptions import Abort
+
+    data = {**site_config.data, "docs_dir": str(docs_dir), "site_dir": str(site_dir), "strict": True}
+    theme = data.get("theme")
+    if isinstance(theme, dict) and theme.get("custom_dir") is not None:
+        data["theme"] = {**theme, "custom_dir": str(_theme_overrides(site_config, root, str(theme["custom_dir"])))}
+    config = MkDocsConfig(config_file_path=str(site_config.folder / "mkdocs.yml"))
+    config.load_dict(data)
+    errors, warnings = config.validate()
+    logger = logging.getLogger("mkdocs")
+    for name, warning in warnings:
+        logger.warning(f"Config value '{name}': {warning}")
+    for name, error in errors:
+        logger.error(f"Config value '{name}': {error}")
+    if errors or warnings:
+        raise Abort(f"{len(errors)} 个配置错误、{len(warnings)} 个配置警告")
+    return config
+
+
+def _theme_overrides(site_config: SiteConfig, root: Path, value: str) -> Path:
+    """The theme overrides folder: as written from the config's folder, else the root's or the tool's site-assets/theme
+    (a content root without its own site-assets/ still gets the templates that set the page policy)."""
+    for candidate in (site_config.folder / value, assets_dir(root) / THEME_OVERRIDES, REPOSITORY / SITE_ASSETS / THEME_OVERRIDES):
+        if candidate.is_dir() and not candidate.is_symlink():
+            return candidate.resolve()
+    raise SiteBuildError(f"找不到主题覆盖目录 {value}。\n  提示：从仓库恢复 {SITE_ASSETS}/{THEME_OVERRIDES}/。")
+
+
+def check_policy(site_dir: Path) -> None:
+    """Every page carries the Content-Security-Policy the theme overrides set, before anything else in its head,
+    and no inline script (the policy would block it: a theme feature that needs one is broken, so say so)."""
+    for page in sorted(site_dir.rglob("*.html")):
+        html = page.read_bytes()
+        inline = _INLINE_SCRIPT.search(html)
+        if CSP_MARK not in html[:4096] or inline:
+            what = "没有内容安全策略（Content-Security-Policy）" if CSP_MARK not in html[:4096] \
+                else f"含有内联脚本 {inline.group()[:60].decode(errors='replace')}"
+            raise SiteBuildError(f"页面 {page.relative_to(site_dir)} {what}。\n"
+                                 f"  提示：mkdocs.yml 的 theme.custom_dir 应为 {SITE_ASSETS}/{THEME_OVERRIDES}（请从仓库恢复）；"
+                                 "需要内联脚本的主题功能（如 consent、announce.dismiss）请先在该目录中改为脚本文件。")
+
+
 def _listed(messages: list[str]) -> str:
     return "".join(f"- {m}\n  " for m in messages[:20])
 
@@ -246,10 +295,10 @@ def _absolute_dictionary(config, config_file: Path, root: Path) -> None:
             continue
         value = Path(plugin.config.jieba_dict_user)
         candidates = [value] if value.is_absolute() else [root / value, config_file.parent / value, REPOSITORY / value]
-        found = next((c for c in candidates if c.is_file()), None)
-        if found is None:
-            raise SiteBuildError(f"找不到搜索分词词典 {value}。\n  提示：词典应在 {ASSETS}/ 中，请从仓库恢复该文件。")
-        plugin.config.jieba_dict_user = str(found.resolve())
+        found = next((c.resolve() for c in candidates if c.is_file()), None)
+        if found is None or not (found.is_relative_to(root.resolve()) or found.is_relative_to(REPOSITORY)):
+            raise SiteBuildError(f"找不到仓库中的搜索分词词典 {value}。\n  提示：词典应在 {SITE_ASSETS}/ 中，请从仓库恢复该文件。")
+        plugin.config.jieba_dict_user = str(found)
 
 
 def check_search_index(site_dir: Path) -> int:

@@ -119,8 +119,11 @@ def body_markdown(body: str, page: str) -> str:
     if not body.strip():
         return ""
     safe = markdown_to_safe_html(body)
-    # content images live in the repository's assets/ (copied to the site's assets/): point at them from this page
-    safe = _CONTENT_IMAGE.sub(lambda m: f'{m.group(1)}{relative(page, m.group(2))}"', safe)
+    # content images live in the repository's assets/ (copied to the site's assets/). MkDocs rewrites no link in
+    # raw HTML, so point at them from where the page is served (use_directory_urls: plans/fire.md → plans/fire/)
+    stem = page.removesuffix(".md")
+    served = posixpath.dirname(stem) if posixpath.basename(stem) == "index" else stem
+    safe = _CONTENT_IMAGE.sub(lambda m: f'{m.group(1)}{_relpath(m.group(2), served)}"', safe)
     parts, position = [], 0
     for match in _HEADING.finditer(safe):
         parts.append(_raw(safe[position:match.start()]))

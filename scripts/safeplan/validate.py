@@ -541,3 +541,6 @@ def check_id_cards(library: Library):
                     yield Problem(doc.path, line, column + match.start(), ERROR, "",
                                   "这里像是一个居民身份证号码；预案库不得保存身份证号。",
                                   "请删除该号码。需要核验身份时，在校内台账中保存，不要写进本仓库。")
+
+
+from . import site_checks  # noqa: E402,F401  registers the rules over mkdocs.yml, assets/ and site-assets/
