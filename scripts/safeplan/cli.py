@@ -8,7 +8,9 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .report import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, exit_code, render
+from .report import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, FORMATS, exit_code, render
+
+FORMAT_HELP = "github：GitHub/Gitea 的行内注释；gitlab：GitLab 代码质量报告（JSON）"
 
 
 def find_root(start: Path) -> Path:
@@ -178,7 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     validate = commands.add_parser("validate", help="校验全部内容文件")
-    validate.add_argument("--format", choices=("text", "json"), default="text")
+    validate.add_argument("--format", choices=FORMATS, default="text", help=FORMAT_HELP)
     validate.add_argument("--strict", action="store_true", help="警告也视为失败")
     validate.add_argument("--list-rules", action="store_true", help="列出全部规则及默认严重程度")
     validate.set_defaults(handler=cmd_validate)
@@ -195,7 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="按 workflow.yaml 检查相对基准分支的改动（状态、版本、审批人、引用、CODEOWNERS）")
     check.add_argument("--base", required=True, metavar="REF", help="基准分支或提交，例如 origin/main")
-    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument("--format", choices=FORMATS, default="text", help=FORMAT_HELP)
     check.set_defaults(handler=cmd_check)
 
     diff = commands.add_parser("diff", help="给审核人看的改动说明：字段、章节和受影响的学校")
