@@ -477,13 +477,13 @@ def test_diff_names_the_assembly_point_and_only_that_school(repo):
     )
     data = json.loads(run_cli("diff", "main", "--format", "json", cwd=repo).stdout)
     assert [s["id"] for s in data["schools"]] == ["small-village-primary"]
-    assert data["documents"][0]["fields"] == [{"label": "应急集合点「yard」 · 集合点名称与位置",
+    assert data["documents"][0]["fields"] == [{"label": "应急集合点「yard」 · 集合点名称与位置", "field": "应急集合点",
                                                "pointer": "/assembly_points/0/name", "change": "changed",
                                                "old": "操场中央", "new": "操场西侧"}]
     markdown = run_cli("diff", "main", "--format", "md", cwd=repo).stdout
     assert markdown.startswith("<!-- safeplan-diff -->\n## 预案库改动说明\n")
     assert "| 应急集合点「yard」 · 集合点名称与位置 | 操场中央 | 操场西侧 |" in markdown
-    assert "武进区样例村小（`small-village-primary`）" in markdown and "湖塘" not in markdown
+    assert "武进区样例村小（small-village-primary）" in markdown and "湖塘" not in markdown
 
 
 def test_diff_between_two_commits_ignores_the_working_tree(repo):
@@ -501,8 +501,10 @@ def test_template_plan_edit_affects_every_school_it_applies_to(repo):
     reason = ["应急预案“火灾事故专项应急预案”修改（适用于全部学校）"]
     assert [(s["id"], s["reasons"]) for s in data["schools"]] == [
         ("hutang-experimental-primary", reason), ("small-village-primary", reason)]
+    sentence = "1. **报警**：先报 119，{}再报学校领导和区教育局安全科（{{{{ school.contacts.bureau.phone }}}}）。"
     assert data["documents"][0]["sections"] == [
-        {"title": "处置措施", "change": "changed", "lines": 5, "added": 1, "removed": 1}]
+        {"title": "处置措施", "change": "changed", "lines": 5, "added": 1, "removed": 1,
+         "prose": [{"removed": [sentence.format("")], "added": [sentence.format("立即")]}]}]
 
 
 def test_document_for_some_schools_lists_only_those_and_why(repo):
@@ -523,7 +525,7 @@ def test_sections_added_removed_and_changed_with_line_counts(repo):
     fire.write_text(text[:start] + "## 夜间值守\n\n第一行。\n第二行。\n", encoding="utf-8")
     data = json.loads(run_cli("diff", "main", "--format", "json", cwd=repo).stdout)
     sections = {s["title"]: s for s in data["documents"][0]["sections"]}
-    assert sections["夜间值守"] == {"title": "夜间值守", "change": "added", "lines": 2, "added": 2, "removed": 0}
+    assert sections["夜间值守"] == {"title": "夜间值守", "change": "added", "lines": 2, "added": 2, "removed": 0, "prose": []}
     assert sections["应急保障"]["change"] == "removed" and sections["应急保障"]["removed"] >= 3
     result = run_cli("diff", "main", cwd=repo)
     assert "  新增章节“夜间值守”（2 行）\n" in result.stdout
@@ -642,9 +644,10 @@ def test_editor_maps_every_yaml_schema():
         assert glob in settings[schema], kind
 
 
-@pytest.mark.parametrize("change", ["body", "applies_to", "drill_count", "retire"])
+@pytest.mark.parametrize("change", ["body", "applies_to", "drill_count", "retire", "district", "school",
+                                    "school_comment", "rename", "year_start"])
 def test_affected_schools_match_full_resolution(repo, change):
-    """Only the changed documents are resolved when no school changed; the answer must not differ."""
+    """Only the changed documents are filled, and only when nothing else tells; the answer must not differ."""
     from safeplan.compare import compare
     from safeplan.resolve import resolve_school
     from safeplan.semdiff import semantic_diff
@@ -655,14 +658,25 @@ def test_affected_schools_match_full_resolution(repo, change):
         edit(repo / FIRE, "applies_to: {}", "applies_to: {all_of: [facilities.school_bus]}")
     elif change == "drill_count":
         edit(repo / "drills/fire-drill.md", "小学: 10", "小学: 12")
-    else:
+    elif change == "retire":
         set_status(repo / "checklists/fire-safety.yaml", "approved", "retired")
+    elif change == "district":
+        edit(repo / "district.yaml", 'phone: "0519-86000110"', 'phone: "0519-86000999"')
+    elif change == "school":
+        edit(repo / VILLAGE, "name: 操场中央", "name: 操场西侧")
+    elif change == "school_comment":  # the file changes, the data does not: no bundle changes
+        (repo / VILLAGE).write_text((repo / VILLAGE).read_text(encoding="utf-8") + "# 注释\n", encoding="utf-8")
+    elif change == "rename":  # the bundle shows the same documents in the same order
+        git(repo, "mv", FIRE, "plans/school/a-fire.md")
+    else:
+        edit(repo / "district.yaml", 'school_year_start: "2026-09-01"', 'school_year_start: "2027-09-01"')
     found = compare(repo, "main")
     fast = [s.id for s in semantic_diff(found.base, found.head, found.pairs).schools]
     full = [s.id for s in sorted(found.head.schools, key=lambda s: s.id)
             if resolve_school(found.base, found.base.get("school", s.id)).fingerprint()
             != resolve_school(found.head, s).fingerprint()]
-    assert fast == full and fast
+    assert fast == full
+    assert bool(fast) == (change not in ("school_comment", "rename"))
 
 
 def test_long_text_changes_show_the_part_that_differs():

@@ -105,13 +105,16 @@ def cmd_check(args) -> int:
 
 def cmd_diff(args) -> int:
     from .compare import compare
-    from .semdiff import render as render_diff, semantic_diff
+    from .diff_report import problems_markdown, render as render_diff
+    from .semdiff import semantic_diff
 
     found = _git(lambda: compare(_root(args), args.base, args.head or ""))
     errors = [p for p in found.problems if p.severity == "error"]
     if errors:
         sys.stderr.write(render(errors, len({p.path for p in errors}), "text"))
-        print("safeplan: 有文件无法读取，比较结果会不完整，因此没有输出；请先修正上面的问题。", file=sys.stderr)
+        print("safeplan: 有文件无法读取，比较结果会不完整，因此没有给出改动说明；请先修正上面的问题。", file=sys.stderr)
+        if args.format == "md":  # the comment says why instead of vanishing
+            sys.stdout.write(problems_markdown(errors))
         return EXIT_PROBLEMS
     diff = semantic_diff(found.base, found.head, found.pairs, args.base, found.base_sha, found.head_label)
     sys.stdout.write(render_diff(diff, args.format))

@@ -49,13 +49,15 @@ def render(library: Library, prefix: str = "") -> str:
     if district:
         lines.append("# 区局负责人：district.yaml、workflow.yaml、区级与全区通用文档、schemas/、scripts/、.github/ 以及下面未列出的一切")
         lines.append(f"* {' '.join(district)}")
+    own_documents: dict[str, list[Document]] = {}  # school id → its own documents, in one pass
+    for doc in sorted(library.documents, key=lambda d: d.path):
+        if doc.kind in WORKFLOW_KINDS and isinstance(doc.data.get("school"), str):
+            own_documents.setdefault(doc.data["school"], []).append(doc)
     for school in sorted(library.schools, key=lambda s: s.id):
         handles = _handles(school)
         if not handles:
             continue  # no owners of its own: the district's review covers it
-        own = [school] + sorted((d for d in library.documents
-                                 if d.kind in WORKFLOW_KINDS and d.data.get("school") == school.id),
-                                key=lambda d: d.path)
+        own = [school] + own_documents.get(school.id, [])
         lines.append("")
         lines.append(f"# {school.data.get('name', school.id)}")
         lines += [f"/{prefix}{doc.path} {' '.join(handles)}" for doc in own]
