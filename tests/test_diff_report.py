@@ -227,3 +227,16 @@ def test_2000_groups_and_2000_changed_files_fit_and_say_what_is_left_out():
     assert md.count("\n### 修改学校") + int(files.group(1)) == 2000
     assert md.count("（1 所）") + int(groups.group(1)) == 2000 and groups.group(1) == groups.group(2)
     assert md.count("……另有 20 项字段改动未列出") == md.count("\n### 修改学校")
+
+
+def test_a_long_rewrite_is_shown_shorter_and_leaves_room_for_the_schools():
+    from safeplan.semdiff import ProseChange, SectionChange
+
+    sections = [SectionChange(f"第{n}章", "changed", 50, 50, 50,
+                              [ProseChange([f"原来的第{k}句，" + "甲" * 300 + "。"], [f"新的第{k}句。"]) for k in range(50)])
+                for n in range(40)]
+    document = DocumentDiff("plan", "fire", "火灾事故专项应急预案", "plans/fire.md", "modified", sections=sections)
+    md = as_markdown(_diff(_schools(2000, lambda i: ["应急预案“火灾事故专项应急预案”修改（适用于全部学校）"]), [document]))
+    assert len(md) < GITHUB_LIMIT and _balanced(md) and dangers(md) == set()
+    assert "### 修改应急预案“火灾事故专项应急预案”（plans/fire.md）" in md and "另有 10 个章节的改动未列出" in md
+    assert md.count("句改动未列出") == 30 and "- **应急预案“火灾事故专项应急预案”修改（适用于全部学校）**（2000 所）" in md

@@ -18,9 +18,9 @@ from .semdiff import DocumentDiff, FieldChange, SchoolImpact, SectionChange, Sem
 MD_LIMIT = 60000  # GitHub refuses comments over 65,536 characters; keep a margin
 MARKER = "<!-- safeplan-diff -->"  # lets the CI job find and update its own comment
 CHANGE_LABELS = {"added": "新增", "removed": "删除", "renamed": "改名", "modified": "修改", "changed": "修改"}
-FIELDS_SHOWN = 40  # rows per document's table
+DETAIL = ((40, 12), (15, 3), (5, 0))  # (table rows, sentences per section) per document, tried until it fits
+DOCUMENT_CHARS = MD_LIMIT // 4  # one document's share, so that one long rewrite leaves room for the rest
 SECTIONS_SHOWN = 30  # per document
-SENTENCES_SHOWN = 12  # per section
 SENTENCE_CHARS = 200
 REASONS_CHARS = 600  # per school group
 NAMES_SHOWN = (None, 300, 100, 30, 10, 3, 0)  # per school group, tried in turn until the list fits
@@ -115,21 +115,29 @@ def _more(count: int, what: str) -> str:
 
 
 def _document_block(doc: DocumentDiff) -> str:
+    for fields_shown, sentences_shown in DETAIL:
+        block = _document_lines(doc, fields_shown, sentences_shown)
+        if len(block) <= DOCUMENT_CHARS:
+            break
+    return block
+
+
+def _document_lines(doc: DocumentDiff, fields_shown: int, sentences_shown: int) -> str:
     lines = ["", f"### {inline(_heading(doc))}"]
     if doc.fields:
         lines += ["", "| 字段 | 原来 | 现在 |", "|---|---|---|"]
-        lines += [f"| {inline(c.label)} | {inline(c.old) or '—'} | {inline(c.new) or '—'} |" for c in doc.fields[:FIELDS_SHOWN]]
-        if len(doc.fields) > FIELDS_SHOWN:
-            lines += ["", _more(len(doc.fields) - FIELDS_SHOWN, "项字段改动")]
+        lines += [f"| {inline(c.label)} | {inline(c.old) or '—'} | {inline(c.new) or '—'} |" for c in doc.fields[:fields_shown]]
+        if len(doc.fields) > fields_shown:
+            lines += ["", _more(len(doc.fields) - fields_shown, "项字段改动")]
     if doc.sections:
         lines.append("")
         for section in doc.sections[:SECTIONS_SHOWN]:
             lines.append(f"- {inline(_section_line(section))}")
             sentences = _sentence_lines(section)
             word = {"−": "删去", "+": "加入"}
-            lines += [f"  - {word[sign]}：{inline(_clip(sentence, SENTENCE_CHARS))}" for sign, sentence in sentences[:SENTENCES_SHOWN]]
-            if len(sentences) > SENTENCES_SHOWN:
-                lines.append(f"  - {_more(len(sentences) - SENTENCES_SHOWN, '句改动')}")
+            lines += [f"  - {word[sign]}：{inline(_clip(sentence, SENTENCE_CHARS))}" for sign, sentence in sentences[:sentences_shown]]
+            if len(sentences) > sentences_shown:
+                lines.append(f"  - {_more(len(sentences) - sentences_shown, '句改动')}")
         if len(doc.sections) > SECTIONS_SHOWN:
             lines.append(f"- {_more(len(doc.sections) - SECTIONS_SHOWN, '个章节的改动')}")
     return "\n".join(lines)
