@@ -22,6 +22,7 @@ DETAIL = ((40, 12), (15, 3), (5, 0))  # (table rows, sentences per section) per 
 DOCUMENT_CHARS = MD_LIMIT // 4  # one document's share, so that one long rewrite leaves room for the rest
 SECTIONS_SHOWN = 30  # per document
 SENTENCE_CHARS = 200
+SIGN_WORDS = {"−": "删去", "+": "加入"}  # a removed or added sentence, in the comment's list
 REASONS_CHARS = 600  # per school group
 NAMES_SHOWN = (None, 300, 100, 30, 10, 3, 0)  # per school group, tried in turn until the list fits
 SCHOOLS_SHARE = 0.6  # of the limit, at most, for the affected schools when documents need the rest
@@ -134,8 +135,7 @@ def _document_lines(doc: DocumentDiff, fields_shown: int, sentences_shown: int) 
         for section in doc.sections[:SECTIONS_SHOWN]:
             lines.append(f"- {inline(_section_line(section))}")
             sentences = _sentence_lines(section)
-            word = {"−": "删去", "+": "加入"}
-            lines += [f"  - {word[sign]}：{inline(_clip(sentence, SENTENCE_CHARS))}" for sign, sentence in sentences[:sentences_shown]]
+            lines += [f"  - {SIGN_WORDS[sign]}：{inline(_clip(sentence, SENTENCE_CHARS))}" for sign, sentence in sentences[:sentences_shown]]
             if len(sentences) > sentences_shown:
                 lines.append(f"  - {_more(len(sentences) - sentences_shown, '句改动')}")
         if len(doc.sections) > SECTIONS_SHOWN:
