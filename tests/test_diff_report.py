@@ -27,7 +27,7 @@ FIRE = "plans/school/special/fire.md"
 VILLAGE = "schools/small-village-primary.yaml"
 GITHUB_LIMIT = 65536
 HOSTILE = ("| 列 | 断 @everyone &#64;admins ![x](https://evil.example/p.png) [点这里](http://evil.example) "
-           "<!-- 隐藏 --> <img src=x onerror=alert(1)> <b>粗</b> www.evil.example #1 GH-2 `代码` *强调*")
+           "<!-- 隐藏 --> <img src=x onerror=alert(1)> <b>粗</b> www.evil.example #1 GH-2 !3 ~安全 %里程碑 &4 `代码` *强调*")
 
 
 @pytest.fixture(autouse=True)
@@ -64,7 +64,7 @@ def dangers(markdown: str) -> set[str]:
     patterns = {
         "mention": r"@\w", "image": r"!\[", "link": r"(?<!\\)\]\(", "comment": r"<!--",
         "html": r"<(?!/?(?:details|summary)>|br>)[A-Za-z/!]", "bare url": r"https?://|www\.",
-        "issue": r"(?<!&)#\d|GH-\d", "code": r"(?<!\\)`[^`]*代码", "decoded mention": r"&#64;",
+        "issue": r"(?<!&)#\d|GH-\d", "gitlab reference": r"[!%~]\w|&(?:amp;)?\d", "code": r"(?<!\\)`[^`]*代码", "decoded mention": r"&#64;",
     }
     found = {name for name, pattern in patterns.items() if re.search(pattern, body)}
     for line in body.split("\n"):  # a table row of ours has four pipes; a newline in content makes a line of its own
@@ -90,14 +90,15 @@ def rendered_dangers(markdown: str) -> set[str]:
     found |= {"comment"} if "<!--" in html else set()
     text = unescape(re.sub(r"<[^>]+>", " ", html))  # GitHub looks for mentions and references in the text
     found |= {"mention"} if re.search(r"@\w", text) else set()
-    found |= {"issue"} if re.search(r"#\d|GH-\d", text) else set()
+    found |= {"issue"} if re.search(r"#\d|GH-\d|[!%~&]\w", text) else set()
     cells = [unescape(re.sub(r"<[^>]+>", "", cell)) for cell in re.findall(r"<td>(.*?)</td>", html, flags=re.S)]
     rows = [line for line in markdown.split("\n") if line.startswith("|")]  # a row cut at a pipe loses the rest
     found |= {"table"} if sum("断" in cell for cell in cells) < sum("断" in row for row in rows) else set()
     return found
 
 
-EVERY_DANGER = {"mention", "image", "link", "comment", "html", "bare url", "issue", "code", "decoded mention", "table"}
+EVERY_DANGER = {"mention", "image", "link", "comment", "html", "bare url", "issue", "gitlab reference", "code",
+                "decoded mention", "table"}
 
 
 def hostile_change(root: Path) -> None:
@@ -129,6 +130,7 @@ def test_hostile_content_cannot_act_in_the_comment(repo, monkeypatch):
     assert "@&#8203;everyone" in escaped and "!\\[x\\](https:&#8203;//evil.example/p.png)" in escaped
     assert "&lt;!-- 隐藏 --&gt;" in escaped and "&lt;img src=x onerror=alert(1)&gt;" in escaped
     assert "\\| 列 \\| 断" in escaped and "&amp;#&#8203;64;admins" in escaped
+    assert "!&#8203;3 \\~&#8203;安全 %&#8203;里程碑 &amp;&#8203;4" in escaped
     assert re.search(r"\n### 新增说明文档“\\\| 列 [^\n]* \\\| 第二行 \\\|”（notes/hostile.md）\n", escaped)
     for place in ("### 新增说明文档", "修订记录", "章节“应急保障 \\| 列 \\| 断 @&#8203;everyone",
                   "加入：1. \\*\\*报警\\*\\*：先报 119，\\| 列 \\| 断 @&#8203;everyone",

@@ -39,7 +39,8 @@ def inline(text: str) -> str:
     text = " ".join(str(text).split())
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")  # no HTML, no <!-- -->
     text = _MARKDOWN.sub(r"\\\1", text)  # no emphasis, code, links, images, table cells, math
-    text = re.sub(r"(?i)(?<=#)(?=\d)|(?<=\bGH)(?=-\d)", _ZWSP, text)  # no issue references (#12, GH-12)
+    # no references: GitHub #12 GH-12, GitLab !12 ~label %milestone &epic, Gitea !12
+    text = re.sub(r'(?i)(?<=[#!%~])(?=[\w"])|(?<=&amp;)(?=[\w"])|(?<=\bGH)(?=-\d)', _ZWSP, text)
     text = text.replace("@", "@" + _ZWSP)  # no @mentions, no e-mail links
     text = re.sub(r"(?i)(?<=:)(?=//)|(?<=w)(?=ww\.)", _ZWSP, text)  # no bare links (http://, www.)
     return text.replace(_ZWSP, "&#8203;")  # as an entity, so a reader of the raw comment sees it
