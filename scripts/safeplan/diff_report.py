@@ -13,10 +13,12 @@ import json
 import re
 
 from .problems import ERROR, Problem
+from .report import HINT_PREFIX
 from .semdiff import DocumentDiff, FieldChange, SchoolImpact, SectionChange, SemanticDiff
 
 MD_LIMIT = 60000  # GitHub refuses comments over 65,536 characters; keep a margin
 MARKER = "<!-- safeplan-diff -->"  # lets the CI job find and update its own comment
+HEADING = "## 预案库改动说明"
 CHANGE_LABELS = {"added": "新增", "removed": "删除", "renamed": "改名", "modified": "修改", "changed": "修改"}
 DETAIL = ((40, 12), (15, 3), (5, 0))  # (table rows, sentences per section) per document, tried until it fits
 DOCUMENT_CHARS = MD_LIMIT // 4  # one document's share, so that one long rewrite leaves room for the rest
@@ -183,7 +185,7 @@ def _size(blocks: list[str]) -> int:
 
 
 def as_markdown(diff: SemanticDiff, limit: int = MD_LIMIT) -> str:
-    top = [MARKER, "## 预案库改动说明", "", inline(_summary(diff))]
+    top = [MARKER, HEADING, "", inline(_summary(diff))]
     documents = [_document_block(doc) for doc in diff.documents]
     room = limit - _size(top) - 200  # 200: the line saying what was left out
     share = room - min(_size(documents), int(room * (1 - SCHOOLS_SHARE)))
@@ -202,14 +204,14 @@ def as_markdown(diff: SemanticDiff, limit: int = MD_LIMIT) -> str:
 def problems_markdown(problems: list[Problem], limit: int = MD_LIMIT) -> str:
     """The comment when content cannot be read: the errors themselves, so the reviewer sees why."""
     errors = [p for p in problems if p.severity == ERROR]
-    lines = [MARKER, "## 预案库改动说明", "",
+    lines = [MARKER, HEADING, "",
              f"**有 {len({p.path for p in errors})} 个文件无法读取，无法给出改动说明。** 请先修正下面的问题"
              "（本地运行 `safeplan validate` 可看到同样的内容）：", ""]
     size = _size(lines)
     for index, p in enumerate(errors):
         line = f"- {inline(p.path)}:{p.line}:{p.column}（{inline(p.rule)}）：{inline(p.message)}"
         if p.hint:
-            line += f"<br>提示：{inline(p.hint)}"
+            line += f"<br>{HINT_PREFIX}{inline(p.hint)}"
         if size + len(line) + 200 > limit:
             lines.append(f"- {_more(len(errors) - index, '个问题')}")
             break
