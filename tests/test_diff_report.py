@@ -133,7 +133,7 @@ def test_hostile_content_cannot_act_in_the_comment(repo, monkeypatch):
     assert "!&#8203;3 \\~&#8203;安全 %&#8203;里程碑 &amp;&#8203;4" in escaped
     assert re.search(r"\n### 新增说明文档“\\\| 列 [^\n]* \\\| 第二行 \\\|”（notes/hostile.md）\n", escaped)
     for place in ("### 新增说明文档", "修订记录", "章节“应急保障 \\| 列 \\| 断 @&#8203;everyone",
-                  "加入：1. \\*\\*报警\\*\\*：先报 119，\\| 列 \\| 断 @&#8203;everyone",
+                  "加入：1\\. \\*\\*报警\\*\\*：先报 119，\\| 列 \\| 断 @&#8203;everyone",
                   "学校信息修改：学校全称"):
         assert place in escaped, place
     cli = run_cli("diff", "main", "--format", "md", cwd=repo)
@@ -242,3 +242,16 @@ def test_a_long_rewrite_is_shown_shorter_and_leaves_room_for_the_schools():
     assert len(md) < GITHUB_LIMIT and _balanced(md) and dangers(md) == set()
     assert "### 修改应急预案“火灾事故专项应急预案”（plans/fire.md）" in md and "另有 10 个章节的改动未列出" in md
     assert md.count("句改动未列出") == 30 and "- **应急预案“火灾事故专项应急预案”修改（适用于全部学校）**（2000 所）" in md
+
+
+@pytest.mark.parametrize("text, block", [("# 标题", "<h1>"), ("- 列表", "<ul>\n<li>列表"), ("+ 列表", "<ul>\n<li>列表"),
+                                         ("1. 第一", "<ol>"), ("3) 第三", "<ol"), ("---", "<hr"), ("===", "<h1>")])
+def test_content_at_the_start_of_a_line_starts_no_block(text, block, monkeypatch):
+    """School names open a paragraph inside <details>; a file path opens a list item."""
+    from cmarkgfm import github_flavored_markdown_to_html as html
+
+    def comment(escape) -> str:
+        return html(f"- {escape(text)}\n\n  前一段\n  {escape(text)}\n")
+
+    assert block in comment(str)  # the control: unescaped, it would
+    assert block not in comment(diff_report.inline) and text.split()[-1] in comment(diff_report.inline)

@@ -41,6 +41,7 @@ def inline(text: str) -> str:
     text = " ".join(str(text).split())
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")  # no HTML, no <!-- -->
     text = _MARKDOWN.sub(r"\\\1", text)  # no emphasis, code, links, images, table cells, math
+    text = re.sub(r"^(?=[#+=-])|^(\d+)(?=[.)])", lambda m: (m.group(1) or "") + "\\", text)  # no heading, list, rule
     # no references: GitHub #12 GH-12, GitLab !12 ~label %milestone &epic, Gitea !12
     text = re.sub(r'(?i)(?<=[#!%~])(?=[\w"])|(?<=&amp;)(?=[\w"])|(?<=\bGH)(?=-\d)', _ZWSP, text)
     text = text.replace("@", "@" + _ZWSP)  # no @mentions, no e-mail links
