@@ -63,7 +63,7 @@ def _command_property(text: str) -> str:
 
 
 def as_github(problems: list[Problem], files: int) -> str:
-    """GitHub and Gitea Actions workflow commands: one annotation per problem, then the summary."""
+    """GitHub Actions workflow commands: one annotation per problem, then the summary (Gitea logs them)."""
     lines = []
     for p in problems:
         command = "error" if p.severity == ERROR else "warning"
