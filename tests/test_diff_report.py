@@ -185,6 +185,11 @@ def test_sentences_split_at_chinese_punctuation_and_line_ends():
 
 # ---- 2,000 schools -------------------------------------------------------------------------
 
+def _fits(markdown: str) -> bool:
+    """Under GitHub's comment limit, in characters and in the bytes it stores."""
+    return len(markdown) < GITHUB_LIMIT and len(markdown.encode("utf-8")) <= 262144
+
+
 def _balanced(markdown: str) -> bool:
     return all(markdown.count(f"<{tag}>") == markdown.count(f"</{tag}>") for tag in ("details", "summary"))
 
@@ -199,7 +204,7 @@ def _diff(schools: list[SchoolImpact], documents: list[DocumentDiff] = ()) -> Se
 
 def test_one_group_of_2000_schools_stays_whole_and_says_how_many_are_left_out():
     md = as_markdown(_diff(_schools(2000, lambda i: ["区教育局信息修改"])))
-    assert len(md) < GITHUB_LIMIT and _balanced(md) and dangers(md) == rendered_dangers(md) == set()
+    assert _fits(md) and _balanced(md) and dangers(md) == rendered_dangers(md) == set()
     assert md.count("<details>") == 1
     shown = md.count("（school-")
     assert 0 < shown < 2000 and f"；另有 {2000 - shown} 所未列出\n\n  </details>" in md
@@ -210,7 +215,7 @@ def test_every_group_is_kept_with_closed_tags():
     """Twenty groups of a hundred schools, and a few schools with reasons of their own."""
     reasons = lambda i: [f"应急预案“第{i % 20}号预案”修改（适用于全部学校）"] if i < 1990 else [f"学校信息修改：第{i}项"]
     md = as_markdown(_diff(_schools(2000, reasons)))
-    assert len(md) < GITHUB_LIMIT and _balanced(md) and dangers(md) == set()
+    assert _fits(md) and _balanced(md) and dangers(md) == set()
     assert all(f"第{n}号预案" in md for n in range(20)) and all(f"第{i}项" in md for i in range(1990, 2000))
     assert md.count("<details>") == 20 and "未列出" in md
 
@@ -222,7 +227,7 @@ def test_2000_groups_and_2000_changed_files_fit_and_say_what_is_left_out():
                                                   "操场中央" * 5, "操场西侧" * 5) for n in range(60)])
                  for s in schools]
     md = as_markdown(_diff(schools, documents))
-    assert len(md) < GITHUB_LIMIT and _balanced(md) and dangers(md) == set()
+    assert _fits(md) and _balanced(md) and dangers(md) == set()
     files = re.search(r"……另有 (\d+) 个文件的改动未列出", md)
     groups = re.search(r"……另有 (\d+) 组（(\d+) 所学校）的原因未列出", md)
     assert files and groups
@@ -239,7 +244,7 @@ def test_a_long_rewrite_is_shown_shorter_and_leaves_room_for_the_schools():
                 for n in range(40)]
     document = DocumentDiff("plan", "fire", "火灾事故专项应急预案", "plans/fire.md", "modified", sections=sections)
     md = as_markdown(_diff(_schools(2000, lambda i: ["应急预案“火灾事故专项应急预案”修改（适用于全部学校）"]), [document]))
-    assert len(md) < GITHUB_LIMIT and _balanced(md) and dangers(md) == set()
+    assert _fits(md) and _balanced(md) and dangers(md) == set()
     assert "### 修改应急预案“火灾事故专项应急预案”（plans/fire.md）" in md and "另有 10 个章节的改动未列出" in md
     assert md.count("句改动未列出") == 30 and "- **应急预案“火灾事故专项应急预案”修改（适用于全部学校）**（2000 所）" in md
 

@@ -16,7 +16,9 @@ from .problems import ERROR, Problem
 from .report import HINT_PREFIX
 from .semdiff import DocumentDiff, FieldChange, SchoolImpact, SectionChange, SemanticDiff
 
-MD_LIMIT = 60000  # GitHub refuses comments over 65,536 characters; keep a margin
+# GitHub refuses a comment over 65,536 characters (its store holds 262,144 UTF-8 bytes, which
+# 60,000 characters of Chinese, three bytes each, also stay under); the margin leaves room for CI to add a line.
+MD_LIMIT = 60000
 MARKER = "<!-- safeplan-diff -->"  # lets the CI job find and update its own comment
 HEADING = "## 预案库改动说明"
 CHANGE_LABELS = {"added": "新增", "removed": "删除", "renamed": "改名", "modified": "修改", "changed": "修改"}
