@@ -260,3 +260,15 @@ def test_content_at_the_start_of_a_line_starts_no_block(text, block, monkeypatch
 
     assert block in comment(str)  # the control: unescaped, it would
     assert block not in comment(diff_report.inline) and text.split()[-1] in comment(diff_report.inline)
+
+
+def test_a_long_rewritten_sentence_is_cut_around_its_difference():
+    from safeplan.semdiff import ProseChange, SectionChange
+
+    old, new = "甲" * 300 + "报告教导主任。" + "乙" * 300, "甲" * 300 + "报告分管副校长。" + "乙" * 300
+    section = SectionChange("处置措施", "changed", 1, 1, 1, [ProseChange([old], [new])])
+    md = as_markdown(_diff([], [DocumentDiff("plan", "fire", "火灾", "plans/fire.md", "modified", sections=[section])]))
+    assert "  - 删去：…" + "甲" * 28 + "报告教导主任。" + "乙" * 29 + "…\n" in md
+    assert "  - 加入：…" + "甲" * 28 + "报告分管副校长。" + "乙" * 29 + "…\n" in md
+    assert f"    − {old}\n    + {new}\n" in as_text(_diff([], [DocumentDiff("plan", "fire", "火灾", "plans/fire.md",
+                                                                          "modified", sections=[section])]))

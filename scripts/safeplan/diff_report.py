@@ -14,7 +14,7 @@ import re
 
 from .problems import ERROR, Problem
 from .report import HINT_PREFIX
-from .semdiff import DocumentDiff, FieldChange, SchoolImpact, SectionChange, SemanticDiff
+from .semdiff import DocumentDiff, FieldChange, SchoolImpact, SectionChange, SemanticDiff, focus
 
 # GitHub refuses a comment over 65,536 characters (its store holds 262,144 UTF-8 bytes, which
 # 60,000 characters of Chinese, three bytes each, also stay under); the margin leaves room for CI to add a line.
@@ -63,10 +63,16 @@ def _section_line(section: SectionChange) -> str:
     return f"{CHANGE_LABELS[section.change]}章节“{section.title}”（{section.lines} 行）"
 
 
-def _sentence_lines(section: SectionChange) -> list[tuple[str, str]]:
-    """("−" or "+", sentence) in the order the section reads."""
-    return [(sign, sentence) for change in section.prose
-            for sign, group in (("−", change.removed), ("+", change.added)) for sentence in group]
+def _sentence_lines(section: SectionChange, limit: int = 0) -> list[tuple[str, str]]:
+    """("−" or "+", sentence) in the order the section reads; with a limit, long sentences are cut
+    to it, around the difference when one sentence was rewritten."""
+    found = []
+    for change in section.prose:
+        removed, added = change.removed, change.added
+        if limit and len(removed) == len(added) == 1:
+            removed, added = (list(pair) for pair in zip(focus(removed[0], added[0], 30, limit // 2)))
+        found += [("−", s) for s in removed] + [("+", s) for s in added]
+    return [(sign, _clip(sentence, limit) if limit else sentence) for sign, sentence in found]
 
 
 def _field_line(change: FieldChange) -> str:
@@ -140,8 +146,8 @@ def _document_lines(doc: DocumentDiff, fields_shown: int, sentences_shown: int) 
         lines.append("")
         for section in doc.sections[:SECTIONS_SHOWN]:
             lines.append(f"- {inline(_section_line(section))}")
-            sentences = _sentence_lines(section)
-            lines += [f"  - {SIGN_WORDS[sign]}：{inline(_clip(sentence, SENTENCE_CHARS))}" for sign, sentence in sentences[:sentences_shown]]
+            sentences = _sentence_lines(section, SENTENCE_CHARS)
+            lines += [f"  - {SIGN_WORDS[sign]}：{inline(sentence)}" for sign, sentence in sentences[:sentences_shown]]
             if len(sentences) > sentences_shown:
                 lines.append(f"  - {_more(len(sentences) - sentences_shown, '句改动')}")
         if len(doc.sections) > SECTIONS_SHOWN:
