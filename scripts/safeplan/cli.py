@@ -10,7 +10,7 @@ from pathlib import Path
 from . import __version__
 from .report import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, FORMATS, exit_code, render
 
-FORMAT_HELP = "github：GitHub/Gitea 的行内注释；gitlab：GitLab 代码质量报告（JSON）"
+FORMAT_HELP = "github：GitHub Actions 的行内注释（Gitea 上只进日志）；gitlab：GitLab 代码质量报告（JSON）"
 
 
 def find_root(start: Path) -> Path:
