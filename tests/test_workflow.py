@@ -494,13 +494,13 @@ def test_diff_names_the_assembly_point_and_only_that_school(repo):
     )
     data = json.loads(run_cli("diff", "main", "--format", "json", cwd=repo).stdout)
     assert [s["id"] for s in data["schools"]] == ["small-village-primary"]
-    assert data["documents"][0]["fields"] == [{"label": "应急集合点「yard」 · 集合点名称与位置",
+    assert data["documents"][0]["fields"] == [{"label": "应急集合点「yard」 · 集合点名称与位置", "field": "应急集合点",
                                                "pointer": "/assembly_points/0/name", "change": "changed",
                                                "old": "操场中央", "new": "操场西侧"}]
     markdown = run_cli("diff", "main", "--format", "md", cwd=repo).stdout
     assert markdown.startswith("<!-- safeplan-diff -->\n## 预案库改动说明\n")
     assert "| 应急集合点「yard」 · 集合点名称与位置 | 操场中央 | 操场西侧 |" in markdown
-    assert "武进区样例村小（`small-village-primary`）" in markdown and "湖塘" not in markdown
+    assert "武进区样例村小（small-village-primary）" in markdown and "湖塘" not in markdown
 
 
 def test_diff_between_two_commits_ignores_the_working_tree(repo):
@@ -518,8 +518,10 @@ def test_template_plan_edit_affects_every_school_it_applies_to(repo):
     reason = ["应急预案“火灾事故专项应急预案”修改（适用于全部学校）"]
     assert [(s["id"], s["reasons"]) for s in data["schools"]] == [
         ("hutang-experimental-primary", reason), ("small-village-primary", reason)]
+    sentence = "1. **报警**：先报 119，{}再报学校领导和区教育局安全科（{{{{ school.contacts.bureau.phone }}}}）。"
     assert data["documents"][0]["sections"] == [
-        {"title": "处置措施", "change": "changed", "lines": 5, "added": 1, "removed": 1}]
+        {"title": "处置措施", "change": "changed", "lines": 5, "added": 1, "removed": 1,
+         "prose": [{"removed": [sentence.format("")], "added": [sentence.format("立即")]}]}]
 
 
 def test_document_for_some_schools_lists_only_those_and_why(repo):
@@ -540,7 +542,7 @@ def test_sections_added_removed_and_changed_with_line_counts(repo):
     fire.write_text(text[:start] + "## 夜间值守\n\n第一行。\n第二行。\n", encoding="utf-8")
     data = json.loads(run_cli("diff", "main", "--format", "json", cwd=repo).stdout)
     sections = {s["title"]: s for s in data["documents"][0]["sections"]}
-    assert sections["夜间值守"] == {"title": "夜间值守", "change": "added", "lines": 2, "added": 2, "removed": 0}
+    assert sections["夜间值守"] == {"title": "夜间值守", "change": "added", "lines": 2, "added": 2, "removed": 0, "prose": []}
     assert sections["应急保障"]["change"] == "removed" and sections["应急保障"]["removed"] >= 3
     result = run_cli("diff", "main", cwd=repo)
     assert "  新增章节“夜间值守”（2 行）\n" in result.stdout
@@ -659,9 +661,10 @@ def test_editor_maps_every_yaml_schema():
         assert glob in settings[schema], kind
 
 
-@pytest.mark.parametrize("change", ["body", "applies_to", "drill_count", "retire"])
+@pytest.mark.parametrize("change", ["body", "applies_to", "drill_count", "retire", "district", "school",
+                                    "school_comment", "rename", "year_start"])
 def test_affected_schools_match_full_resolution(repo, change):
-    """Only the changed documents are resolved when no school changed; the answer must not differ."""
+    """Only the changed documents are filled, and only when nothing else tells; the answer must not differ."""
     from safeplan.compare import compare
     from safeplan.resolve import resolve_school
     from safeplan.semdiff import semantic_diff
@@ -672,14 +675,25 @@ def test_affected_schools_match_full_resolution(repo, change):
         edit(repo / FIRE, "applies_to: {}", "applies_to: {all_of: [facilities.school_bus]}")
     elif change == "drill_count":
         edit(repo / "drills/fire-drill.md", "小学: 10", "小学: 12")
-    else:
+    elif change == "retire":
         set_status(repo / "checklists/fire-safety.yaml", "approved", "retired")
+    elif change == "district":
+        edit(repo / "district.yaml", 'phone: "0519-86000110"', 'phone: "0519-86000999"')
+    elif change == "school":
+        edit(repo / VILLAGE, "name: 操场中央", "name: 操场西侧")
+    elif change == "school_comment":  # the file changes, the data does not: no bundle changes
+        (repo / VILLAGE).write_text((repo / VILLAGE).read_text(encoding="utf-8") + "# 注释\n", encoding="utf-8")
+    elif change == "rename":  # the bundle shows the same documents in the same order
+        git(repo, "mv", FIRE, "plans/school/a-fire.md")
+    else:
+        edit(repo / "district.yaml", 'school_year_start: "2026-09-01"', 'school_year_start: "2027-09-01"')
     found = compare(repo, "main")
     fast = [s.id for s in semantic_diff(found.base, found.head, found.pairs).schools]
     full = [s.id for s in sorted(found.head.schools, key=lambda s: s.id)
             if resolve_school(found.base, found.base.get("school", s.id)).fingerprint()
             != resolve_school(found.head, s).fingerprint()]
-    assert fast == full and fast
+    assert fast == full
+    assert bool(fast) == (change not in ("school_comment", "rename"))
 
 
 def test_long_text_changes_show_the_part_that_differs():
@@ -752,3 +766,17 @@ def test_file_logs_in_one_pass_match_file_log_with_renames(tmp_path):
     assert logs == {path: history.file_log(tmp_path, path) for path in paths}
     assert [(c.message, c.path) for c in logs["plans/c.md"]] == [
         ("edit both", "plans/c.md"), ("rename a to c", "plans/c.md"), ("add a and b", "plans/a.md")]
+
+
+def test_check_in_host_formats(repo):
+    fire = repo / FIRE
+    edit(fire, "先报 119，再报学校领导", "先报 119，立即再报学校领导")
+    line = line_of(fire, 'version: "1.0"')
+    github = run_cli("check", "--base", "main", "--format", "github", cwd=repo)
+    assert github.returncode == 1
+    assert github.stdout.startswith(f"::error file={FIRE},line={line},col=1,title=version-bump::应急预案“火灾事故专项应急预案”是现行文档")
+    assert "%0A提示：“修订发布（amend）”要求升版" in github.stdout
+    assert github.stdout.endswith("\n检查了 1 个文件：1 个错误，0 个警告。\n")
+    gitlab = json.loads(run_cli("check", "--base", "main", "--format", "gitlab", cwd=repo).stdout)
+    assert [(i["check_name"], i["severity"], i["location"]) for i in gitlab] == [
+        ("version-bump", "critical", {"path": FIRE, "lines": {"begin": line}})]

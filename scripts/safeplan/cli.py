@@ -8,9 +8,10 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .report import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, exit_code, render
+from .report import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, FORMATS, exit_code, render
 
-PROBLEM_FORMATS = ("text", "json")  # how validate and check print problems (report.render)
+FORMAT_HELP = "github：GitHub Actions 的行内注释（Gitea 上只进日志）；gitlab：GitLab 代码质量报告（JSON）"
+
 
 
 def find_root(start: Path) -> Path:
@@ -121,13 +122,16 @@ def cmd_audit(args) -> int:
 
 def cmd_diff(args) -> int:
     from .compare import compare
-    from .semdiff import render as render_diff, semantic_diff
+    from .diff_report import problems_markdown, render as render_diff
+    from .semdiff import semantic_diff
 
     found = _git(lambda: compare(_root(args), args.base, args.head or ""))
     errors = [p for p in found.problems if p.severity == "error"]
     if errors:
         sys.stderr.write(render(errors, len({p.path for p in errors}), "text"))
-        print("safeplan: 有文件无法读取，比较结果会不完整，因此没有输出；请先修正上面的问题。", file=sys.stderr)
+        print("safeplan: 有文件无法读取，比较结果会不完整，因此没有给出改动说明；请先修正上面的问题。", file=sys.stderr)
+        if args.format == "md":  # the comment says why instead of vanishing
+            sys.stdout.write(problems_markdown(errors))
         return EXIT_PROBLEMS
     diff = semantic_diff(found.base, found.head, found.pairs, args.base, found.base_sha, found.head_label)
     sys.stdout.write(render_diff(diff, args.format))
@@ -280,7 +284,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     validate = commands.add_parser("validate", help="校验全部内容文件")
-    validate.add_argument("--format", choices=PROBLEM_FORMATS, default="text")
+    validate.add_argument("--format", choices=FORMATS, default="text", help=FORMAT_HELP)
     validate.add_argument("--strict", action="store_true", help="警告也视为失败")
     validate.add_argument("--list-rules", action="store_true",
                           help="列出 validate 和 check 的全部规则：编号、默认严重程度、可选的严重程度、说明")
@@ -301,7 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--approvals", metavar="FILE",
                        help="JSON 文件：在代码托管平台上批准了本合并请求的账号列表（CI 从平台 API 取得）")
     check.add_argument("--author", metavar="HANDLE", help="合并请求作者的平台账号；作者不能批准自己的改动")
-    check.add_argument("--format", choices=PROBLEM_FORMATS, default="text")
+    check.add_argument("--format", choices=FORMATS, default="text", help=FORMAT_HELP)
     check.set_defaults(handler=cmd_check)
 
     audit = commands.add_parser("audit", help="核对主线历史：每份现行文档的内容是否就是批准其当前版本时的内容")

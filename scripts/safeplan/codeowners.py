@@ -70,13 +70,15 @@ def render(library: Library, prefix: str = "", host: str = DEFAULT_HOST) -> str:
     """The CODEOWNERS text for `host`; `prefix` is the content root's folder inside the repository."""
     district = " ".join(_handles(library.district))
     schools = []  # (heading, [repository paths], owners)
+    own_documents: dict[str, list[Document]] = {}  # school id → its own documents, in one pass
+    for doc in sorted(library.documents, key=lambda d: d.path):
+        if doc.kind in WORKFLOW_KINDS and isinstance(doc.data.get("school"), str):
+            own_documents.setdefault(doc.data["school"], []).append(doc)
     for school in sorted(library.schools, key=lambda s: s.id):
         handles = _handles(school)
         if not handles:
             continue  # no owners of its own: the district's review covers it
-        own = [school] + sorted((d for d in library.documents
-                                 if d.kind in WORKFLOW_KINDS and d.data.get("school") == school.id),
-                                key=lambda d: d.path)
+        own = [school] + own_documents.get(school.id, [])
         schools.append((school.data.get("name", school.id), [f"{prefix}{doc.path}" for doc in own], " ".join(handles)))
     path = _gitea_pattern if host == "gitea" else (lambda p: "/" + p)
     lines = [HEADER + ORDER_NOTE[host]]

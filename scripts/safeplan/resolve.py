@@ -136,20 +136,33 @@ def applies_to_school(doc: Document, school: Document) -> tuple[bool, str]:
     return matched, reason
 
 
-def resolve_school(library: Library, school: Document, audience: str = "internal") -> SchoolView:
-    """Every approved document that applies to the school, filled with its redacted data."""
-    district = district_context(library, audience)
-    data = redact(school.data, "school", audience)
-    context = {"school": data, "district": district}
-    view = SchoolView(school=school, data=data, district=district, audience=audience)
-    for doc in sorted((d for d in library.documents if d.kind in WORKFLOW_KINDS and d.kind != "note"), key=_sort_key):
-        matched, reason = applies_to_school(doc, school)
+def school_context(library: Library, school: Document, audience: str = "internal") -> dict:
+    """What placeholders in a school's documents read: its redacted data and the district's."""
+    return {"school": redact(school.data, "school", audience), "district": district_context(library, audience)}
+
+
+def applicable(library: Library, school: Document) -> tuple[list[tuple[Document, str]], list[tuple[Document, str]]]:
+    """(applied, not applied): the approved documents for one school, in bundle order, with the reason; nothing filled."""
+    applied, not_applied = [], []
+    candidates = [doc for kind in WORKFLOW_KINDS if kind != "note" for doc in library.of_kind(kind)]
+    for doc in sorted(candidates, key=_sort_key):
         if not is_publishable(doc):
             continue
-        if matched:
-            view.documents.append(Applied(doc, fill_data(doc.data, context), fill(doc.body, context), reason))
-        else:
-            view.not_applied.append((doc, reason))
+        matched, reason = applies_to_school(doc, school)
+        (applied if matched else not_applied).append((doc, reason))
+    return applied, not_applied
+
+
+def filled(doc: Document, context: dict, reason: str) -> Applied:
+    return Applied(doc, fill_data(doc.data, context), fill(doc.body, context), reason)
+
+
+def resolve_school(library: Library, school: Document, audience: str = "internal") -> SchoolView:
+    """Every approved document that applies to the school, filled with its redacted data."""
+    context = school_context(library, school, audience)
+    view = SchoolView(school=school, data=context["school"], district=context["district"], audience=audience)
+    applied, view.not_applied = applicable(library, school)
+    view.documents = [filled(doc, context, reason) for doc, reason in applied]
     view.calendar = drill_calendar(view)
     return view
 

@@ -1,33 +1,43 @@
 """Base Library + head Library → the reviewer's diff: fields under their Chinese labels, sections, affected schools.
 
 A school's bundle changes exactly when its resolved view (resolve.resolve_school)
-changes, so the affected schools are those whose view fingerprints differ; only
-schools that a changed file can reach are resolved.
+would change; only schools that a changed file can reach are looked at, and only
+the documents that changed are filled (see school_reasons). diff_report.py
+formats the result.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
+import re
 from dataclasses import asdict, dataclass, field
 
 from .model import KIND_LABELS, STATUS_LABELS, WORKFLOW_KINDS, Document, Library
-from .resolve import applies_to_school, resolve_school
+from .resolve import applicable, applies_to_school, filled, school_context
 from .schemas import field_labels
 from .templating import PlaceholderError
 
 IDENTITY_KEYS = ("id", "version", "role", "stage", "check", "building", "level", "at")
 _MISSING = object()
-MD_LIMIT = 60000  # a pull-request comment holds 65,536 characters
 
 
 @dataclass
 class FieldChange:
     label: str  # e.g. "应急集合点「playground-east」· 集合点名称与位置"
+    field: str  # the top-level field's label, e.g. "应急集合点"
     pointer: str
     change: str  # "changed", "added" or "removed"
     old: str = ""
     new: str = ""
+
+
+@dataclass
+class ProseChange:
+    """Consecutive sentences of a section replaced by others (either side may be empty)."""
+
+    removed: list[str]
+    added: list[str]
 
 
 @dataclass
@@ -37,6 +47,7 @@ class SectionChange:
     lines: int  # lines in the section (at head; at base when removed)
     added: int = 0
     removed: int = 0
+    prose: list[ProseChange] = field(default_factory=list)  # of a changed section, in order
 
 
 @dataclass
@@ -132,7 +143,7 @@ def diff_fields(kind: str, old, new) -> list[FieldChange]:
     """Leaf changes between two parsed documents, labelled from the kind's schema."""
     found: list[FieldChange] = []
 
-    def label(path: tuple, names: tuple) -> str:
+    def label(path: tuple, names: tuple) -> tuple[str, str]:
         labels = field_labels(kind, path)
         parts = []
         for text, name in zip(labels, names):
@@ -140,7 +151,7 @@ def diff_fields(kind: str, old, new) -> list[FieldChange]:
                 parts[-1] += name
             elif text:
                 parts.append(text)
-        return " · ".join(parts)
+        return " · ".join(parts), labels[0] if labels else ""
 
     def walk(a, b, path: tuple, names: tuple):
         pointer = "".join(f"/{p}" for p in path)
@@ -167,7 +178,7 @@ def diff_fields(kind: str, old, new) -> list[FieldChange]:
         if path and path[-1] == "status":
             a, b = (f"{STATUS_LABELS.get(v, v)}（{v}）" if isinstance(v, str) else v for v in (a, b))
         shown_a, shown_b = focus(_text(a), _text(b)) if change == "changed" else (show(a), show(b))
-        found.append(FieldChange(label(path, names), pointer, change,
+        found.append(FieldChange(*label(path, names), pointer, change,
                                  "" if change == "added" else shown_a, "" if change == "removed" else shown_b))
 
     walk(old, new, (), ())
@@ -199,6 +210,14 @@ def _sections(doc: Document | None) -> dict[str, list[str]]:
     return found
 
 
+_SENTENCE = re.compile(r"[^。！？；\n]+[。！？；]*")
+
+
+def sentences(lines: list[str]) -> list[str]:
+    """Prose → sentences, split after 。！？； and at line ends."""
+    return [s.strip() for s in _SENTENCE.findall("\n".join(lines)) if s.strip()]
+
+
 def diff_sections(old: Document | None, new: Document | None) -> list[SectionChange]:
     before, after = _sections(old), _sections(new)
     found = []
@@ -208,13 +227,18 @@ def diff_sections(old: Document | None, new: Document | None) -> list[SectionCha
         elif title not in after:
             found.append(SectionChange(title, "removed", len(before[title]), removed=len(before[title])))
         elif before[title] != after[title]:
-            added = removed = 0
-            matcher = difflib.SequenceMatcher(a=before[title], b=after[title], autojunk=False)
-            for op, i1, i2, j1, j2 in matcher.get_opcodes():
+            change = SectionChange(title, "changed", len(after[title]))
+            lines = difflib.SequenceMatcher(a=before[title], b=after[title], autojunk=False)
+            for op, i1, i2, j1, j2 in lines.get_opcodes():
                 if op != "equal":
-                    removed += i2 - i1
-                    added += j2 - j1
-            found.append(SectionChange(title, "changed", len(after[title]), added, removed))
+                    change.removed += i2 - i1
+                    change.added += j2 - j1
+            old_sentences, new_sentences = sentences(before[title]), sentences(after[title])
+            prose = difflib.SequenceMatcher(a=old_sentences, b=new_sentences, autojunk=False)
+            for op, i1, i2, j1, j2 in prose.get_opcodes():
+                if op != "equal":
+                    change.prose.append(ProseChange(old_sentences[i1:i2], new_sentences[j1:j2]))
+            found.append(change)
     return found
 
 
@@ -251,82 +275,72 @@ def _reachable(pairs, base: Library, head: Library) -> set[str]:
     return reach
 
 
-def _view(library: Library, school: Document | None):
-    if school is None:
-        return None
-    try:
-        return resolve_school(library, school)
-    except PlaceholderError as error:
-        return error
+def _label(doc: Document) -> str:
+    return f"{KIND_LABELS.get(doc.kind, doc.kind)}“{doc.title}”"
 
 
-def _school_reasons(old_view, new_view, old_school: Document, new_school: Document) -> list[str]:
-    reasons = []
-    fields = diff_fields("school", old_school.data, new_school.data)
-    if fields:
-        names = []
-        for change in fields:
-            name = change.label.split(" · ")[0].split("「")[0].split("第 ")[0]
-            if name not in names:
-                names.append(name)
-        reasons.append("学校信息修改：" + "、".join(names))
-    if old_view.district != new_view.district:
+def school_reasons(base: Library, head: Library, old_school: Document, new_school: Document,
+                   district_changed: bool) -> list[str]:
+    """Why one school's bundle changes; [] when it does not.
+
+    A bundle (resolve.SchoolView) is the school's data, the district's, and the approved
+    documents that apply, filled from those two. When either data changed, or other documents
+    apply or apply for other reasons, the bundle differs and nothing needs filling. Otherwise
+    every document fills from the same context on both sides, so only an edited document can
+    fill differently, and only those are filled: the cost is the change's, not the library's.
+    """
+    fields = [] if old_school.source_sha == new_school.source_sha else \
+        list(dict.fromkeys(c.field for c in diff_fields("school", old_school.data, new_school.data)))
+    old_applied, _ = applicable(base, old_school)
+    new_applied, not_applied = applicable(head, new_school)
+    before = {(d.kind, d.id): (d, r) for d, r in old_applied}
+    after = {(d.kind, d.id): (d, r) for d, r in new_applied}
+    edited = [key for key, (doc, _) in after.items()
+              if key in before and (doc.data, doc.body) != (before[key][0].data, before[key][0].body)]
+    placed = [(key, r) for key, (_, r) in before.items()] != [(key, r) for key, (_, r) in after.items()]
+    if not (fields or district_changed or placed):
+        old_context, new_context = school_context(base, old_school), school_context(head, new_school)
+        try:
+            edited = [key for key in edited
+                      if _shown(filled(before[key][0], old_context, "")) != _shown(filled(after[key][0], new_context, ""))]
+        except PlaceholderError as error:
+            return [f"无法生成汇编：{error.message}（请先运行 safeplan validate）"]
+        if not edited:
+            return []
+    reasons = ["学校信息修改：" + "、".join(fields)] if fields else []
+    if district_changed:
         reasons.append("区教育局信息修改")
-    before = {(a.kind, a.id): a for a in old_view.documents}
-    after = {(a.kind, a.id): a for a in new_view.documents}
-    for key, item in after.items():
-        label = f"{KIND_LABELS.get(item.kind, item.kind)}“{item.title}”"
+    for key, (doc, reason) in after.items():
         if key not in before:
-            reasons.append(f"新增{label}（{item.reason}）")
-        elif before[key].doc.source_sha != item.doc.source_sha:  # the document itself, not its filling
-            reasons.append(f"{label}修改（{item.reason}）")
-    for key, item in before.items():
+            reasons.append(f"新增{_label(doc)}（{reason}）")
+        elif key in edited:
+            reasons.append(f"{_label(doc)}修改（{reason}）")
+    for key, (doc, _) in before.items():
         if key not in after:
-            why = next((r for d, r in new_view.not_applied if (d.kind, d.id) == key), "已不是现行文档或已删除")
-            reasons.append(f"移除{KIND_LABELS.get(item.kind, item.kind)}“{item.title}”（{why}）")
-    if not reasons and old_view.calendar != new_view.calendar:
-        reasons.append("演练日历变化")
+            why = next((r for d, r in not_applied if (d.kind, d.id) == key), "已不是现行文档或已删除")
+            reasons.append(f"移除{_label(doc)}（{why}）")
     return reasons or ["汇编内容变化"]
 
 
-def _narrowed(library: Library, changed: set[str], drills: bool) -> Library:
-    """The district and the changed documents, plus every drill when one changed (they share a calendar).
-
-    When neither a school nor the district changed, the documents that did not change fill
-    the same way at base and head, so this smaller library's views differ exactly when the
-    full views do; resolving it costs one document per change instead of the whole library.
-    """
-    keep = [doc for doc in library.documents
-            if doc.kind == "district" or doc.path in changed or drills and doc.kind == "drill"]
-    return Library(root=library.root, documents=keep)
+def _shown(applied) -> tuple:
+    return applied.data, applied.body
 
 
 def affected_schools(pairs, base: Library, head: Library) -> list[SchoolImpact]:
     found = []
-    changed_paths = {doc.path for pair in pairs for doc in pair if doc is not None}
-    moved = any(old and new and old.path != new.path for old, new in pairs)
-    whole = moved or any((new or old).kind == "district" for old, new in pairs)
-    drills = any((new or old).kind == "drill" for old, new in pairs)
-    narrow_base, narrow_head = _narrowed(base, changed_paths, drills), _narrowed(head, changed_paths, drills)
+    district_changed = (base.district.data if base.district else {}) != (head.district.data if head.district else {})
     for school_id in sorted(_reachable(pairs, base, head)):
         old_school, new_school = base.get("school", school_id), head.get("school", school_id)
         school = new_school or old_school
         name = str(school.data.get("name", school_id))
         if old_school is None:
-            found.append(SchoolImpact(school_id, name, ["新增学校：生成新的汇编"]))
-            continue
-        if new_school is None:
-            found.append(SchoolImpact(school_id, name, ["删除学校：不再生成汇编"]))
-            continue
-        if whole or old_school.source_sha != new_school.source_sha:
-            old_view, new_view = _view(base, old_school), _view(head, new_school)
+            reasons = ["新增学校：生成新的汇编"]
+        elif new_school is None:
+            reasons = ["删除学校：不再生成汇编"]
         else:
-            old_view, new_view = _view(narrow_base, old_school), _view(narrow_head, new_school)
-        if isinstance(new_view, PlaceholderError) or isinstance(old_view, PlaceholderError):
-            error = new_view if isinstance(new_view, PlaceholderError) else old_view
-            found.append(SchoolImpact(school_id, name, [f"无法生成汇编：{error.message}（请先运行 safeplan validate）"]))
-        elif old_view.fingerprint() != new_view.fingerprint():
-            found.append(SchoolImpact(school_id, name, _school_reasons(old_view, new_view, old_school, new_school)))
+            reasons = school_reasons(base, head, old_school, new_school, district_changed)
+        if reasons:
+            found.append(SchoolImpact(school_id, name, reasons))
     return found
 
 
@@ -334,93 +348,3 @@ def semantic_diff(base: Library, head: Library, pairs, base_ref: str = "", base_
                   head_label: str = "") -> SemanticDiff:
     documents = [diff_document(old, new) for old, new in pairs]
     return SemanticDiff(base_ref, base_sha, head_label, documents, affected_schools(pairs, base, head), len(head.schools))
-
-
-# ---- output ---------------------------------------------------------------------------------
-
-CHANGE_LABELS = {"added": "新增", "removed": "删除", "renamed": "改名", "modified": "修改", "changed": "修改"}
-
-
-def _grouped(schools: list[SchoolImpact]) -> list[tuple[tuple[str, ...], list[SchoolImpact]]]:
-    groups: dict[tuple[str, ...], list[SchoolImpact]] = {}
-    for school in schools:
-        groups.setdefault(tuple(school.reasons), []).append(school)
-    return list(groups.items())
-
-
-def _section_line(section: SectionChange) -> str:
-    if section.change == "changed":
-        return f"修改章节“{section.title}”：+{section.added} −{section.removed} 行"
-    return f"{CHANGE_LABELS[section.change]}章节“{section.title}”（{section.lines} 行）"
-
-
-def _field_line(change: FieldChange) -> str:
-    if change.change == "added":
-        return f"{change.label}: 新增 {change.new}"
-    if change.change == "removed":
-        return f"{change.label}: 删除（原为 {change.old}）"
-    return f"{change.label}: {change.old} → {change.new}"
-
-
-def _heading(doc: DocumentDiff) -> str:
-    where = f"{doc.old_path} → {doc.path}" if doc.old_path else doc.path
-    title = f"“{doc.title}”" if doc.title else ""
-    return f"{CHANGE_LABELS[doc.change]}{doc.kind_label}{title}（{where}）"
-
-
-def _summary(diff: SemanticDiff) -> str:
-    base = f"与 {diff.base_ref}（合并基点 {diff.base_sha[:10]}）比较" if diff.base_ref else "比较结果"
-    head = f"，{diff.head_label}" if diff.head_label else ""
-    schools = f"{len(diff.schools)} 所学校的汇编会变化" if diff.schools else "没有学校的汇编变化"
-    return f"{base}{head}：{len(diff.documents)} 个文件有改动，{schools}。"
-
-
-def as_text(diff: SemanticDiff) -> str:
-    lines = [_summary(diff)]
-    for doc in diff.documents:
-        lines += ["", _heading(doc)]
-        lines += [f"  {_field_line(c)}" for c in doc.fields]
-        lines += [f"  {_section_line(s)}" for s in doc.sections]
-    if diff.schools:
-        lines += ["", f"受影响的学校（{len(diff.schools)} 所）："]
-        for reasons, schools in _grouped(diff.schools):
-            for school in schools:
-                lines.append(f"  {school.id} {school.name}：{'；'.join(reasons)}")
-    return "\n".join(lines) + "\n"
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
-def as_markdown(diff: SemanticDiff) -> str:
-    lines = ["<!-- safeplan-diff -->", "## 预案库改动说明", "", _summary(diff)]
-    for doc in diff.documents:
-        lines += ["", f"### {_cell(_heading(doc))}"]
-        if doc.fields:
-            lines += ["", "| 字段 | 原来 | 现在 |", "|---|---|---|"]
-            lines += [f"| {_cell(c.label)} | {_cell(c.old) or '—'} | {_cell(c.new) or '—'} |" for c in doc.fields]
-        if doc.sections:
-            lines += [""] + [f"- {_section_line(s)}" for s in doc.sections]
-    if diff.schools:
-        lines += ["", f"### 受影响的学校（{len(diff.schools)} 所，共 {diff.school_count} 所）", ""]
-        for reasons, schools in _grouped(diff.schools):
-            names = "、".join(f"{s.name}（`{s.id}`）" for s in schools)
-            lines.append(f"- **{_cell('；'.join(reasons))}**")
-            if len(schools) > 10:
-                lines.append(f"  <details><summary>{len(schools)} 所学校</summary>\n\n  {names}\n\n  </details>")
-            else:
-                lines.append(f"  {names}")
-    text = "\n".join(lines) + "\n"
-    if len(text) > MD_LIMIT:
-        cut = text[:MD_LIMIT].rsplit("\n", 1)[0]
-        text = cut + "\n\n……（内容过长，其余部分请运行 `safeplan diff` 查看）\n"
-    return text
-
-
-def as_json(diff: SemanticDiff) -> str:
-    return json.dumps(diff.as_dict(), ensure_ascii=False, indent=2) + "\n"
-
-
-def render(diff: SemanticDiff, fmt: str) -> str:
-    return {"md": as_markdown, "json": as_json}.get(fmt, as_text)(diff)
