@@ -768,15 +768,18 @@ def test_file_logs_in_one_pass_match_file_log_with_renames(tmp_path):
         ("edit both", "plans/c.md"), ("rename a to c", "plans/c.md"), ("add a and b", "plans/a.md")]
 
 
-def test_check_in_host_formats(repo):
+def test_check_in_host_formats(repo, tmp_path):
     fire = repo / FIRE
     edit(fire, "先报 119，再报学校领导", "先报 119，立即再报学校领导")
     line = line_of(fire, 'version: "1.0"')
-    github = run_cli("check", "--base", "main", "--format", "github", cwd=repo)
+    approvals = tmp_path / "approvals.json"
+    approvals.write_text('["@wj-safety-head"]', encoding="utf-8")
+    host_says = ("--approvals", str(approvals), "--author", "@zhou-editor")
+    github = run_cli("check", "--base", "main", *host_says, "--format", "github", cwd=repo)
     assert github.returncode == 1
     assert github.stdout.startswith(f"::error file={FIRE},line={line},col=1,title=version-bump::应急预案“火灾事故专项应急预案”是现行文档")
     assert "%0A提示：“修订发布（amend）”要求升版" in github.stdout
     assert github.stdout.endswith("\n检查了 1 个文件：1 个错误，0 个警告。\n")
-    gitlab = json.loads(run_cli("check", "--base", "main", "--format", "gitlab", cwd=repo).stdout)
+    gitlab = json.loads(run_cli("check", "--base", "main", *host_says, "--format", "gitlab", cwd=repo).stdout)
     assert [(i["check_name"], i["severity"], i["location"]) for i in gitlab] == [
         ("version-bump", "critical", {"path": FIRE, "lines": {"begin": line}})]

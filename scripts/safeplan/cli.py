@@ -186,7 +186,8 @@ def _version(root: Path, doc, number: str):
 
 def _history_since(root: Path, library, doc, number: str, fmt: str) -> int:
     from .model import Library
-    from .semdiff import SemanticDiff, affected_schools, diff_document, render as render_diff
+    from .diff_report import render as render_diff
+    from .semdiff import SemanticDiff, affected_schools, diff_document
 
     old = _version(root, doc, number)
     then = Library(root=root, documents=[old.doc if d is doc else d for d in library.documents])
