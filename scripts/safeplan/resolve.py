@@ -18,7 +18,17 @@ from .schemas import internal_pointers
 from .templating import fill, fill_data
 
 AUDIENCES = ("internal", "public")
-REDACTED = "（内部版可见）"
+
+
+class _Redacted(str):
+    """Shown as its text, false in a condition: an `{% if school.security.micro_fire_station %}`, or an
+    applies_to rule on a hidden field, then reads the same for every school and tells nothing."""
+
+    def __bool__(self) -> bool:
+        return False
+
+
+REDACTED = _Redacted("（内部版可见）")
 TIER_ORDER = {"综合应急预案": 0, "专项应急预案": 1, "现场处置方案": 2}
 KIND_ORDER = {"plan": 0, "checklist": 1, "drill": 2, "note": 3}
 TEACHING_MONTHS = (9, 10, 11, 12, 1, 2, 3, 4, 5, 6)  # a school year's ten teaching months
@@ -124,13 +134,14 @@ def district_context(library: Library, audience: str) -> dict:
     return redact(district, "district", audience)
 
 
-def applies_to_school(doc: Document, school: Document) -> tuple[bool, str]:
+def applies_to_school(doc: Document, school: Document, data: dict | None = None) -> tuple[bool, str]:
+    """Whether doc applies to the school, judged on `data`: the school's data as the audience sees it."""
     owner = doc.data.get("school")
     if owner and owner != school.id:
         return False, f"本文档属于学校 {owner}"
     if doc.data.get("level") == "district":
         return False, "区级预案，由区教育局执行"
-    matched, reason = applies(doc.data.get("applies_to"), school.data)
+    matched, reason = applies(doc.data.get("applies_to"), school.data if data is None else data)
     if matched and owner:
         reason = "本校专用文档"
     return matched, reason
@@ -143,7 +154,8 @@ def resolve_school(library: Library, school: Document, audience: str = "internal
     context = {"school": data, "district": district}
     view = SchoolView(school=school, data=data, district=district, audience=audience)
     for doc in sorted((d for d in library.documents if d.kind in WORKFLOW_KINDS and d.kind != "note"), key=_sort_key):
-        matched, reason = applies_to_school(doc, school)
+        # on redacted data: the public edition's choice of documents must not reveal a hidden field
+        matched, reason = applies_to_school(doc, school, data)
         if not is_publishable(doc):
             continue
         if matched:
