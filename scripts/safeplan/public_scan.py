@@ -178,8 +178,10 @@ def pdf_pages(path: Path, cache: Path) -> list[str]:
 def output_chunks(path: Path, cache: Path) -> list[tuple[str, int, str]]:
     """(where, line, text) for one output file; where says in Chinese which part of the edition it is."""
     if path.suffix == ".pdf":
+        # a number that wraps in a narrow table cell continues on the next line
         return [(f"PDF 第 {page} 页" if page else "PDF 文档信息", 1, line)
-                for page, text in enumerate(pdf_pages(path, cache)) for line in text.split("\n") if line.strip()]
+                for page, text in enumerate(pdf_pages(path, cache))
+                for line in re.sub(r"(?<=\d)\n(?=\d)", " ", text).split("\n") if line.strip()]
     data = path.read_bytes()
     name = path.name
     if path.suffix == ".gz":
@@ -238,7 +240,7 @@ def scan_files(library: Library, files: list[tuple[str, Path]], cache: Path) -> 
 
 def _what(kind: str, needle: str, value: InternalValue | None) -> str:
     if kind == VALUE and value:
-        return f"{value.doc.path} 中内部字段 {value.label} 的值"
+        return f"内部字段 {value.label} 的值（{value.doc.path}）"
     shown = mask(needle)
     if value:
         return f"{LABELS[kind]}“{shown}”（{value.doc.path} 的内部字段 {value.label}）"
@@ -272,7 +274,8 @@ def _sources(library: Library, scanner: Scanner) -> dict[tuple[str, str], list[t
             for hit in scanner.hits(text):
                 column = column_in(text, hit.start) if hit.kind != VALUE else 1
                 places.setdefault((hit.kind, hit.needle), []).append((doc.path, doc.body_line + index, column, False))
-    return places
+    return {key: list({(path, line): (path, line, column, own) for path, line, column, own in reversed(found)}.values())
+            for key, found in places.items()}  # one place per line: the first column
 
 
 def scan_site(library: Library, site: Path, cache: Path, published: str = "build/site") -> list[Problem]:
