@@ -256,6 +256,12 @@ def test_public_build_leaves_out_phones_commits_and_drafts(tmp_path):
     assert "公开版" in dashboard and "最近修订" in dashboard and "测试用通讯录首次发布" in dashboard
     assert "变更历史" not in visible(page(tree, "plans/fire"))
     assert not (site / "notes" / "revision-triggers").exists()
+    # the security posture is internal: neither the facts table nor which documents apply tell it
+    for school in (BUS_SCHOOL, SMALL_SCHOOL):
+        text = visible(page(tree, f"schools/{school}"))
+        for label in ("专职保安员人数", "校门口装有硬质防冲撞设施", "一键式紧急报警与公安联网"):
+            assert f"{label} （内部版可见）" in text, (school, label)
+        assert "微型消防站器材与值守月检表 建有微型消防站：（内部版可见）" in text  # not applied, for every school
 
 
 def test_public_site_never_offers_an_internal_bundle(tmp_path):

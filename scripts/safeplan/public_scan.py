@@ -28,6 +28,7 @@ from .problems import ERROR, ContentError, Problem
 RULE = "public-leak"
 SCANNED_SUFFIXES = (".html", ".json", ".xml", ".gz", ".txt", ".pdf")
 THEME_FOLDERS = ("assets/javascripts", "assets/stylesheets")  # Material's own files, not content
+PDF_TEXT_FORMAT = "2"  # bump when pdf_pages extracts more, so cached texts are read again
 
 
 class LeaksFound(ContentError):
@@ -161,7 +162,7 @@ def _search_index_chunks(text: str) -> list[tuple[int, str]]:
 def pdf_pages(path: Path, cache: Path) -> list[str]:
     """The text of each page and the document information, cached by the file's hash."""
     data = path.read_bytes()
-    cached = cache / "scan" / f"{hashlib.sha256(data).hexdigest()}.json"
+    cached = cache / "scan" / f"{hashlib.sha256(data).hexdigest()}.{PDF_TEXT_FORMAT}.json"
     try:
         return json.loads(cached.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -170,9 +171,19 @@ def pdf_pages(path: Path, cache: Path) -> list[str]:
 
     reader = PdfReader(path)
     pages = [" ".join(str(v) for v in (reader.metadata or {}).values())]  # page 0: title, author, keywords…
-    pages += [page.extract_text() or "" for page in reader.pages]
+    pages += [(page.extract_text() or "") + "".join(f"\n{uri}" for uri in _link_targets(page)) for page in reader.pages]
     write_text(cached, json.dumps(pages, ensure_ascii=False))
     return pages
+
+
+def _link_targets(page) -> list[str]:
+    """The URIs of a page's link annotations (a tel: link's number is not in the page text)."""
+    targets = []
+    for annotation in page.get("/Annots") or []:
+        action = annotation.get_object().get("/A") or {}
+        if action.get("/URI"):
+            targets.append(str(action["/URI"]))
+    return targets
 
 
 def output_chunks(path: Path, cache: Path) -> list[tuple[str, int, str]]:

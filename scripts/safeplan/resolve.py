@@ -107,7 +107,8 @@ def _blank(value, path: tuple[str, ...]):
     head, rest = path[0], path[1:]
     children = []
     if isinstance(value, dict):
-        children = list(value) if head == "*" else [head] if head in value else []
+        # a hidden leaf reads the same written or not: whether a school has a micro fire station at all is the secret
+        children = list(value) if head == "*" else [head] if head in value or not rest else []
         for key in children:
             if rest:
                 _blank(value[key], rest)
