@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import unquote
 
-from .model import Document, Library, iter_strings
+from .model import Document, Library
 from .schemas import internal_pointers, phone_pointers
 
 MOBILE, ID_CARD, PHONE, VALUE = "mobile", "id-card", "phone", "value"
@@ -27,7 +27,6 @@ LABELS = {MOBILE: "手机号", ID_CARD: "身份证号", PHONE: "个人电话号�
 _SEPARATORS = " \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\\-\u2010-\u2015\u2212\ufe58\ufe63.\u00b7\u2027\u30fb,()\\[\\]*_~`'\"+"
 _RUN = re.compile(rf"\d+(?:[{_SEPARATORS}]+\d+)*")
 _GROUP = re.compile(r"\d+")
-_ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);?")
 _MOBILE = re.compile(r"(?:0086|86)?(1[3-9]\d{9})")
 _ID18 = re.compile(r"[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dX]")
 _ID15 = re.compile(r"[1-9]\d{5}\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}")
@@ -167,9 +166,9 @@ def mask(digits: str) -> str:
     return digits[:3] + "*" * (len(digits) - 7) + digits[-4:] if len(digits) > 8 else digits[:2] + "***"
 
 
-def compact(text: str) -> str:
+def compact(text: str, normalised: bool = False) -> str:
     """Normalised text without any whitespace: how internal text values are compared."""
-    return re.sub(r"\s+", "", normalise(text))
+    return re.sub(r"\s+", "", text if normalised else normalise(text))
 
 
 # ---- internal values ---------------------------------------------------------------------------
@@ -188,6 +187,22 @@ def _matches(pointer: str, pattern: tuple[str, ...]) -> bool:
     return len(parts) == len(pattern) and all(p == "*" or p == part for p, part in zip(pattern, parts))
 
 
+def values_at(data, pattern: tuple[str, ...], pointer: str = ""):
+    """(JSON pointer, text) of the strings at a schema path ('*' for any key or index) in a document's data."""
+    if not pattern:
+        if isinstance(data, str):
+            yield pointer, data
+        return
+    head, rest = pattern[0], pattern[1:]
+    if isinstance(data, dict):
+        keys = list(data) if head == "*" else [head] if head in data else []
+        for key in keys:
+            yield from values_at(data[key], rest, f"{pointer}/{key}")
+    elif isinstance(data, list) and head == "*":
+        for index, item in enumerate(data):
+            yield from values_at(item, rest, f"{pointer}/{index}")
+
+
 def field_in(pointer: str, patterns: list[tuple[str, ...]]) -> bool:
     """Whether a JSON pointer names one of the schema paths ('*' for any key or index)."""
     return any(_matches(pointer, pattern) for pattern in patterns)
@@ -201,25 +216,22 @@ def internal_values(library: Library) -> list[InternalValue]:
     """
     public = set()  # a unit's duty line stays public even where a person's field repeats it
     for doc in library.documents:
-        phones, internal = phone_pointers(doc.kind), internal_pointers(doc.kind)
-        for pointer, value in iter_strings(doc.data):
-            if field_in(pointer, phones) and not field_in(pointer, internal):
-                digits = re.sub(r"\D", "", normalise(value))
-                public |= {digits, re.sub(r"^0\d{2,3}", "", digits) if digits.startswith("0") else digits}
+        internal = internal_pointers(doc.kind)
+        for pattern in phone_pointers(doc.kind):
+            if pattern not in internal:
+                for _, value in values_at(doc.data, pattern):
+                    digits = re.sub(r"\D", "", normalise(value))
+                    public |= {digits, re.sub(r"^0\d{2,3}", "", digits) if digits.startswith("0") else digits}
     found = []
     for doc in library.documents:
-        patterns = internal_pointers(doc.kind)
-        if not patterns:
-            continue
-        for pointer, value in iter_strings(doc.data):
-            if not field_in(pointer, patterns):
-                continue
-            label = ".".join(pointer.strip("/").split("/"))
-            digits = re.sub(r"\D", "", normalise(value))
-            if re.fullmatch(r"[\d\s()+\-–—.]+", normalise(value)) and len(digits) >= 7:
-                local = re.sub(r"^0\d{2,3}", "", digits) if digits.startswith("0") else digits
-                found += [InternalValue(PHONE, needle, doc, pointer, label) for needle in dict.fromkeys((digits, local))
-                          if len(needle) >= 7 and needle not in public]
-            elif len(compact(value)) >= MIN_TEXT_VALUE:
-                found.append(InternalValue(VALUE, compact(value), doc, pointer, label))
+        for pattern in internal_pointers(doc.kind):
+            for pointer, value in values_at(doc.data, pattern):
+                label = ".".join(pointer.strip("/").split("/"))
+                digits = re.sub(r"\D", "", normalise(value))
+                if re.fullmatch(r"[\d\s()+\-–—.]+", normalise(value)) and len(digits) >= 7:
+                    local = re.sub(r"^0\d{2,3}", "", digits) if digits.startswith("0") else digits
+                    found += [InternalValue(PHONE, needle, doc, pointer, label) for needle in dict.fromkeys((digits, local))
+                              if len(needle) >= 7 and needle not in public]
+                elif len(compact(value)) >= MIN_TEXT_VALUE:
+                    found.append(InternalValue(VALUE, compact(value), doc, pointer, label))
     return found

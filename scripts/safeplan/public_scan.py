@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .model import Library, iter_strings
 from .output import write_text
-from .privacy import (ID_CARD, LABELS, MOBILE, PHONE, VALUE, InternalValue, column_in, digit_runs, find_numbers,
+from .privacy import (ID_CARD, LABELS, MOBILE, PHONE, VALUE, InternalValue, column_in, compact, digit_runs, find_numbers,
                       internal_values, mask, normalise, spans)
 from .problems import ERROR, ContentError, Problem
 
@@ -75,7 +75,7 @@ class Scanner:
                     if digits in self.phones:
                         found.append(Hit(PHONE, self.phones[digits], groups[first][1]))
         if self.texts:
-            found += [Hit(VALUE, m.group(0)) for m in self.texts.finditer(re.sub(r"\s+", "", normalised))]
+            found += [Hit(VALUE, m.group(0)) for m in self.texts.finditer(compact(normalised, normalised=True))]
         phones = {h.needle for h in found if h.kind == PHONE}  # a person's mobile: reported with its field
         return list(dict.fromkeys(h for h in found if not (h.kind == MOBILE and h.needle in phones)))
 
@@ -152,11 +152,10 @@ def _search_index_chunks(text: str) -> list[tuple[int, str]]:
         docs = json.loads(text).get("docs") or []
     except (ValueError, AttributeError):
         return markup_chunks(text)
-    chunks = []
-    for number, doc in enumerate(docs, 1):
-        for key in ("location", "title", "text"):
-            chunks += [(number, piece) for _, piece in markup_chunks(str(doc.get(key) or ""))]
-    return chunks
+    # one parse for the whole index: entry N on line N, its fields apart
+    lines = ("<hr>".join(str(doc.get(key) or "").replace("\n", " ") for key in ("location", "title", "text"))
+             for doc in docs)
+    return markup_chunks("\n".join(lines))
 
 
 def pdf_pages(path: Path, cache: Path) -> list[str]:
