@@ -73,6 +73,54 @@ def test_internal_values_skip_a_unit_line_a_person_also_answers(tree):
     assert ("中间楼梯下楼后直行", "evacuation_routes.0.route") in values
 
 
+# ---------------------------------------------------------------- the security posture is redacted
+
+POSTURE_CHECKLIST = """\
+id: micro-fire-kit
+title: 微型消防站器材月检表
+frequency: monthly
+role: 安全管理人员
+areas: [微型消防站]
+applies_to: {all_of: [security.micro_fire_station]}
+summary: 建有微型消防站的学校每月检查一次器材。
+status: draft
+version: "0.1"
+items:
+  - {check: 微型消防站器材, standard: 数量与登记表一致, hazard: 器材缺失, grade: 一般}
+"""
+
+
+def test_public_views_hide_the_security_posture_and_what_it_decides(tree):
+    (tree / "checklists" / "micro-fire-kit.yaml").write_text(POSTURE_CHECKLIST.replace("status: draft\nversion: \"0.1\"",
+        'status: approved\nversion: "1.0"\nnumber: T-1\napproved_by: wj-safety-head\nissued_on: "2026-09-01"\n'
+        'next_review: "2029-08-31"\nrevisions:\n  - {version: "1.0", date: "2026-09-01", reason: other, summary: 测试。}'),
+        encoding="utf-8")
+    edit(tree / "schools" / f"{SCHOOL}.yaml", "video_linked: true}", "video_linked: true, micro_fire_station: false}")
+    edit(tree / PLAN, "## 应急保障", "## 应急保障\n\n{% if school.security.micro_fire_station %}本校微型消防站 3 分钟到场。{% endif %}")
+    library, problems = load_library(tree)
+    assert not [p for p in problems if p.severity == "error"], problems
+    from safeplan.resolve import REDACTED, resolve_school
+
+    for school in library.schools:
+        internal, public = (resolve_school(library, school, audience) for audience in ("internal", "public"))
+        assert all(public.data["security"][key] == REDACTED for key in
+                   ("full_time_guards", "closed_management", "anti_collision_barriers", "one_button_alarm_linked",
+                    "video_linked", "micro_fire_station"))
+        assert {r["route"] for r in public.data["evacuation_routes"]} == {REDACTED}
+        assert "micro-fire-kit" not in [a.id for a in public.documents]
+        assert dict((d.id, r) for d, r in public.not_applied)["micro-fire-kit"] == f"建有微型消防站：{REDACTED}"
+        assert "微型消防站 3 分钟" not in public.of_kind("plan")[0].body
+        has_station = bool(school.data["security"].get("micro_fire_station"))
+        assert ("micro-fire-kit" in [a.id for a in internal.documents]) == has_station  # the control
+        assert ("微型消防站 3 分钟" in internal.of_kind("plan")[0].body) == has_station
+    assert any(s.data["security"].get("micro_fire_station") for s in library.schools)
+    from safeplan.resolve import redact
+
+    # an optional hidden field reads the same written or not: having none is what must not show
+    assert redact({"security": {"full_time_guards": 1}}, "school", "public")["security"]["micro_fire_station"] == REDACTED
+    assert redact({"security": {"full_time_guards": 1}}, "school", "internal") == {"security": {"full_time_guards": 1}}
+
+
 # ---------------------------------------------------------------- real builds with injected leaks
 
 def _png() -> bytes:

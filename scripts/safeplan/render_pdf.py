@@ -106,6 +106,8 @@ def render_bundles(library: Library, views: list[SchoolView], options, notes: li
     bundles = {**hits, **{bundle.school: bundle for bundle in rendered}}
 
     if options.audience == "public":  # before _publish: a leak leaves the last build/pdf as it was
+        if options.progress:
+            print("PDF：扫描公开版…", file=sys.stderr, flush=True)
         refuse_leaks(scan_files(library, [(f"build/pdf/{view.id}.pdf", cache / f"{bundles[view.id].key}.pdf")
                                           for view in selected], build_dir / "cache"))
 
