@@ -64,6 +64,20 @@ def test_normalise_reads_width_entities_and_invisible_characters():
     assert is_id_card("11010519491231002x") and not is_id_card("11010519491231002")
 
 
+def test_sitemap_gzip_and_attributes_are_read(tmp_path):
+    import gzip
+
+    from safeplan.public_scan import output_chunks
+
+    sitemap = tmp_path / "sitemap.xml.gz"
+    sitemap.write_bytes(gzip.compress(b"<urlset><url><loc>https://x.invalid/notes/m13900001234/</loc></url></urlset>"))
+    page = tmp_path / "index.html"
+    page.write_text('<p>\n<a href="tel:139-0000-1235" title="139 0000 1236">'
+                    '<img alt="&#49;3900001237" data-x="１３９００００１２３８" src="a.png"></a></p>', encoding="utf-8")
+    found = [n.digits for path in (sitemap, page) for _, _, text in output_chunks(path, tmp_path) for n in find_numbers(text)]
+    assert found == ["13900001234", "13900001235", "13900001236", "13900001237", "13900001238"]
+
+
 def test_internal_values_skip_a_unit_line_a_person_also_answers(tree):
     library, _ = load_library(tree)
     values = {(v.needle, v.label) for v in internal_values(library)}

@@ -14,6 +14,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -163,7 +164,9 @@ def pdf_pages(path: Path, cache: Path) -> list[str]:
     data = path.read_bytes()
     cached = cache / "scan" / f"{hashlib.sha256(data).hexdigest()}.{PDF_TEXT_FORMAT}.json"
     try:
-        return json.loads(cached.read_text(encoding="utf-8"))
+        pages = json.loads(cached.read_text(encoding="utf-8"))
+        os.utime(cached)  # recently used: kept by _prune_texts
+        return pages
     except (OSError, ValueError):
         pass
     from pypdf import PdfReader
@@ -172,7 +175,15 @@ def pdf_pages(path: Path, cache: Path) -> list[str]:
     pages = [" ".join(str(v) for v in (reader.metadata or {}).values())]  # page 0: title, author, keywords…
     pages += [(page.extract_text() or "") + "".join(f"\n{uri}" for uri in _link_targets(page)) for page in reader.pages]
     write_text(cached, json.dumps(pages, ensure_ascii=False))
+    _prune_texts(cached.parent)
     return pages
+
+
+def _prune_texts(folder: Path, keep: int = 500) -> None:
+    """The texts of bundles not seen for the longest time go once there are more than `keep`."""
+    texts = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for stale in texts[keep:]:
+        stale.unlink(missing_ok=True)
 
 
 def _link_targets(page) -> list[str]:
