@@ -266,6 +266,36 @@ def test_rule_id_card_number(tree):
     assert "身份证" in problem.message
 
 
+@pytest.mark.parametrize("written", ["１１０１０５１９４９１２３１００２Ｘ", "110105 19491231 002X", "&#49;1010519491231002x",
+                                     "110105491231002"])
+def test_rule_id_card_number_in_disguise(tree, written):
+    edit(tree / PLAN, "最近医院为", f"联系人证件 {written}，最近医院为")
+    [problem] = problems(tree, "id-card-number")
+    assert (problem.path, problem.line, problem.column) == (PLAN, 63, 23)
+
+
+@pytest.mark.parametrize("written", ["13900001234", "１３９００００１２３４", "139-0000-1234", "139 0000 1234",
+                                     "139\u200b0000\u200b1234", "**139**00001234", "&#49;3900001234",
+                                     "[拨打](tel:+86-139-0000-1234)", "![值班手机 13900001234](assets/map.png)"])
+def test_rule_free_text_mobile(tree, written):
+    edit(tree / PLAN, "最近医院为", f"值班 {written}，最近医院为")
+    [problem] = problems(tree, "free-text-mobile")
+    assert (problem.path, problem.line) == (PLAN, 63)
+    assert problem.column >= 20 and "139****1234" in problem.message and "占位符" in problem.hint
+
+
+def test_rule_free_text_mobile_in_a_summary_and_a_unit_phone(tree):
+    edit(tree / SCHOOL, 'phone: "0519-86300110"', 'phone: "13900001234"')
+    edit(tree / PLAN, "summary: ", "summary: 值班手机 13900005678。")
+    found = {(p.path, p.line): p.message for p in problems(tree, "free-text-mobile")}
+    assert "单位电话字段" in found[(SCHOOL, 25)] and "正文或说明文字" in found[(PLAN, 8)], found
+
+
+def test_rule_free_text_mobile_allows_people_and_landlines(tree):
+    edit(tree / PLAN, "最近医院为", "校长手机 {{ school.organisation.principal.mobile }}，总机 0519-86300000，最近医院为")
+    assert problems(tree, "free-text-mobile") == []
+
+
 def test_rule_id_card_number_ignores_numbers_with_a_wrong_check_digit(tree):
     edit(tree / SCHOOL, "name: 甲样例, title: 校长", "name: 甲样例 110105194912310021, title: 校长")
     assert problems(tree, "id-card-number") == []

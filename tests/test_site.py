@@ -229,18 +229,60 @@ def test_content_html_is_cleaned(built_tree):
 
 # ---------------------------------------------------------------- audience, reproducibility, failure
 
-def test_public_build_leaves_out_phones_and_drafts(tmp_path):
+CONTACTS_NOTE = """\
+---
+id: bureau-contacts
+title: 区教育局联系方式
+status: approved
+version: "1.0"
+approved_by: wj-safety-head
+issued_on: "2026-09-01"
+next_review: "2029-08-31"
+revisions:
+  - {version: "1.0", date: "2026-09-01", reason: other, summary: 测试用通讯录首次发布。}
+---
+
+## 联系方式
+
+- 值班电话：{{ district.office.phone }}
+- 安全科科长 {{ district.organisation.safety_head.name }}：手机 {{ district.organisation.safety_head.mobile }}，办公电话 {{ district.organisation.safety_head.office_phone }}
+"""
+PERSONAL = ("13900000003", "0519-86000111")  # the safety head's mobile and office line in the mini district.yaml
+COMMIT_SUBJECT = "把火灾预案移到专项预案目录"
+
+
+def test_public_build_leaves_out_phones_commits_and_drafts(tmp_path):
+    """The internal build shows the personal numbers and the commit subject, so their absence is real."""
     tree = make_site_tree(tmp_path)
+    (tree / "notes" / "bureau-contacts.md").write_text(CONTACTS_NOTE, encoding="utf-8")
     edit(tree / "notes" / "revision-triggers.md", "status: approved", "status: draft")
+    site = tree / "build" / "site"
+
+    def published() -> str:
+        return "".join(p.read_text(encoding="utf-8") for p in sorted(site.rglob("*")) if p.suffix in (".html", ".json", ".xml"))
+
+    result = build_site(tree)
+    assert result.returncode == 0, result.stderr
+    internal = published()
+    assert all(number in internal for number in PERSONAL) and COMMIT_SUBJECT in internal
+
     result = build_site(tree, "--audience", "public")
     assert result.returncode == 0, result.stderr
-    site = tree / "build" / "site"
-    for path in site.rglob("*"):
-        if path.suffix in (".html", ".json", ".xml"):
-            content = path.read_text(encoding="utf-8")
-            assert not re.search(r"1[3-9]\d{9}", content), path  # personal mobiles
+    public = published()
+    assert not [number for number in PERSONAL if number in public]
+    assert not re.search(r"1[3-9]\d{9}", public) and COMMIT_SUBJECT not in public
+    contacts = visible(page(tree, "notes/bureau-contacts"))
+    assert "手机 （内部版可见），办公电话 （内部版可见）" in contacts and "0519-86000110" in contacts
+    dashboard = visible(page(tree, "index.html"))
+    assert "公开版" in dashboard and "最近修订" in dashboard and "测试用通讯录首次发布" in dashboard
+    assert "变更历史" not in visible(page(tree, "plans/fire"))
     assert not (site / "notes" / "revision-triggers").exists()
-    assert "公开版" in visible(page(tree, "index.html"))
+    # the security posture is internal: neither the facts table nor which documents apply tell it
+    for school in (BUS_SCHOOL, SMALL_SCHOOL):
+        text = visible(page(tree, f"schools/{school}"))
+        for label in ("专职保安员人数", "校门口装有硬质防冲撞设施", "一键式紧急报警与公安联网"):
+            assert f"{label} （内部版可见）" in text, (school, label)
+        assert "微型消防站器材与值守月检表 建有微型消防站：（内部版可见）" in text  # not applied, for every school
 
 
 def test_public_site_never_offers_an_internal_bundle(tmp_path):

@@ -20,6 +20,11 @@ def _label(path: str) -> str:
     return school_field_labels().get(path, path)
 
 
+def _hidden(value) -> bool:
+    """A boolean or count field holding text holds the public edition's redaction marker (false, non-empty)."""
+    return isinstance(value, str) and len(value) > 0
+
+
 def applies(rule: dict | None, school: dict) -> tuple[bool, str]:
     """(applies?, reason). Every condition must hold; an empty rule applies to every school."""
     rule = rule or {}
@@ -31,7 +36,8 @@ def applies(rule: dict | None, school: dict) -> tuple[bool, str]:
         reasons.append(f"学校类型为{school.get('kind')}")
     for path in rule.get("all_of") or []:
         if not field_value(school, path):
-            return False, f"{_label(path)}：{_NEGATED}"
+            value = field_value(school, path)
+            return False, f"{_label(path)}：{value if _hidden(value) else _NEGATED}"
         reasons.append(_label(path))
     any_of = rule.get("any_of") or []
     if any_of:
@@ -42,7 +48,8 @@ def applies(rule: dict | None, school: dict) -> tuple[bool, str]:
     for path in rule.get("none_of") or []:
         if field_value(school, path):
             return False, f"{_label(path)}：是"
-        reasons.append(f"无{_label(path)}")
+        value = field_value(school, path)
+        reasons.append(f"{_label(path)}：{value}" if _hidden(value) else f"无{_label(path)}")
     return True, "；".join(reasons) if reasons else "适用于全部学校"
 
 

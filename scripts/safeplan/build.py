@@ -63,5 +63,8 @@ def build(options: BuildOptions) -> BuildResult:
             from .render_site import render_site
 
             all_views = views if not options.schools else resolve_all(library, options.audience)
-            result.written += render_site(library, all_views, district_docs, options, result.notes)
+            try:
+                result.written += render_site(library, all_views, district_docs, options, result.notes)
+            except ContentError as error:  # e.g. a leak the public-edition scan found: the old site stays
+                result.problems += getattr(error, "problems", [error.problem])
     return result

@@ -32,6 +32,7 @@ from .dates import epoch_date, fixed_epoch
 from .model import Document, Library, iter_strings
 from .output import staged_directory, write_bytes, write_text
 from .problems import ERROR, ContentError, Problem
+from .public_scan import refuse_leaks, scan_files
 from .resolve import SchoolView
 
 FONT_PACKAGE = "fonts-noto-cjk"
@@ -103,6 +104,12 @@ def render_bundles(library: Library, views: list[SchoolView], options, notes: li
         print(f"PDF：{len(selected)} 份，缓存命中 {len(hits)} 份，需要生成 {len(misses)} 份", file=sys.stderr, flush=True)
     rendered = _render_all(misses, metas, keys, cache, jobs, options.progress)
     bundles = {**hits, **{bundle.school: bundle for bundle in rendered}}
+
+    if options.audience == "public":  # before _publish: a leak leaves the last build/pdf as it was
+        if options.progress:
+            print("PDF：扫描公开版…", file=sys.stderr, flush=True)
+        refuse_leaks(scan_files(library, [(f"build/pdf/{view.id}.pdf", cache / f"{bundles[view.id].key}.pdf")
+                                          for view in selected], build_dir / "cache"))
 
     partial = bool(options.schools or options.shard)
     # A shard names its manifest after itself, so the shards' outputs can be laid side by side.

@@ -24,6 +24,7 @@ from . import dates, history
 from .dates import build_date, build_epoch
 from .model import WORKFLOW_KINDS, Library, SiteConfig
 from .output import UnsafeCopy, copy_file, copy_folder, staged_directory, write_text
+from .public_scan import refuse_leaks, scan_site
 from .resolve import district_context
 from .site_checks import config_problems
 from .site_inputs import REPOSITORY, SITE_ASSETS
@@ -60,10 +61,11 @@ def render_site(library: Library, views, district_docs, options, notes: list[str
         review_due_days=int(library.config.get("review_due_days") or 90), today=dates.today().isoformat(),
         bundles=read_bundles(build_dir / "pdf", options.audience, notes),
     )
-    say("网站：读取 git 历史…")
-    data.histories = file_histories(root, [d.path for d in library.documents if d.kind in WORKFLOW_KINDS],
-                                    build_dir / "cache" / "site-history.json")
-    data.recent = history.recent_changes(root, limit=20)  # commits that touch no content are left out later
+    if options.audience != "public":  # public pages show revision records, never commit authors or subjects
+        say("网站：读取 git 历史…")
+        data.histories = file_histories(root, [d.path for d in library.documents if d.kind in WORKFLOW_KINDS],
+                                        build_dir / "cache" / "site-history.json")
+        data.recent = history.recent_changes(root, limit=20)  # commits that touch no content are left out later
     say("网站：生成页面…")
     pages = generate(data)
 
@@ -85,6 +87,9 @@ def render_site(library: Library, views, district_docs, options, notes: list[str
             _copy(lambda: copy_file(root / asset.path, staging / asset.path))
         check_policy(staging)
         index_size = check_search_index(staging)
+        if options.audience == "public":  # a leak fails here, and the staged site is never swapped in
+            say("网站：扫描公开版…")
+            refuse_leaks(scan_site(library, staging, build_dir / "cache"))
     site = build_dir / "site"
     notes.append(f"网站：{_shown(root, site)}（{len(pages)} 个页面，搜索索引 {index_size / 1024 / 1024:.1f} MB，"
                  f"{len(data.bundles)} 份汇编可下载）")

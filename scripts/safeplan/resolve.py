@@ -18,7 +18,17 @@ from .schemas import internal_pointers
 from .templating import fill, fill_data
 
 AUDIENCES = ("internal", "public")
-REDACTED = "（内部版可见）"
+
+
+class _Redacted(str):
+    """Shown as its text, false in a condition: an `{% if school.security.micro_fire_station %}`, or an
+    applies_to rule on a hidden field, then reads the same for every school and tells nothing."""
+
+    def __bool__(self) -> bool:
+        return False
+
+
+REDACTED = _Redacted("（内部版可见）")
 TIER_ORDER = {"综合应急预案": 0, "专项应急预案": 1, "现场处置方案": 2}
 KIND_ORDER = {"plan": 0, "checklist": 1, "drill": 2, "note": 3}
 TEACHING_MONTHS = (9, 10, 11, 12, 1, 2, 3, 4, 5, 6)  # a school year's ten teaching months
@@ -97,7 +107,8 @@ def _blank(value, path: tuple[str, ...]):
     head, rest = path[0], path[1:]
     children = []
     if isinstance(value, dict):
-        children = list(value) if head == "*" else [head] if head in value else []
+        # a hidden leaf reads the same written or not: whether a school has a micro fire station at all is the secret
+        children = list(value) if head == "*" else [head] if head in value or not rest else []
         for key in children:
             if rest:
                 _blank(value[key], rest)
@@ -124,13 +135,14 @@ def district_context(library: Library, audience: str) -> dict:
     return redact(district, "district", audience)
 
 
-def applies_to_school(doc: Document, school: Document) -> tuple[bool, str]:
+def applies_to_school(doc: Document, school: Document, data: dict | None = None) -> tuple[bool, str]:
+    """Whether doc applies to the school, judged on `data`: the school's data as the audience sees it."""
     owner = doc.data.get("school")
     if owner and owner != school.id:
         return False, f"本文档属于学校 {owner}"
     if doc.data.get("level") == "district":
         return False, "区级预案，由区教育局执行"
-    matched, reason = applies(doc.data.get("applies_to"), school.data)
+    matched, reason = applies(doc.data.get("applies_to"), school.data if data is None else data)
     if matched and owner:
         reason = "本校专用文档"
     return matched, reason
@@ -141,14 +153,18 @@ def school_context(library: Library, school: Document, audience: str = "internal
     return {"school": redact(school.data, "school", audience), "district": district_context(library, audience)}
 
 
-def applicable(library: Library, school: Document) -> tuple[list[tuple[Document, str]], list[tuple[Document, str]]]:
-    """(applied, not applied): the approved documents for one school, in bundle order, with the reason; nothing filled."""
+def applicable(library: Library, school: Document, data: dict | None = None
+               ) -> tuple[list[tuple[Document, str]], list[tuple[Document, str]]]:
+    """(applied, not applied): the approved documents for one school, in bundle order, with the reason; nothing filled.
+
+    Judged on `data`, the school's data as the audience sees it: the public edition's choice of documents
+    must not reveal a hidden field."""
     applied, not_applied = [], []
     candidates = [doc for kind in WORKFLOW_KINDS if kind != "note" for doc in library.of_kind(kind)]
     for doc in sorted(candidates, key=_sort_key):
         if not is_publishable(doc):
             continue
-        matched, reason = applies_to_school(doc, school)
+        matched, reason = applies_to_school(doc, school, data)
         (applied if matched else not_applied).append((doc, reason))
     return applied, not_applied
 
@@ -161,7 +177,7 @@ def resolve_school(library: Library, school: Document, audience: str = "internal
     """Every approved document that applies to the school, filled with its redacted data."""
     context = school_context(library, school, audience)
     view = SchoolView(school=school, data=context["school"], district=context["district"], audience=audience)
-    applied, view.not_applied = applicable(library, school)
+    applied, view.not_applied = applicable(library, school, context["school"])
     view.documents = [filled(doc, context, reason) for doc, reason in applied]
     view.calendar = drill_calendar(view)
     return view

@@ -158,15 +158,27 @@ def school_field_labels() -> dict[str, str]:
     return labels
 
 
+@lru_cache(maxsize=None)
 def internal_pointers(kind: str) -> list[tuple[str, ...]]:
     """Paths (with '*' for any key or index) of fields marked x-audience: internal."""
+    return _pointers(kind, lambda schema: schema.get("x-audience") == "internal")
+
+
+@lru_cache(maxsize=None)
+def phone_pointers(kind: str) -> list[tuple[str, ...]]:
+    """Paths of fields meant for a phone number: those with the common phone pattern."""
+    pattern = common_definition("phone")["pattern"]
+    return _pointers(kind, lambda schema: schema.get("pattern") == pattern)
+
+
+def _pointers(kind: str, wanted) -> list[tuple[str, ...]]:
     found: list[tuple[str, ...]] = []
 
     def walk(schema, document, path, depth=0):
         schema, document = _follow(schema, document)
         if depth > 12:
             return
-        if schema.get("x-audience") == "internal":
+        if wanted(schema):
             found.append(path)
             return
         for name, sub in (schema.get("properties") or {}).items():

@@ -437,7 +437,24 @@ class Site:
         lines += ["", f"### {site.review_due_days} 天内到期 {{#due}}", ""]
         lines.append(table(["文档", "类型", "下次评审", "剩余"], due) if due else f"{site.review_due_days} 天内没有到期的评审。")
 
-        lines += ["", "## 最近修改 {#recent}", ""]
+        lines += self.recent_revisions(source) if site.audience == "public" else self.recent_commits(source)
+        return "\n".join(lines) + "\n"
+
+    def recent_revisions(self, source: str) -> list[str]:
+        """The public edition's 'what changed': revision records, which a reviewer approved, never commits."""
+        rows = sorted(((str(r.get("date") or ""), entry, r) for entry in self.entries.values()
+                       for r in entry.data.get("revisions") or [] if isinstance(r, dict)),
+                      key=lambda row: (row[0], row[1].page), reverse=True)[:15]
+        lines = ["", "## 最近修订 {#recent}", ""]
+        lines.append(table(["日期", "文档", "版本", "修订原因", "修订内容"], [
+            [text(date), f"[{text(entry.title)}]({relative(source, entry.page)})", text(r.get("version")),
+             REVISION_REASONS.get(r.get("reason"), text(r.get("reason"))), text(r.get("summary"))]
+            for date, entry, r in rows]) if rows else "暂无修订记录。")
+        return lines
+
+    def recent_commits(self, source: str) -> list[str]:
+        site = self.site
+        lines = ["", "## 最近修改 {#recent}", ""]
         recent = [(commit, [p for p in paths if self.is_content(p)]) for commit, paths in site.recent]
         recent = [(commit, paths) for commit, paths in recent if paths][:15]
         if recent:
@@ -449,7 +466,7 @@ class Site:
             lines.append(table(["日期", "作者", "说明", "涉及文档"], rows))
         else:
             lines.append("没有内容修改的 git 历史（内容目录不在 git 仓库中，或尚无提交）。")
-        return "\n".join(lines) + "\n"
+        return lines
 
     def reviewable(self) -> list[Entry]:
         """Documents with a review date that still counts (not retired), the soonest first."""
@@ -696,7 +713,17 @@ class Site:
         lines.append(table(["版本", "日期", "修订原因", "修订内容"],
                            [[text(r.get("version")), text(r.get("date")), REVISION_REASONS.get(r.get("reason"), text(r.get("reason"))),
                              text(r.get("summary"))] for r in revisions]) if revisions else "暂无修订记录。")
-        lines += ["", unsearched("变更历史", "history"), ""]
+        if self.site.audience != "public":  # commit authors and subjects may hold anything: internal only
+            lines += self.commit_history(doc)
+        outgoing = [self.link_doc(source, kind, target) for kind, target, _ in doc.references()]
+        incoming = [self.link_doc(source, other.kind, other.id) for other in self.site.library.referenced_by(doc)
+                    if other.kind in WORKFLOW_KINDS]
+        lines += ["", unsearched("关联文档", "links"), "", "**本文档引用：** " + ("、".join(outgoing) or "无"), "",
+                  "**引用本文档的：** " + ("、".join(incoming) or "无"), ""]
+        return lines
+
+    def commit_history(self, doc) -> list[str]:
+        lines = ["", unsearched("变更历史", "history"), ""]
         commits = self.site.histories.get(doc.path) or []
         if commits:
             lines.append(table(["日期", "作者", "说明", "文件"], [
@@ -704,11 +731,6 @@ class Site:
                 for c in commits]))
         else:
             lines.append("没有 git 历史（内容目录不在 git 仓库中，或文件尚未提交）。")
-        outgoing = [self.link_doc(source, kind, target) for kind, target, _ in doc.references()]
-        incoming = [self.link_doc(source, other.kind, other.id) for other in self.site.library.referenced_by(doc)
-                    if other.kind in WORKFLOW_KINDS]
-        lines += ["", unsearched("关联文档", "links"), "", "**本文档引用：** " + ("、".join(outgoing) or "无"), "",
-                  "**引用本文档的：** " + ("、".join(incoming) or "无"), ""]
         return lines
 
     # ------------------------------------------------------------ schools
