@@ -28,15 +28,15 @@ HOSTILE_RULES = ("unsafe-html", "unsafe-link")  # what the hostile note below wo
 
 
 @lru_cache(maxsize=1)
-def unguarded_safeplan() -> Path:
-    """The safeplan command with the two rules the hostile note fails taken out of the rule registry.
+def unguarded_safeplan(rules: tuple[str, ...] = HOSTILE_RULES) -> Path:
+    """The safeplan command with `rules` (by default the two the hostile note fails) taken out of the rule registry.
 
-    Safety rules cannot be switched off in safeplan.yaml; to prove the renderer safe by itself, the
-    site tests build the hostile tree with this copy of the command (the rules are removed in its process only).
+    Safety rules cannot be switched off in safeplan.yaml; to prove a renderer or the public scan safe by itself,
+    tests build hostile trees with this copy of the command (the rules are removed in its process only).
     """
     script = Path(tempfile.mkdtemp(prefix="safeplan-unguarded-")) / "safeplan"
     script.write_text(f"#!{sys.executable}\nimport sys\nfrom safeplan import validate\n"
-                      f"for rule_id in {HOSTILE_RULES!r}:\n    del validate.RULES[rule_id]\n"
+                      f"for rule_id in {tuple(rules)!r}:\n    del validate.RULES[rule_id]\n"
                       "from safeplan.cli import main\nsys.exit(main())\n", encoding="utf-8")
     script.chmod(0o755)
     return script

@@ -68,7 +68,7 @@ def test_list_rules_lists_validate_and_check_rules(tree):
     assert (result.returncode, result.stderr, lines[0]) == (0, "", "规则\t默认\t可选\t说明")
     assert "schema\terror\terror\t文件符合 JSON Schema" in lines
     assert "three-100\twarning\terror,warning,off\t“三个100%”安防设施达标" in lines
-    assert "id-card-number\terror\terror\t内容中不出现居民身份证号码" in lines
+    assert "id-card-number\terror\terror\t内容中不出现居民身份证号码（含全角、带空格、HTML 实体和 15 位的写法）" in lines
     assert "version-bump\terror\terror\t现行文档的内容修改有更高的版本号和对应的修订记录" in lines
     assert sorted(line.split("\t")[0] for line in lines[1:]) == sorted([*validate.RULES, *workflow.RULES])
 

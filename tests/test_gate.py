@@ -74,7 +74,7 @@ def test_relaxed_config_is_refused_in_validate_and_does_not_switch_a_safety_rule
         f"{CONFIG}:{line_of(config, '  no-such-rule: warning')}:3: error[schema]: 不认识的字段“no-such-rule”。",
     ]
     assert lines[2].startswith(f"{VILLAGE}:{id_line}:")  # still reported: `off` had no effect
-    assert lines[2].endswith(": error[id-card-number]: 这里像是一个居民身份证号码；预案库不得保存身份证号。")
+    assert lines[2].endswith("error[id-card-number]: 这里像是一个居民身份证号码（110***********002X）；预案库不得保存身份证号。")
     assert lines[3:] == ["检查了 9 个文件：3 个错误，0 个警告。"]
     edit(config, "  id-card-number: off\n", "  three-100: off\n")  # a rule that may be switched off: no schema error
     edit(config, "  no-such-rule: warning\n", "")
