@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .library_check import check_library
 from .output import build_lock
-from .problems import ERROR, ContentError, Problem
+from .problems import ERROR, ContentError, Problem, UsageError
 from .resolve import resolve_all, resolve_district
 
 TARGETS = ("site", "pdf")
@@ -45,7 +45,7 @@ def build(options: BuildOptions) -> BuildResult:
         return result
     unknown = sorted(set(options.schools) - {s.id for s in library.schools})
     if unknown:
-        raise ValueError(f"没有这些学校：{'、'.join(unknown)}")
+        raise UsageError(f"没有这些学校：{'、'.join(unknown)}")
 
     views = resolve_all(library, options.audience, only=set(options.schools) or None)
     district_docs = resolve_district(library, options.audience)

@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .report import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, exit_code, render
+from .problems import UsageError
+from .report import EXIT_INTERNAL, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, describe, exit_code, exit_for, render
 
 
 def find_root(start: Path) -> Path:
@@ -25,10 +26,6 @@ def _root(args) -> Path:
     if not root.is_dir():
         raise UsageError(f"内容目录不存在：{root}")
     return root
-
-
-class UsageError(Exception):
-    pass
 
 
 def cmd_validate(args) -> int:
@@ -57,21 +54,13 @@ def _shard(text: str) -> tuple[int, int]:
 
 def cmd_build(args) -> int:
     from .build import TARGETS, BuildOptions, build
-    from .output import BuildLocked
-    from .render_site import SiteBuildError
 
     options = BuildOptions(
         root=_root(args), only=tuple(args.only) if args.only else TARGETS, schools=tuple(args.school or ()),
         jobs=args.jobs, shard=args.shard, audience=args.audience, strict=args.strict,
         progress=sys.stderr.isatty() and not os.environ.get("CI"),
     )
-    try:
-        result = build(options)
-    except ValueError as error:
-        raise UsageError(str(error)) from None
-    except (BuildLocked, SiteBuildError) as error:
-        print(f"safeplan: {error}", file=sys.stderr)
-        return EXIT_PROBLEMS
+    result = build(options)
     blocking = exit_code(result.problems, args.strict)
     if result.problems:
         sys.stderr.write(render(result.problems, len({p.path for p in result.problems}), "text"))
@@ -83,20 +72,10 @@ def cmd_build(args) -> int:
     return EXIT_OK
 
 
-def _git(call):
-    """Run a call that needs git history; missing history is a usage error with the fetch command."""
-    from .history import HistoryError
-
-    try:
-        return call()
-    except HistoryError as error:
-        raise UsageError(str(error)) from None
-
-
 def cmd_check(args) -> int:
     from .workflow import check_against
 
-    problems, files = _git(lambda: check_against(_root(args), args.base))
+    problems, files = check_against(_root(args), args.base)
     sys.stdout.write(render(problems, files, args.format))
     return exit_code(problems)
 
@@ -105,7 +84,7 @@ def cmd_diff(args) -> int:
     from .compare import compare
     from .semdiff import render as render_diff, semantic_diff
 
-    found = _git(lambda: compare(_root(args), args.base, args.head or ""))
+    found = compare(_root(args), args.base, args.head or "")
     errors = [p for p in found.problems if p.severity == "error"]
     if errors:
         sys.stderr.write(render(errors, len({p.path for p in errors}), "text"))
@@ -127,7 +106,7 @@ def cmd_history(args) -> int:
     doc = next((d for d in library.documents if d.id == args.id), None)
     if doc is None:
         raise UsageError(f"找不到编号为“{args.id}”的文档。请检查编号（即文件名去掉 .md/.yaml）。")
-    commits = _git(lambda: document_log(root, doc.path))
+    commits = document_log(root, doc.path)
     revisions = [r for r in doc.data.get("revisions") or [] if isinstance(r, dict)]
     if args.format == "json":
         payload = {"id": doc.id, "kind": doc.kind, "path": doc.path, "title": doc.title,
@@ -231,20 +210,14 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         return args.handler(args)
-    except UsageError as error:
-        print(f"safeplan: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("safeplan: 已中断，已有的输出未被改动。", file=sys.stderr)
-        return 130
-    except Exception as error:  # a bug: say so plainly, never dump a traceback on an editor
-        if os.environ.get("SAFEPLAN_DEBUG"):
+    except Exception as error:  # report.py names the code; an editor never sees a traceback
+        if exit_for(error) == EXIT_INTERNAL and os.environ.get("SAFEPLAN_DEBUG"):
             raise
-        print(f"safeplan: 内部错误：{type(error).__name__}: {error}\n"
-              "  提示：这是工具的缺陷而不是内容的问题；设置 SAFEPLAN_DEBUG=1 重新运行可看到详细信息，并请报告给区局安全科。",
-              file=sys.stderr)
-        return 3
-
+        print(describe(error), file=sys.stderr)
+        return exit_for(error)
+    except KeyboardInterrupt as error:
+        print(describe(error), file=sys.stderr)
+        return exit_for(error)
 
 if __name__ == "__main__":
     sys.exit(main())

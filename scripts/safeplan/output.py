@@ -13,8 +13,10 @@ import os
 import shutil
 from pathlib import Path
 
+from .problems import EnvironmentProblem
 
-class BuildLocked(Exception):
+
+class BuildLocked(EnvironmentProblem):
     """Another build holds the lock on this build/ folder."""
 
 

@@ -22,6 +22,7 @@ from . import history
 from .dates import build_date, build_epoch
 from .model import WORKFLOW_KINDS, Library
 from .output import staged_directory, write_text
+from .problems import EnvironmentProblem
 from .resolve import district_context
 from .site_pages import Bundle, SiteData, generate
 
@@ -33,7 +34,11 @@ _BUNDLE_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]*\.pdf$")
 
 
 class SiteBuildError(Exception):
-    """The site could not be built; the message (Chinese) says why and what to do."""
+    """The site could not be built from this configuration; the message (Chinese) says why and what to do."""
+
+
+class PackageMissing(EnvironmentProblem):
+    """A Python package the site needs is not installed where safeplan runs."""
 
 
 def render_site(library: Library, views, district_docs, options, notes: list[str]) -> list[Path]:
@@ -90,14 +95,14 @@ def require_jieba() -> None:
     try:
         import jieba
     except ImportError:
-        raise SiteBuildError(
+        raise PackageMissing(
             "中文分词组件 jieba 无法导入，生成的搜索索引将搜不到中文词语，因此没有生成网站。\n"
             "  提示：运行 make build（会自动安装依赖），或 .venv/bin/pip install 'jieba>=0.42,<0.43'。") from None
     jieba.setLogLevel(logging.WARNING)  # jieba prints its dictionary loading to stderr otherwise
     from material.plugins.search import plugin
 
     if getattr(plugin, "jieba", None) is None:
-        raise SiteBuildError(
+        raise PackageMissing(
             "Material 的搜索插件没有找到 jieba，搜索索引将无法切分中文。\n"
             "  提示：jieba 要装在运行 safeplan 的同一个 Python 环境里：.venv/bin/pip install 'jieba>=0.42,<0.43'。")
 

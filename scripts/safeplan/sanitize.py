@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import html as html_text
+
 import markdown
 import nh3
+
+from .loader import too_deep
 
 # No attr_list or md_in_html: attributes in the output come from Markdown itself, never from editors.
 _EXTENSIONS = ["tables", "sane_lists", "fenced_code"]
@@ -48,6 +52,8 @@ def markdown_to_safe_html(text: str) -> str:
     Scripts, styles, iframes, event handlers and javascript: links are removed
     (their text content too, for script and style), so content never runs.
     """
+    if too_deep(text) is not None:  # the loader refuses such bodies; text from elsewhere is shown, not parsed
+        return f"<pre>{html_text.escape(text)}</pre>"
     html = markdown.markdown(text, extensions=_EXTENSIONS, extension_configs=_EXTENSION_CONFIGS,
                              output_format="html")
     return nh3.clean(html, tags=_TAGS, attributes=_ATTRIBUTES, url_schemes=_URL_SCHEMES, attribute_filter=_keep_url,
