@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 
 from .build import BuildOptions, build
-from .output import BuildLocked
-from .report import EXIT_OK, EXIT_USAGE, exit_code, render
+from .output import BuildLocked, build_lock, recover_all
+from .report import EXIT_OK, EXIT_USAGE, describe, exit_code, render
 
 from .model import KINDS
 
@@ -51,11 +51,8 @@ def rebuild(root: Path, audience: str, say) -> bool:
     started = time.monotonic()
     try:
         result = build(BuildOptions(root=root, only=("site",), audience=audience))
-    except BuildLocked as error:
-        say(f"safeplan: {error}")
-        return False
     except Exception as error:  # a failed rebuild must not stop the preview
-        say(f"safeplan: 网站生成失败：{error}")
+        say(describe(error))
         return False
     if result.problems:
         say(render(result.problems, len({p.path for p in result.problems}), "text").rstrip())
@@ -69,6 +66,11 @@ def rebuild(root: Path, audience: str, say) -> bool:
 def serve(root: Path, port: int = 8000, audience: str = "internal", interval: float = 1.0, say=None) -> int:
     say = say or (lambda message: print(message, flush=True))
     site = root / "build" / "site"
+    try:
+        with build_lock(root / "build"):
+            recover_all(root / "build")  # serve the last good site even if a build was killed mid-swap
+    except BuildLocked:
+        pass  # the build that holds the lock recovers it
     state = snapshot(root)
     rebuild(root, audience, say)
     if not (site / "index.html").is_file():
