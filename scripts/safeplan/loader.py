@@ -146,7 +146,7 @@ def _unreadable(root: Path, path: Path) -> Problem | None:
             return problem("符号链接指向的文件不存在，或链接形成了循环。", "删除这个链接，或让它指向仓库里存在的文件。")
         return problem(f"无法读取这个文件（{error.strerror}）。", "检查文件的权限，例如 chmod u+r 文件名。")
     if stat.S_ISDIR(mode):
-        return problem("这是指向目录的符号链接，不是内容文件。", "删除这个链接，把文件直接放进来。")
+        return problem("这是一个目录（或指向目录的链接），不是内容文件。", "把它改名或移走；内容文件应是 YAML 或 Markdown 文本文件。")
     if not stat.S_ISREG(mode):
         return problem("这不是普通文件（是命名管道、设备或套接字），不会读取。",
                        "删除这个特殊文件；内容目录里只放 YAML 和 Markdown 文本文件。")

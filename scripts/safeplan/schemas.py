@@ -124,6 +124,8 @@ def _to_problem(doc: Document, error) -> Problem:
     elif kind == "format":
         message = f"{field} 的日期“{_short(value)}”不存在或格式不对。"
         hint = "日期写成 YYYY-MM-DD，并确认这一天真实存在，例如 2020-09-01。"
+    elif kind == "pattern" and error.schema.get("format") == "date":
+        message = f"{field} 的日期“{_short(value)}”格式不对或年份超出范围。"
     elif kind == "pattern":
         message = f"{field} 的值“{_short(value)}”格式不对。"
     elif kind in ("minLength", "maxLength"):
