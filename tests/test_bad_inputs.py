@@ -125,9 +125,14 @@ def _fifo(tree: Path, rel: str) -> None:
 
 
 def _socket(tree: Path, rel: str) -> None:
-    sock = socket.socket(socket.AF_UNIX)
-    sock.bind(str(tree / rel))
-    sock.close()  # the socket file stays
+    cwd = os.getcwd()
+    os.chdir((tree / rel).parent)  # bound by a relative name: socket paths are limited to 108 bytes
+    try:
+        sock = socket.socket(socket.AF_UNIX)
+        sock.bind((tree / rel).name)
+        sock.close()  # the socket file stays
+    finally:
+        os.chdir(cwd)
 
 
 def _link(tree: Path, rel: str, target: str) -> None:

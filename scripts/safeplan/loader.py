@@ -24,6 +24,7 @@ MAX_FILE_BYTES = 2 * 1024 * 1024  # the largest real plan is ~30 KB
 MAX_DEPTH = 40  # deeper YAML or Markdown is a mistake or an attack, never content; renderers use it too
 MAX_DIGITS = 15  # no count in a plan comes near 10^15, and JavaScript and JSON readers stay exact below 2^53
 MAX_KEY = 100  # characters in a field name
+MAX_LINE = 10_000  # characters in one line: the site's Chinese word segmentation is quadratic in a line's length
 
 _INT = re.compile(r"^[-+]?(0|[1-9][0-9]*)$")
 _FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+\.[0-9]*)([eE][-+]?[0-9]+)?$|^[-+]?[0-9]+[eE][-+]?[0-9]+$")
@@ -222,6 +223,11 @@ def parse_document(rel: str, kind: str, raw: bytes) -> Document:
     if not isinstance(data, dict):
         raise fail("文件内容应当是“字段: 值”的映射，现在不是。",
                    "请参照 schemas/examples/ 中的样例，每行写成“字段名: 值”。", 1 + offset, 1)
+    lines = text.split("\n")
+    long_line = next((index for index, line in enumerate(lines) if len(line) > MAX_LINE), None)
+    if long_line is not None:
+        raise fail(f"第 {long_line + 1} 行长达 {len(lines[long_line])} 个字符，超过上限 {MAX_LINE}。",
+                   "请分段（在句号后换行并空一行）；这么长的一行会让网站的中文分词花上几十秒甚至更久。", long_line + 1, 1)
     return Document(
         kind=kind, path=rel, data=data, positions=positions, body=body, body_line=body_line,
         sections=parse_sections(body, body_line), source_sha=hashlib.sha256(raw).hexdigest(),
