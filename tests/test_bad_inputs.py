@@ -194,7 +194,7 @@ def make_generated(name: str, tmp_path: Path) -> Path:
 
 
 def test_corpus_size():
-    assert len(CASES) + len(GENERATED) >= 126  # 65 before issue 11, 61 from its robustness part
+    assert len(CASES) + len(GENERATED) >= 127  # 65 before issue 11, 62 from its robustness part (crash-*)
 
 
 @pytest.mark.parametrize("name", sorted(GENERATED))
@@ -267,3 +267,15 @@ def test_directory_loop_does_not_hang(tmp_path):
     result, seconds = validate(tree)
     check(result, {"exit": 0})
     assert seconds < SECONDS
+
+
+def test_renderer_shares_the_loaders_depth_limit():
+    """Text that reaches the renderer without the loader (e.g. filled in from elsewhere) is shown, not parsed."""
+    from safeplan.loader import MAX_DEPTH, too_deep
+    from safeplan.sanitize import markdown_to_safe_html
+
+    deep = "- " * 600 + "<script>x</script>深"
+    assert too_deep(deep) == 0 and too_deep("- " * MAX_DEPTH + "深") is None
+    html = markdown_to_safe_html(deep)  # would raise RecursionError inside Markdown
+    assert html.startswith("<pre>") and "<script>" not in html and "深" in html
+    assert "<ul>" in markdown_to_safe_html("- " * MAX_DEPTH + "深")  # at the limit it is still a list
