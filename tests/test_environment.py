@@ -102,3 +102,15 @@ def test_interrupt(tree, monkeypatch, capsys):
     monkeypatch.setattr(library_check, "check_library", interrupted)
     assert cli.main(["--root", str(tree), "validate"]) == EXIT_INTERRUPTED
     assert "已中断" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value", ["99999999999999999", "明天", "-1"])
+def test_unusable_source_date_epoch(tree, value):
+    result = subprocess.run([str(Path(sys.executable).with_name("safeplan")), "--root", str(tree), "build", "--only", "site"],
+                            capture_output=True, text=True, timeout=300, env={**os.environ, "CI": "1", "SOURCE_DATE_EPOCH": value})
+    environment_failure(result, "SOURCE_DATE_EPOCH", "提示：")
+
+
+def test_port_out_of_range(tree):
+    result = run_cli("--root", str(tree), "serve", "--port", "99999")
+    assert result.returncode == 2 and "换一个端口" in result.stdout + result.stderr and BUG not in result.stdout + result.stderr

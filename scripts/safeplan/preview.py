@@ -78,8 +78,8 @@ def serve(root: Path, port: int = 8000, audience: str = "internal", interval: fl
     handler = functools.partial(_Handler, directory=str(site))  # the path, so a swapped-in site is served
     try:
         server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
-    except OSError as error:
-        say(f"safeplan: 无法在 127.0.0.1:{port} 上启动预览（{error.strerror}）。\n  提示：换一个端口，例如 safeplan serve --port 8001。")
+    except (OSError, OverflowError) as error:  # OverflowError: a port outside 0–65535
+        say(f"safeplan: 无法在 127.0.0.1:{port} 上启动预览（{getattr(error, 'strerror', None) or error}）。\n  提示：换一个端口，例如 safeplan serve --port 8001。")
         return EXIT_USAGE
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
