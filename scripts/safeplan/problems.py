@@ -34,6 +34,11 @@ class ContentError(Exception):
         self.problem = problem
 
 
+class ContentRefused(Exception):
+    """A renderer cannot use the repository's own configuration (e.g. mkdocs.yml, site-assets/);
+    the message (Chinese) names the file and the fix. Reported like content problems."""
+
+
 class UsageError(Exception):
     """The command asks for something that does not exist or cannot be done; the message says what to type."""
 

@@ -22,7 +22,7 @@ from . import history
 from .dates import build_date, build_epoch
 from .model import WORKFLOW_KINDS, Library
 from .output import staged_directory, write_text
-from .problems import EnvironmentProblem
+from .problems import ContentRefused, EnvironmentProblem
 from .resolve import district_context
 from .site_pages import Bundle, SiteData, generate
 
@@ -33,7 +33,7 @@ _HASH = re.compile(r"^[0-9a-f]{64}$")
 _BUNDLE_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]*\.pdf$")
 
 
-class SiteBuildError(Exception):
+class SiteBuildError(ContentRefused):
     """The site could not be built from this configuration; the message (Chinese) says why and what to do."""
 
 

@@ -6,7 +6,7 @@ import errno
 import json
 from collections import Counter
 
-from .problems import ERROR, WARNING, ContentError, EnvironmentProblem, Problem, UsageError
+from .problems import ERROR, WARNING, ContentError, ContentRefused, EnvironmentProblem, Problem, UsageError
 
 # The one table of exit codes (README's table is checked against it): code, name, meaning.
 EXIT_CODES = (
@@ -37,7 +37,7 @@ def exit_for(error: BaseException) -> int:
     """The exit code for an exception that ended a command."""
     if isinstance(error, KeyboardInterrupt):
         return EXIT_INTERRUPTED
-    if isinstance(error, ContentError):
+    if isinstance(error, (ContentError, ContentRefused)):
         return EXIT_PROBLEMS
     if isinstance(error, UsageError):
         return EXIT_USAGE
