@@ -109,7 +109,6 @@ def test_disk_full_at_every_step_of_a_real_build(target, tree, monkeypatch, caps
     edit(tree / "schools/small-village-primary.yaml", "name: 武进区样例村小", "name: 武进区样例村小（新）")
     steps = steps_of(lambda: cli.main(argv), monkeypatch)
     new = digest(site)
-    print(f"\n{target}: {len(steps)} steps: {steps}")
     assert new and new != old and steps.count("exchange") == (2 if target == "site" else 1), steps  # docs and site, or pdf
     edit(tree / "schools/small-village-primary.yaml", "（新）", "")
     assert cli.main(argv) == 0 and digest(site) == old
