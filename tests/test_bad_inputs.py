@@ -181,6 +181,8 @@ GENERATED = {
                                     _load_error("district.yaml", "目录")),
     "crash-symlinked-subfolder-accepted": (lambda t: _link(t, "plans/linked", "../notes"),
                                            {"exit": 0, "rule": "load", "path": "plans/linked", "message": "没有读取"}),
+    # assets/ is copied, never parsed: a FIFO there must neither block the copy nor reach the site
+    "crash-fifo-in-assets-accepted": (lambda t: ((t / "assets").mkdir(), _fifo(t, "assets/map.png")), {"exit": 0, "build": True}),
     "crash-two-thousand-broken-files": (_many_broken_notes, _load_error("notes/n1999.md", "YAML 格式错误")),
     "crash-git-subject-control-chars-accepted": (lambda t: _commit(t, HOSTILE_TEXT), {"exit": 0, "git": True}),
     "crash-git-author-control-chars-accepted": (lambda t: _commit(t, "导入", author="冯\x1f样\x1b[2J例"), {"exit": 0, "git": True}),
@@ -194,7 +196,7 @@ def make_generated(name: str, tmp_path: Path) -> Path:
 
 
 def test_corpus_size():
-    assert len(CASES) + len(GENERATED) >= 127  # 65 before issue 11, 62 from its robustness part (crash-*)
+    assert len(CASES) + len(GENERATED) >= 128  # 65 before issue 11, 63 from its robustness part (crash-*)
 
 
 @pytest.mark.parametrize("name", sorted(GENERATED))
@@ -207,6 +209,10 @@ def test_generated_case(name, tmp_path):
     if expect.get("exit") == 0 and "rule" in expect:  # accepted, with a located warning
         assert any(p["rule"] == expect["rule"] and p["path"] == expect["path"] and expect["message"] in p["message"]
                    for p in payload["problems"]), payload["problems"]
+    if expect.get("build"):
+        built, _ = run_forked("--root", str(tree), "build", "--only", "site")
+        assert built.returncode == 0 and "Traceback" not in built.stderr, built.stderr
+        assert not (tree / "build" / "site" / "assets" / "map.png").exists()
     if expect.get("git"):  # history with hostile text: the site builds and shows it escaped
         built, _ = run_forked("--root", str(tree), "build", "--only", "site")
         assert built.returncode == 0, built.stderr

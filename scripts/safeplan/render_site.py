@@ -74,7 +74,7 @@ def render_site(library: Library, views, district_docs, options, notes: list[str
         shutil.copytree(assets_dir(root), docs, dirs_exist_ok=True, ignore=shutil.ignore_patterns(*NOT_PUBLISHED_ASSETS))
         if (root / "assets").is_dir():  # images content may show, by the unsafe-link rule always assets/<name>
             shutil.copytree(root / "assets", docs / "assets", dirs_exist_ok=True, symlinks=False,
-                            ignore=lambda folder, names: [n for n in names if (Path(folder) / n).is_symlink()])
+                            ignore=lambda folder, names: [n for n in names if _not_plain(Path(folder) / n)])
         link_bundles(build_dir / "pdf", docs / "downloads", data.bundles)
 
     config_file = effective_config(root)
@@ -271,6 +271,11 @@ def check_search_index(site_dir: Path) -> int:
 
 
 # ---------------------------------------------------------------- helpers
+
+def _not_plain(path: Path) -> bool:
+    """Symlinks and special files (a FIFO would block the copy) are never published."""
+    return path.is_symlink() or not (path.is_dir() or path.is_file())
+
 
 def _progress(options):
     if not options.progress:
