@@ -90,9 +90,7 @@ def digest(folder: Path) -> str | None:
         return None
     h = hashlib.sha256()
     for path in sorted(folder.rglob("*")):
-        # repeated in-process builds segment the search index differently (jieba's user dictionary
-        # is loaded again each time), so the index is compared by presence only
-        if path.is_file() and path.name != "search_index.json":
+        if path.is_file():  # the search index too: in-process rebuilds segment it the same way
             h.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
     return h.hexdigest()
 

@@ -99,12 +99,28 @@ def require_jieba() -> None:
             "中文分词组件 jieba 无法导入，生成的搜索索引将搜不到中文词语，因此没有生成网站。\n"
             "  提示：运行 make build（会自动安装依赖），或 .venv/bin/pip install 'jieba>=0.42,<0.43'。") from None
     jieba.setLogLevel(logging.WARNING)  # jieba prints its dictionary loading to stderr otherwise
+    _pristine_dictionary(jieba)
     from material.plugins.search import plugin
 
     if getattr(plugin, "jieba", None) is None:
         raise PackageMissing(
             "Material 的搜索插件没有找到 jieba，搜索索引将无法切分中文。\n"
             "  提示：jieba 要装在运行 safeplan 的同一个 Python 环境里：.venv/bin/pip install 'jieba>=0.42,<0.43'。")
+
+
+_PRISTINE: tuple[dict, int] | None = None
+
+
+def _pristine_dictionary(jieba) -> None:
+    """Material adds the user dictionary again on every build, and each addition shifts jieba's word
+    frequencies: in one process (serve, tests) later builds would segment the index differently.
+    Every build starts from the dictionary as first loaded."""
+    global _PRISTINE
+    jieba.dt.check_initialized()
+    if _PRISTINE is None:
+        _PRISTINE = (dict(jieba.dt.FREQ), jieba.dt.total)
+    jieba.dt.FREQ, jieba.dt.total = dict(_PRISTINE[0]), _PRISTINE[1]
+    jieba.dt.user_word_tag_tab = {}
 
 
 def file_histories(root: Path, paths: list[str], cache_file: Path) -> dict[str, list]:
