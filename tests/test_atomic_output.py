@@ -131,3 +131,29 @@ def test_disk_full_at_every_step_of_a_real_build(target, tree, monkeypatch, caps
         assert leftovers == [], (k, leftovers)
         edit(tree / "schools/small-village-primary.yaml", "（新）", "")
         assert cli.main(argv) == 0 and digest(site) == old
+
+
+def test_serve_recovers_a_swap_a_kill_interrupted(tree):
+    """A kill between the two renames of the fallback leaves only .site.previous; `serve` puts it back
+    and serves it even though the content now has an error and no new site can be built."""
+    import signal
+    import subprocess
+    import sys
+
+    from test_site import fetch, free_port, wait_for
+
+    assert cli.main(["--root", str(tree), "build", "--only", "site"]) == 0
+    site = tree / "build" / "site"
+    site.rename(tree / "build" / ".site.previous")  # the instant between the two renames
+    edit(tree / "schools/small-village-primary.yaml", "students: 60", "students: 60.5")  # now refused
+    port = free_port()
+    process = subprocess.Popen([str(Path(sys.executable).with_name("safeplan")), "--root", str(tree), "serve",
+                                "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               env={**os.environ, "CI": "1"})
+    try:
+        wait_for(lambda: "武进区样例村小" in fetch(f"http://127.0.0.1:{port}/schools/"), 120, "serve did not serve the last good site")
+    finally:
+        process.send_signal(signal.SIGINT)
+        output_text, _ = process.communicate(timeout=30)
+    assert "内容有错误，网站没有更新" in output_text, output_text
+    assert (site / "index.html").is_file() and not (tree / "build" / ".site.previous").exists()
