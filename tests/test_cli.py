@@ -78,3 +78,15 @@ def test_no_traceback_on_hostile_yaml(tree):
     result = run_cli("--root", str(tree), "validate")
     assert result.returncode == 1 and "Traceback" not in result.stdout + result.stderr
     assert "schools/bomb.yaml:2:5: error[load]" in result.stdout
+
+
+def test_readme_lists_the_exit_codes_of_report():
+    """README's table of exit codes is report.py's EXIT_CODES, row by row."""
+    import re
+
+    from conftest import REPO
+    from safeplan.report import EXIT_CODES
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| (\d+) \| (.+?) \|$", readme.split("| 退出码 | 含义 |", 1)[1].split("\n\n", 1)[0], re.M)
+    assert [(int(code), meaning) for code, meaning in rows] == [(code, meaning) for code, _, meaning in EXIT_CODES]

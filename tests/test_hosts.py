@@ -207,7 +207,7 @@ def test_gitlab_push_uses_the_merged_merge_request(host, tmp_path):
 def test_refused_token_is_an_environment_error_and_writes_nothing(host, tmp_path):
     host.route("/repos/wjedu/safeplan/pulls/12", {"message": "Bad credentials"}, status=401)
     result, found, author = approvals(tmp_path, github_env(host, tmp_path), "--host", "github")
-    assert (result.returncode, found, author, result.stdout) == (2, None, None, "")
+    assert (result.returncode, found, author, result.stdout) == (4, None, None, "")
     assert result.stderr.startswith("safeplan: 托管平台拒绝了令牌（HTTP 401）：")
     assert "提示：令牌缺失、过期或权限不足" in result.stderr and "Traceback" not in result.stderr
 
@@ -219,10 +219,10 @@ def test_unreachable_host_and_missing_token(tmp_path):
     env = {"GITHUB_API_URL": f"http://127.0.0.1:{port}", "GITHUB_TOKEN": "t0ken",
            "GITHUB_REPOSITORY": "wjedu/safeplan", "GITHUB_EVENT_PATH": event(tmp_path, 12)}
     result, found, _ = approvals(tmp_path, env, "--host", "github")
-    assert (result.returncode, found) == (2, None)
+    assert (result.returncode, found) == (4, None)
     assert result.stderr.startswith(f"safeplan: 无法连接托管平台 http://127.0.0.1:{port}/：")
     result, found, _ = approvals(tmp_path, {k: v for k, v in env.items() if k != "GITHUB_TOKEN"}, "--host", "github")
-    assert (result.returncode, found) == (2, None)
+    assert (result.returncode, found) == (4, None)
     assert result.stderr.startswith("safeplan: 缺少环境变量 GITHUB_TOKEN。\n  提示：在工作流中设置 env: GITHUB_TOKEN:")
 
 
@@ -231,7 +231,7 @@ def test_a_push_event_without_commit_says_to_pass_it(host, tmp_path):
     payload.write_text(json.dumps({"ref": "refs/heads/main", "before": "0" * 40}), encoding="utf-8")
     env = {**github_env(host, tmp_path), "GITHUB_EVENT_PATH": str(payload)}
     result, found, _ = approvals(tmp_path, env, "--host", "github")
-    assert (result.returncode, found, host.requests) == (2, None, [])
+    assert (result.returncode, found, host.requests) == (4, None, [])
     assert result.stderr == ("safeplan: 事件不是合并请求，没有合并请求编号。\n"
                              "  提示：在推送触发的任务中请用 --commit 指定推送的提交。\n")
 
@@ -239,5 +239,5 @@ def test_a_push_event_without_commit_says_to_pass_it(host, tmp_path):
 def test_gitlab_outside_a_merge_request_pipeline(host, tmp_path):
     env = {k: v for k, v in gitlab_env(host).items() if k != "CI_MERGE_REQUEST_IID"}
     result, found, _ = approvals(tmp_path, env, "--host", "gitlab")
-    assert (result.returncode, found) == (2, None)
+    assert (result.returncode, found) == (4, None)
     assert result.stderr.startswith("safeplan: 缺少环境变量 CI_MERGE_REQUEST_IID。\n  提示：这个变量只在合并请求流水线中设置")

@@ -77,7 +77,7 @@ def test_missing_jieba_fails_the_build_and_names_the_fix(tmp_path):
     blocker.mkdir()
     (blocker / "jieba.py").write_text("raise ImportError('jieba is not installed')\n", encoding="utf-8")
     result = build_site(tree, env={"PYTHONPATH": str(blocker)})
-    assert result.returncode == 1, result.stderr
+    assert result.returncode == 4, result.stderr  # the environment (report.EXIT_ENVIRONMENT)
     assert "jieba" in result.stderr and "pip install" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tree / "build" / "site").exists()

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .library_check import check_library
-from .output import build_lock
-from .problems import ERROR, ContentError, Problem
+from .output import build_lock, recover_all
+from .problems import ERROR, ContentError, Problem, UsageError
 from .resolve import resolve_all, resolve_district
 
 TARGETS = ("site", "pdf")
@@ -38,6 +38,12 @@ class BuildResult:
 
 
 def build(options: BuildOptions) -> BuildResult:
+    with build_lock(options.root / "build"):
+        recover_all(options.root / "build")  # a killed build's swap is completed before anything else
+        return _build(options)
+
+
+def _build(options: BuildOptions) -> BuildResult:
     result = BuildResult()
     library, result.problems = check_library(options.root)
     failing = {ERROR, "warning"} if options.strict else {ERROR}
@@ -45,26 +51,25 @@ def build(options: BuildOptions) -> BuildResult:
         return result
     unknown = sorted(set(options.schools) - {s.id for s in library.schools})
     if unknown:
-        raise ValueError(f"没有这些学校：{'、'.join(unknown)}")
+        raise UsageError(f"没有这些学校：{'、'.join(unknown)}")
 
     views = resolve_all(library, options.audience, only=set(options.schools) or None)
     district_docs = resolve_district(library, options.audience)
 
-    with build_lock(options.root / "build"):
-        if "pdf" in options.only:
-            from .render_pdf import render_bundles
+    if "pdf" in options.only:
+        from .render_pdf import render_bundles
 
-            try:
-                result.written += render_bundles(library, views, options, result.notes)
-            except ContentError as error:  # e.g. characters the PDF fonts cannot show: nothing written
-                result.problems += getattr(error, "problems", [error.problem])
-                return result
-        if "site" in options.only:
-            from .render_site import render_site
+        try:
+            result.written += render_bundles(library, views, options, result.notes)
+        except ContentError as error:  # e.g. characters the PDF fonts cannot show: nothing written
+            result.problems += getattr(error, "problems", [error.problem])
+            return result
+    if "site" in options.only:
+        from .render_site import render_site
 
-            all_views = views if not options.schools else resolve_all(library, options.audience)
-            try:
-                result.written += render_site(library, all_views, district_docs, options, result.notes)
-            except ContentError as error:  # e.g. a leak the public-edition scan found: the old site stays
-                result.problems += getattr(error, "problems", [error.problem])
+        all_views = views if not options.schools else resolve_all(library, options.audience)
+        try:
+            result.written += render_site(library, all_views, district_docs, options, result.notes)
+        except ContentError as error:  # e.g. a leak the public-edition scan found: the old site stays
+            result.problems += getattr(error, "problems", [error.problem])
     return result

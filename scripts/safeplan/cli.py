@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .report import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, FORMATS, exit_code, render
+from .problems import UsageError
+from .report import EXIT_ENVIRONMENT, EXIT_INTERNAL, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, FORMATS, describe, exit_code, exit_for, render
 
 FORMAT_HELP = "github：GitHub Actions 的行内注释（Gitea 上只进日志）；gitlab：GitLab 代码质量报告（JSON）"
 
@@ -28,10 +29,6 @@ def _root(args) -> Path:
     if not root.is_dir():
         raise UsageError(f"内容目录不存在：{root}")
     return root
-
-
-class UsageError(Exception):
-    pass
 
 
 def cmd_validate(args) -> int:
@@ -61,21 +58,13 @@ def _shard(text: str) -> tuple[int, int]:
 
 def cmd_build(args) -> int:
     from .build import TARGETS, BuildOptions, build
-    from .output import BuildLocked
-    from .render_site import SiteBuildError
 
     options = BuildOptions(
         root=_root(args), only=tuple(args.only) if args.only else TARGETS, schools=tuple(args.school or ()),
         jobs=args.jobs, shard=args.shard, audience=args.audience, strict=args.strict,
         progress=sys.stderr.isatty() and not os.environ.get("CI"),
     )
-    try:
-        result = build(options)
-    except ValueError as error:
-        raise UsageError(str(error)) from None
-    except (BuildLocked, SiteBuildError) as error:
-        print(f"safeplan: {error}", file=sys.stderr)
-        return EXIT_PROBLEMS
+    result = build(options)
     blocking = exit_code(result.problems, args.strict)
     if result.problems:
         sys.stderr.write(render(result.problems, len({p.path for p in result.problems}), "text"))
@@ -85,16 +74,6 @@ def cmd_build(args) -> int:
     for note in result.notes:
         print(note)
     return EXIT_OK
-
-
-def _git(call):
-    """Run a call that needs git history; missing history is a usage error with the fetch command."""
-    from .history import HistoryError
-
-    try:
-        return call()
-    except HistoryError as error:
-        raise UsageError(str(error)) from None
 
 
 def cmd_check(args) -> int:
@@ -107,7 +86,7 @@ def cmd_check(args) -> int:
         raise UsageError(f"{error}\n  提示：--approvals 要求一个 JSON 文件，内容是在代码托管平台上批准了本合并请求的账号列表，"
                          "例如 [\"@wj-safety-head\"]。") from None
     review = Review.from_environment(approvals, args.author or "")
-    problems, files = _git(lambda: check_against(_root(args), args.base, review))
+    problems, files = check_against(_root(args), args.base, review)
     sys.stdout.write(render(problems, files, args.format))
     return exit_code(problems)
 
@@ -115,7 +94,7 @@ def cmd_check(args) -> int:
 def cmd_audit(args) -> int:
     from .audit import audit
 
-    problems, files = _git(lambda: audit(_root(args)))
+    problems, files = audit(_root(args))
     sys.stdout.write(render(problems, files, args.format))
     return exit_code(problems)
 
@@ -125,7 +104,7 @@ def cmd_diff(args) -> int:
     from .diff_report import problems_markdown, render as render_diff
     from .semdiff import semantic_diff
 
-    found = _git(lambda: compare(_root(args), args.base, args.head or ""))
+    found = compare(_root(args), args.base, args.head or "")
     errors = [p for p in found.problems if p.severity == "error"]
     if errors:
         sys.stderr.write(render(errors, len({p.path for p in errors}), "text"))
@@ -147,7 +126,7 @@ def cmd_history(args) -> int:
     library, doc = _document(root, args.id)
     if args.since:
         return _history_since(root, library, doc, args.since, args.format)
-    commits = _git(lambda: document_log(root, doc.path))
+    commits = document_log(root, doc.path)
     revisions = [r for r in doc.data.get("revisions") or [] if isinstance(r, dict)]
     if args.format == "json":
         payload = {"id": doc.id, "kind": doc.kind, "path": doc.path, "title": doc.title,
@@ -178,7 +157,7 @@ def _document(root: Path, doc_id: str):
 def _version(root: Path, doc, number: str):
     from .versions import listed, versions
 
-    found = _git(lambda: versions(root, doc))
+    found = versions(root, doc)
     if number not in found:
         raise UsageError(f"{doc.path}：文档“{doc.id}”的 git 历史中没有 {number} 版。已提交的版本：{listed(found)}。")
     return found[number]
@@ -208,7 +187,7 @@ def cmd_revert(args) -> int:
 
     root = _root(args)
     _, doc = _document(root, args.id)
-    if _git(lambda: dirty(root, doc.path)):
+    if dirty(root, doc.path):
         raise UsageError(f"{doc.path}：有尚未提交的修改；为了不丢失这些修改，没有恢复。\n"
                          "  提示：先提交（git commit）或撤销（git restore）这些修改，再运行 safeplan revert。")
     if args.version == doc.data.get("version"):
@@ -259,7 +238,7 @@ def cmd_approvals(args) -> int:
         found = fetch(args.host, os.environ, args.commit)
     except HostError as error:
         print(f"safeplan: {error}" + (f"\n  提示：{error.hint}" if error.hint else ""), file=sys.stderr)
-        return EXIT_USAGE  # the environment, not the content: like a missing git history
+        return EXIT_ENVIRONMENT  # the host or the network, not the content or the command
     write_text(Path(args.output), approvals_json(found))
     if args.author_output:
         write_text(Path(args.author_output), (found.author or "") + "\n")
@@ -364,20 +343,14 @@ def main(argv: list[str] | None = None) -> int:
         if os.environ.get("SAFEPLAN_TODAY"):
             _check_today()
         return args.handler(args)
-    except UsageError as error:
-        print(f"safeplan: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("safeplan: 已中断，已有的输出未被改动。", file=sys.stderr)
-        return 130
-    except Exception as error:  # a bug: say so plainly, never dump a traceback on an editor
-        if os.environ.get("SAFEPLAN_DEBUG"):
+    except Exception as error:  # report.py names the code; an editor never sees a traceback
+        if exit_for(error) == EXIT_INTERNAL and os.environ.get("SAFEPLAN_DEBUG"):
             raise
-        print(f"safeplan: 内部错误：{type(error).__name__}: {error}\n"
-              "  提示：这是工具的缺陷而不是内容的问题；设置 SAFEPLAN_DEBUG=1 重新运行可看到详细信息，并请报告给区局安全科。",
-              file=sys.stderr)
-        return 3
-
+        print(describe(error), file=sys.stderr)
+        return exit_for(error)
+    except KeyboardInterrupt as error:
+        print(describe(error), file=sys.stderr)
+        return exit_for(error)
 
 if __name__ == "__main__":
     sys.exit(main())

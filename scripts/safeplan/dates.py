@@ -7,12 +7,19 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from . import history
+from .problems import EnvironmentProblem
+
+
+LATEST_EPOCH = 4102444800  # 2100-01-01: content dates end in 2099 (schemas/common.schema.json)
 
 
 def fixed_epoch() -> int | None:
     """SOURCE_DATE_EPOCH, when the caller pins every date in the output."""
     value = os.environ.get("SOURCE_DATE_EPOCH", "")
-    return int(value) if value.isdigit() else None
+    if value and not (value.isascii() and value.isdigit() and int(value) < LATEST_EPOCH):
+        raise EnvironmentProblem(f"环境变量 SOURCE_DATE_EPOCH 的值“{value[:30]}”不是 2100 年以前的 Unix 时间戳（秒）。\n"
+                                 "  提示：写成秒数，例如 SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)，或删除这个变量。")
+    return int(value) if value else None
 
 
 def build_epoch(root: Path) -> int:

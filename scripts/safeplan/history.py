@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 
 import git
 
+from .problems import EnvironmentProblem, UsageError
 
-class HistoryError(Exception):
+
+class HistoryError(UsageError):
     """Git history is missing or unusable; the message says what to run (Chinese)."""
+
+
+class GitRefused(EnvironmentProblem):
+    """Git refuses to read this repository (e.g. "dubious ownership"); the message has the command that fixes it."""
 
 
 @dataclass(frozen=True)
@@ -23,11 +31,59 @@ class Commit:
 
 
 def open_repo(root: Path) -> git.Repo | None:
-    """The repository that holds root, or None when root is not in git (history is then empty)."""
+    """The repository that holds root, or None when root is not in git (history is then empty).
+
+    GitPython reads .git by itself, so a repository git refuses to serve would silently give an
+    empty history; asking git once makes that refusal an environment problem with the fix.
+    """
     try:
-        return git.Repo(root, search_parent_directories=True)
+        repo = git.Repo(root, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
         return None
+    _check_git_accepts(str(repo.working_tree_dir or repo.git_dir))
+    return repo
+
+
+@lru_cache(maxsize=None)
+def _check_git_accepts(top: str) -> None:
+    try:
+        git.Git(top).rev_parse("--git-dir")
+    except git.GitCommandError as error:
+        stderr = str(error.stderr or "")
+        if "dubious ownership" not in stderr and "safe.directory" not in stderr:
+            return
+        command = re.search(r"git config --global --add safe\.directory [^\n']+", stderr)
+        fix = command.group(0).strip() if command else f"git config --global --add safe.directory {top}"
+        raise GitRefused(
+            f"git 拒绝读取仓库 {top}：仓库目录的所有者不是当前用户（git 的 “dubious ownership” 安全检查），"
+            "因此读不到修订历史。\n"
+            f"  提示：确认这个仓库可信后运行：{fix}\n"
+            "  （或用仓库所有者的账户运行 safeplan；在容器和 CI 中常见于挂载进来的目录。）") from None
+
+
+# Each commit is a NUL-led record of fixed lines; a subject or author name may hold any other
+# character (\x1e, \x1f, escape codes), so no field is split on a character content can contain.
+_LOG_FORMAT = "--format=%x00%H%n%aI%n%an%n%s"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+
+
+def _shown(text: str) -> str:
+    """Git text as pages and terminals may print it: control and bidi characters made visible."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text)
+
+
+def _records(out: str):
+    """git log output in _LOG_FORMAT → (sha, day, author, subject, lines after the header)."""
+    for record in out.split("\x00"):
+        lines = record.split("\n")
+        if len(lines) < 4 or not re.fullmatch(r"[0-9a-f]{40,64}", lines[0]):
+            continue
+        sha, when, author, subject = lines[:4]
+        try:
+            day = datetime.fromisoformat(when).astimezone(timezone.utc).date().isoformat()
+        except (ValueError, OverflowError):
+            day = when[:10]
+        yield sha, day, _shown(author), _shown(subject), lines[4:]
 
 
 def is_shallow(repo: git.Repo) -> bool:
@@ -48,35 +104,22 @@ def file_log(root: Path, path: str, repo: git.Repo | None = None) -> list[Commit
         return []
     rel = _relative(repo, root, path)
     try:
-        out = repo.git.log("--follow", "--format=%x1e%H%x1f%aI%x1f%an%x1f%s", "--name-only", "--", rel)
+        out = repo.git(c="core.quotepath=false").log("--follow", _LOG_FORMAT, "--name-only", "--", rel)
     except git.GitCommandError:
         return []
     commits = []
-    for record in out.split("\x1e"):
-        if not record.strip():
-            continue
-        header, _, names = record.partition("\n")
-        sha, when, author, subject = header.split("\x1f")
-        name = next((n for n in names.strip().splitlines() if n), rel)
-        day = datetime.fromisoformat(when).astimezone(timezone.utc).date().isoformat()
+    for sha, day, author, subject, names in _records(out):
+        name = next((n for n in names if n), rel)
         commits.append(Commit(sha, day, author, subject, name))
     return commits
-
-
-_LOG_FORMAT = "--format=%x1e%H%x1f%aI%x1f%an%x1f%s"
 
 
 def _log_with_changes(repo: git.Repo, *args: str):
     """(sha, day, author, subject, [(status, old path, new path)]) per commit, newest first, in one git call."""
     out = repo.git(c="core.quotepath=false").log(_LOG_FORMAT, "--name-status", "-M", *args)
-    for record in out.split("\x1e"):
-        if not record.strip():
-            continue
-        header, _, body = record.partition("\n")
-        sha, when, author, subject = header.split("\x1f")
-        day = datetime.fromisoformat(when).astimezone(timezone.utc).date().isoformat()
+    for sha, day, author, subject, body in _records(out):
         changes = []
-        for line in body.splitlines():
+        for line in body:
             parts = line.split("\t")
             if len(parts) >= 2:
                 changes.append((parts[0][:1], parts[1], parts[-1]))

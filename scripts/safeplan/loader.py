@@ -9,8 +9,10 @@ says where a boolean, number or date was expected.
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import re
+import stat
 from pathlib import Path
 
 import yaml
@@ -20,13 +22,19 @@ from .problems import CONTROL, ERROR, WARNING, ContentError, Problem, control_na
 from .site_inputs import ASSETS, SITE_ASSETS, list_folder, load_site_config
 
 MAX_FILE_BYTES = 2 * 1024 * 1024  # the largest real plan is ~30 KB
-MAX_DEPTH = 40  # deeper YAML is a mistake or an attack, never content
+MAX_DEPTH = 40  # deeper YAML or Markdown is a mistake or an attack, never content; renderers use it too
+MAX_DIGITS = 15  # no count in a plan comes near 10^15, and JavaScript and JSON readers stay exact below 2^53
+MAX_KEY = 100  # characters in a field name
+MAX_LINE = 10_000  # characters in one line: the site's Chinese word segmentation is quadratic in a line's length
 
 _INT = re.compile(r"^[-+]?(0|[1-9][0-9]*)$")
 _FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+\.[0-9]*)([eE][-+]?[0-9]+)?$|^[-+]?[0-9]+[eE][-+]?[0-9]+$")
 _NULL = {"", "~", "null", "Null", "NULL"}
 _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 _FULLWIDTH_KEY = re.compile(r"^(\s*-?\s*)([A-Za-z_][A-Za-z0-9_]*)\s*：", re.M)
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+# What opens a nested Markdown block on a line: a blockquote marker or a list item marker.
+_NESTING = re.compile(r"[ \t]*(>|[-*+][ \t]|[0-9]{1,9}[.)][ \t])")
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 
@@ -91,30 +99,61 @@ def load_files(root: Path, files: dict[str, bytes]) -> tuple[Library, list[Probl
 def _content_files(root: Path, problems: list[Problem]):
     for kind, (location, suffixes) in KINDS.items():
         base = root / location
-        if base.is_file() or base.is_symlink():
-            yield kind, base
+        if not os.path.lexists(base):
             continue
-        if not base.is_dir():
+        if location.endswith(suffixes):  # a single file such as district.yaml
+            problem = _unreadable(root, base)
+            if problem:
+                problems.append(problem)
+            else:
+                yield kind, base
+            continue
+        if base.is_symlink() or not base.is_dir():
+            problems.append(Problem(
+                location, 1, 1, ERROR, "load",
+                f"内容目录 {location} 是符号链接或不是目录，其中的文件没有读取。",
+                f"把 {location}/ 作为普通目录放在仓库里（删除链接，把文件移进来）。"))
             continue
         for dirpath, dirnames, filenames in os.walk(base):
-            for name in sorted(d for d in dirnames if not d.startswith(".")):
-                if (Path(dirpath) / name).is_symlink():  # os.walk never enters it: say so rather than skip it silently
-                    problems.append(Problem(
-                        _rel(root, Path(dirpath) / name), 1, 1, WARNING, "unknown-file",
-                        f"{location}/ 下的这个文件夹是符号链接，其中的文件不会被读取。",
-                        "把文件直接放进这个目录（或它的普通子文件夹），删除这个链接。"))
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and not (Path(dirpath) / d).is_symlink())
+            for name in sorted(d for d in dirnames if not d.startswith(".") and os.path.islink(os.path.join(dirpath, d))):
+                problems.append(Problem(
+                    _rel(root, Path(dirpath) / name), 1, 1, WARNING, "load",
+                    "这是指向目录的符号链接，其中的文件没有读取（链接可能指向仓库之外或形成循环）。",
+                    "把文件直接放在这个目录里，或删除这个链接。"))
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
             for name in sorted(filenames):
                 if name.startswith(".") or name.startswith("README"):
                     continue
                 path = Path(dirpath) / name
-                if path.suffix.lower() in suffixes:
+                problem = _unreadable(root, path)
+                if problem:
+                    problems.append(problem)
+                elif path.suffix.lower() in suffixes:
                     yield kind, path
                 else:
                     problems.append(Problem(
                         _rel(root, path), 1, 1, WARNING, "unknown-file",
                         f"{location}/ 下的文件应为 {'、'.join(suffixes)} 格式，本文件不会被读取。",
                         f"把文件改名为 {suffixes[0]} 结尾，或移出 {location}/ 目录。"))
+
+
+def _unreadable(root: Path, path: Path) -> Problem | None:
+    """Why a content path cannot be read as a file (never opened: a FIFO would block), or None."""
+    def problem(message: str, hint: str) -> Problem:
+        return Problem(_rel(root, path), 1, 1, ERROR, "load", message, hint)
+
+    try:
+        mode = path.stat().st_mode
+    except OSError as error:
+        if path.is_symlink():
+            return problem("符号链接指向的文件不存在，或链接形成了循环。", "删除这个链接，或让它指向仓库里存在的文件。")
+        return problem(f"无法读取这个文件（{error.strerror}）。", "检查文件的权限，例如 chmod u+r 文件名。")
+    if stat.S_ISDIR(mode):
+        return problem("这是一个目录（或指向目录的链接），不是内容文件。", "把它改名或移走；内容文件应是 YAML 或 Markdown 文本文件。")
+    if not stat.S_ISREG(mode):
+        return problem("这不是普通文件（是命名管道、设备或套接字），不会读取。",
+                       "删除这个特殊文件；内容目录里只放 YAML 和 Markdown 文本文件。")
+    return None
 
 
 def _rel(root: Path, path: Path) -> str:
@@ -131,12 +170,19 @@ def load_document(root: Path, path: Path, kind: str) -> Document:
     def fail(message: str, hint: str = "", line: int = 1, column: int = 1) -> ContentError:
         return ContentError(Problem(rel, line, column, ERROR, "load", message, hint))
 
+    problem = _unreadable(root, path)
+    if problem:
+        raise ContentError(problem)
     if path.is_symlink():
         target = path.resolve()
         if not target.is_relative_to(root.resolve()):
             raise fail("文件是指向仓库之外的符号链接，出于安全考虑不予读取。", "请把文件内容复制到仓库内，删除这个链接。")
-    _check_size(path.stat().st_size, fail)
-    return parse_document(rel, kind, path.read_bytes())
+    try:
+        _check_size(path.stat().st_size, fail)
+        raw = path.read_bytes()
+    except OSError as error:
+        raise fail(f"无法读取这个文件（{error.strerror}）。", "检查文件的权限，例如 chmod u+r 文件名。") from None
+    return parse_document(rel, kind, raw)
 
 
 def _check_size(size: int, fail) -> None:
@@ -163,6 +209,10 @@ def parse_document(rel: str, kind: str, raw: bytes) -> Document:
     body, body_line, offset = "", 0, 0
     if rel.endswith(".md"):
         front, body, offset, body_line = split_front_matter(text, fail)
+        deep = too_deep(body)
+        if deep is not None:
+            raise fail(f"正文的列表或引用嵌套超过 {MAX_DEPTH} 层。",
+                       "请减少缩进和嵌套的列表或引用（>）层级；预案正文不需要这么深的结构。", body_line + deep, 1)
     else:
         front = text
     fullwidth = _FULLWIDTH_KEY.search(front)
@@ -175,6 +225,11 @@ def parse_document(rel: str, kind: str, raw: bytes) -> Document:
     if not isinstance(data, dict):
         raise fail("文件内容应当是“字段: 值”的映射，现在不是。",
                    "请参照 schemas/examples/ 中的样例，每行写成“字段名: 值”。", 1 + offset, 1)
+    lines = text.split("\n")
+    long_line = next((index for index, line in enumerate(lines) if len(line) > MAX_LINE), None)
+    if long_line is not None:
+        raise fail(f"第 {long_line + 1} 行长达 {len(lines[long_line])} 个字符，超过上限 {MAX_LINE}。",
+                   "请分段（在句号后换行并空一行）；这么长的一行会让网站的中文分词花上几十秒甚至更久。", long_line + 1, 1)
     return Document(
         kind=kind, path=rel, data=data, positions=positions, body=body, body_line=body_line,
         sections=parse_sections(body, body_line), source_sha=hashlib.sha256(raw).hexdigest(),
@@ -202,6 +257,27 @@ def decode(raw: bytes, fail) -> str:
         raise fail(f"文件不是 UTF-8 编码。{guess}",
                    "请用编辑器“另存为 UTF-8”（记事本：另存为 → 编码选 UTF-8；VS Code：右下角编码 → 通过编码保存 → UTF-8）。",
                    line, column) from None
+
+
+def too_deep(markdown: str) -> int | None:
+    """The 0-based index of the first line nested deeper than MAX_DEPTH, or None.
+
+    Depth is counted generously (every two columns of indentation and every list or quote
+    marker count one), so whatever passes here renders without deep recursion.
+    """
+    in_fence = False
+    for index, line in enumerate(markdown.split("\n")):
+        if _FENCE.match(line):
+            in_fence = not in_fence
+        if in_fence or 2 * len(line) <= MAX_DEPTH:  # a character opens at most two levels (a tab)
+            continue
+        indent = len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip(" "))
+        depth, position = indent // 2, 0
+        while (match := _NESTING.match(line, position)) and depth <= MAX_DEPTH:
+            depth, position = depth + 1, match.end()
+        if depth > MAX_DEPTH:
+            return index
+    return None
 
 
 def split_front_matter(text: str, fail) -> tuple[str, str, int, int]:
@@ -302,6 +378,7 @@ def _compose(events, fail, offset: int):
         elif isinstance(event, yaml.ScalarEvent):
             _check_tag(event, fail, at)
             is_key = bool(stack) and isinstance(stack[-1][0], dict) and stack[-1][2] is _NOTHING
+            _check_scalar(event, is_key)
             control = CONTROL.search(event.value)  # written as an escape: "\u202e", "\0", "\e", "\x1b"
             if control:
                 raise _Located(event.start_mark,
@@ -329,6 +406,7 @@ _YAML_MESSAGES = {
     "found a tab character where an indentation space is expected": "缩进里有 Tab",
     "did not find expected <document start>": "文档结构不对（多余的内容或 --- 分隔线）",
     "expected <block end>, but found '-'": "列表项的缩进不对齐",
+    "found invalid Unicode character escape code": "双引号里的 \\u 或 \\U 转义不是有效的字符（不成对的代理字符 U+D800–U+DFFF，或超出 U+10FFFF）",
     "found unknown escape character": "双引号内有无法识别的反斜杠转义（路径请用单引号或 /）",
 }
 _STANDARD_TAGS = {None, "!", "tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
@@ -338,6 +416,28 @@ def _check_tag(event, fail, at):
     if event.tag not in _STANDARD_TAGS:
         line, column = at(event.start_mark)
         raise fail(f"不支持 YAML 标签 {event.tag}。", "请删除以 ! 开头的标签，直接写值。", line, column)
+
+
+def _check_scalar(event, is_key: bool) -> None:
+    """Values no later stage could handle become located errors here."""
+    value = event.value
+    if _SURROGATE.search(value):
+        raise _Located(event.start_mark, "双引号里的 \\u 转义写出了一个不成对的代理字符（U+D800–U+DFFF），它不是有效的文字。",
+                       "删除这个转义，直接写出要表达的字符。")
+    if is_key and len(value) > MAX_KEY:
+        raise _Located(event.start_mark, f"字段名长达 {len(value)} 个字符，超过上限 {MAX_KEY}。",
+                       "字段名应当是样例中列出的短名称；长文字请写在冒号后面作为值。")
+    if is_key or event.style or event.tag:
+        return
+    too_big = len(value.lstrip("+-")) > MAX_DIGITS if _INT.match(value) else bool(_FLOAT.match(value)) and not _finite(value)
+    if too_big:
+        raise _Located(event.start_mark, f"数字“{value[:20]}{'…' if len(value) > 20 else ''}”太大或不是有限的数。",
+                       f"数量不会超过 {MAX_DIGITS} 位；如果这是编号、电话或证件号，请加引号写成文字，例如 \"0519…\"。")
+
+
+def _finite(value: str) -> bool:
+    number = float(value)
+    return math.isfinite(number) and abs(number) < 10 ** MAX_DIGITS
 
 
 def _plain(value: str):

@@ -1,23 +1,30 @@
 """Rendered bytes → files under build/, atomically: a killed build never leaves half an output.
 
 Renderers write through these helpers only. A file is written to a temporary
-sibling and renamed over the old one; a directory is staged whole and swapped in
-with two renames, and a swap that was interrupted is completed on the next run.
+sibling and renamed over the old one. A directory is staged whole and exchanged
+with the old one in a single step (Linux renameat2 RENAME_EXCHANGE), so build/site
+is the old or the new site at every instant; where the exchange is unavailable
+two renames are used, and `recover` (run before every build and preview) completes
+a swap that a kill interrupted.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import errno
 import fcntl
 import fnmatch
 import os
+import re
 import shutil
 import stat
 from pathlib import Path
 
+from .problems import EnvironmentProblem
 
-class BuildLocked(Exception):
+
+class BuildLocked(EnvironmentProblem):
     """Another build holds the lock on this build/ folder."""
 
 
@@ -25,14 +32,51 @@ class UnsafeCopy(Exception):
     """A copy met a link, a special file or a file it would overwrite; the message (Chinese) says which."""
 
 
+def _step(name: str, path: Path) -> None:
+    """Called before every rename and write below: the seam tests use to fail or kill at step k."""
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+try:
+    _renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    _renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+except (AttributeError, OSError):  # not Linux, or a C library older than glibc 2.28
+    _renameat2 = None
+
+
+def exchange(first: Path, second: Path) -> bool:
+    """Swap two existing paths atomically; False where the system cannot (then nothing changed)."""
+    if _renameat2 is None:
+        return False
+    _step("exchange", second)
+    if _renameat2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):  # kernel or file system without the exchange
+        return False
+    raise OSError(code, os.strerror(code), str(second))
+
+
+def _rename(source: Path, target: Path) -> None:
+    _step("rename", target)
+    os.rename(source, target)
+
+
 def write_bytes(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(temporary, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
+    _step("write", temporary)
+    try:
+        with open(temporary, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        _step("replace", path)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def write_text(path: Path, text: str) -> None:
@@ -78,14 +122,22 @@ def _previous(final: Path) -> Path:
 
 
 def recover(final: Path) -> None:
-    """Finish a swap that a kill interrupted: put the last good output back in place."""
+    """Finish a swap that a kill interrupted: put the last good output back, remove leftovers."""
     previous = _previous(final)
     if previous.exists() and not final.exists():
-        os.rename(previous, final)
+        _rename(previous, final)
     elif previous.exists():
         shutil.rmtree(previous, ignore_errors=True)
     for stale in final.parent.glob(f".{final.name}.staging-*"):
         shutil.rmtree(stale, ignore_errors=True)
+
+
+def recover_all(build_dir: Path) -> None:
+    """recover() every output under build_dir that a kill left mid-swap; call it holding the build lock."""
+    leftovers = re.compile(r"^\.(.+)\.(previous|staging-[0-9]+)$")
+    if build_dir.is_dir():
+        for name in sorted({m.group(1) for p in build_dir.iterdir() if (m := leftovers.match(p.name))}):
+            recover(build_dir / name)
 
 
 @contextlib.contextmanager
@@ -98,14 +150,17 @@ def staged_directory(final: Path):
     staging.mkdir()
     try:
         yield staging
+        if not (final.exists() and exchange(staging, final)):
+            if final.exists():
+                _rename(final, _previous(final))
+            _rename(staging, final)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        recover(final)
         raise
-    previous = _previous(final)
-    if final.exists():
-        os.rename(final, previous)
-    os.rename(staging, final)
-    shutil.rmtree(previous, ignore_errors=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)  # after an exchange: the old output
+        if final.exists():
+            shutil.rmtree(_previous(final), ignore_errors=True)
 
 
 @contextlib.contextmanager

@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 
 from .build import BuildOptions, build
-from .output import BuildLocked
-from .report import EXIT_OK, EXIT_USAGE, exit_code, render
+from .output import BuildLocked, build_lock, recover_all
+from .report import EXIT_OK, EXIT_USAGE, describe, exit_code, render
 
 from .model import KINDS
 
@@ -52,11 +52,8 @@ def rebuild(root: Path, audience: str, say) -> bool:
     started = time.monotonic()
     try:
         result = build(BuildOptions(root=root, only=("site",), audience=audience))
-    except BuildLocked as error:
-        say(f"safeplan: {error}")
-        return False
     except Exception as error:  # a failed rebuild must not stop the preview
-        say(f"safeplan: 网站生成失败：{error}")
+        say(describe(error))
         return False
     if result.problems:
         say(render(result.problems, len({p.path for p in result.problems}), "text").rstrip())
@@ -70,6 +67,11 @@ def rebuild(root: Path, audience: str, say) -> bool:
 def serve(root: Path, port: int = 8000, audience: str = "internal", interval: float = 1.0, say=None) -> int:
     say = say or (lambda message: print(message, flush=True))
     site = root / "build" / "site"
+    try:
+        with build_lock(root / "build"):
+            recover_all(root / "build")  # serve the last good site even if a build was killed mid-swap
+    except BuildLocked:
+        pass  # the build that holds the lock recovers it
     state = snapshot(root)
     rebuild(root, audience, say)
     if not (site / "index.html").is_file():
@@ -77,8 +79,8 @@ def serve(root: Path, port: int = 8000, audience: str = "internal", interval: fl
     handler = functools.partial(_Handler, directory=str(site))  # the path, so a swapped-in site is served
     try:
         server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
-    except OSError as error:
-        say(f"safeplan: 无法在 127.0.0.1:{port} 上启动预览（{error.strerror}）。\n  提示：换一个端口，例如 safeplan serve --port 8001。")
+    except (OSError, OverflowError) as error:  # OverflowError: a port outside 0–65535
+        say(f"safeplan: 无法在 127.0.0.1:{port} 上启动预览（{getattr(error, 'strerror', None) or error}）。\n  提示：换一个端口，例如 safeplan serve --port 8001。")
         return EXIT_USAGE
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

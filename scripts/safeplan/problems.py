@@ -41,3 +41,17 @@ class ContentError(Exception):
     def __init__(self, problem: Problem):
         super().__init__(problem.message)
         self.problem = problem
+
+
+class ContentRefused(Exception):
+    """A renderer cannot use the repository's own configuration (e.g. mkdocs.yml, site-assets/);
+    the message (Chinese) names the file and the fix. Reported like content problems."""
+
+
+class UsageError(Exception):
+    """The command asks for something that does not exist or cannot be done; the message says what to type."""
+
+
+class EnvironmentProblem(Exception):
+    """The machine, not the content: an unwritable build/, git refusing the repository, a missing font
+    or package, a full disk. The message (Chinese) names what is wrong and how to fix it."""

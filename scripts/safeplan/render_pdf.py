@@ -31,7 +31,7 @@ from .bundle_html import TEMPLATE_FILES, TEMPLATES, BundleMeta, bundle_html
 from .dates import epoch_date, fixed_epoch
 from .model import Document, Library, iter_strings
 from .output import staged_directory, write_bytes, write_text
-from .problems import ERROR, ContentError, Problem
+from .problems import ERROR, ContentError, EnvironmentProblem, Problem
 from .public_scan import refuse_leaks, scan_files
 from .resolve import SchoolView
 
@@ -42,7 +42,7 @@ CACHE_FORMAT = "1"
 CODE_FILES = ("bundle_html.py", "sanitize.py", "render_pdf.py")  # what turns a view into bytes
 
 
-class FontsMissing(ValueError):
+class FontsMissing(EnvironmentProblem):
     """The CJK fonts the bundles are set in are not installed (message says what to install)."""
 
 

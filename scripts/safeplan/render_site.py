@@ -24,6 +24,7 @@ from . import dates, history
 from .dates import build_date, build_epoch
 from .model import WORKFLOW_KINDS, Library, SiteConfig
 from .output import UnsafeCopy, copy_file, copy_folder, staged_directory, write_text
+from .problems import ContentRefused, EnvironmentProblem
 from .public_scan import refuse_leaks, scan_site
 from .resolve import district_context
 from .site_checks import config_problems
@@ -39,8 +40,12 @@ _HASH = re.compile(r"^[0-9a-f]{64}$")
 _BUNDLE_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]*\.pdf$")
 
 
-class SiteBuildError(Exception):
-    """The site could not be built; the message (Chinese) says why and what to do."""
+class SiteBuildError(ContentRefused):
+    """The site could not be built from this configuration; the message (Chinese) says why and what to do."""
+
+
+class PackageMissing(EnvironmentProblem):
+    """A Python package the site needs is not installed where safeplan runs."""
 
 
 def render_site(library: Library, views, district_docs, options, notes: list[str]) -> list[Path]:
@@ -103,16 +108,32 @@ def require_jieba() -> None:
     try:
         import jieba
     except ImportError:
-        raise SiteBuildError(
+        raise PackageMissing(
             "中文分词组件 jieba 无法导入，生成的搜索索引将搜不到中文词语，因此没有生成网站。\n"
             "  提示：运行 make build（会自动安装依赖），或 .venv/bin/pip install 'jieba>=0.42,<0.43'。") from None
     jieba.setLogLevel(logging.WARNING)  # jieba prints its dictionary loading to stderr otherwise
+    _pristine_dictionary(jieba)
     from material.plugins.search import plugin
 
     if getattr(plugin, "jieba", None) is None:
-        raise SiteBuildError(
+        raise PackageMissing(
             "Material 的搜索插件没有找到 jieba，搜索索引将无法切分中文。\n"
             "  提示：jieba 要装在运行 safeplan 的同一个 Python 环境里：.venv/bin/pip install 'jieba>=0.42,<0.43'。")
+
+
+_PRISTINE: tuple[dict, int] | None = None
+
+
+def _pristine_dictionary(jieba) -> None:
+    """Material adds the user dictionary again on every build, and each addition shifts jieba's word
+    frequencies: in one process (serve, tests) later builds would segment the index differently.
+    Every build starts from the dictionary as first loaded."""
+    global _PRISTINE
+    jieba.dt.check_initialized()
+    if _PRISTINE is None:
+        _PRISTINE = (dict(jieba.dt.FREQ), jieba.dt.total)
+    jieba.dt.FREQ, jieba.dt.total = dict(_PRISTINE[0]), _PRISTINE[1]
+    jieba.dt.user_word_tag_tab = {}
 
 
 def file_histories(root: Path, paths: list[str], cache_file: Path) -> dict[str, list]:
@@ -320,6 +341,11 @@ def check_search_index(site_dir: Path) -> int:
 
 
 # ---------------------------------------------------------------- helpers
+
+def _not_plain(path: Path) -> bool:
+    """Symlinks and special files (a FIFO would block the copy) are never published."""
+    return path.is_symlink() or not (path.is_dir() or path.is_file())
+
 
 def _progress(options):
     if not options.progress:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import re
 from collections import Counter
 
-from .problems import CONTROL, ERROR, WARNING, Problem
+from .problems import CONTROL, ERROR, WARNING, ContentError, ContentRefused, EnvironmentProblem, Problem, UsageError
 
 _UNPRINTABLE = re.compile(CONTROL.pattern[:-1] + r"\n\r\t\u2028\u2029]")
 
@@ -18,11 +19,63 @@ def printable(text: str) -> str:
                             text)
 
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+# The one table of exit codes (README's table is checked against it): code, name, meaning.
+EXIT_CODES = (
+    (0, "ok", "成功"),
+    (1, "problems", "内容有问题（文件:行:列 给出位置和改法）；没有写出任何输出"),
+    (2, "usage", "命令用法错误（参数、学校编号、git 版本不存在等）"),
+    (3, "internal", "工具内部错误：这是工具的缺陷，请报告"),
+    (4, "environment", "运行环境的问题：build/ 不可写、磁盘已满、git 拒绝访问仓库、缺少字体或软件包、另一个构建正在进行"),
+    (130, "interrupted", "被 Ctrl+C 中断；已有的输出保持不变"),
+)
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL, EXIT_ENVIRONMENT, EXIT_INTERRUPTED = (code for code, _, _ in EXIT_CODES)
 HINT_PREFIX = "提示："
 # GitLab's scale is info < minor < major < critical < blocker; an error blocks the merge, so it ranks
 # above anything a generic linter reports as major.
 GITLAB_SEVERITY = {ERROR: "critical", WARNING: "minor"}
+
+# OSErrors that say the machine refuses, not that the tool or the content is wrong.
+_ENVIRONMENT_ERRNOS = {
+    errno.EACCES: ("没有权限", "检查该目录的权限（例如 chmod -R u+w build），或删除 build/ 后重新运行。"),
+    errno.EPERM: ("操作不被允许", "检查该目录的权限或不可变属性（lsattr），或删除 build/ 后重新运行。"),
+    errno.EROFS: ("所在的文件系统是只读的", "把内容目录放到可写的位置，或重新以可写方式挂载。"),
+    errno.ENOSPC: ("磁盘空间已满", "清理磁盘空间（例如删除 build/cache/）后重新运行。"),
+    errno.EDQUOT: ("超出了磁盘配额", "清理磁盘空间或请管理员提高配额后重新运行。"),
+    errno.ENOTDIR: ("路径中有一段是文件而不是目录", "删除或改名挡路的文件（常见：误建了名为 build 的文件）后重新运行。"),
+    errno.EEXIST: ("已经存在同名的文件", "删除或改名挡路的文件（常见：误建了名为 build 的文件）后重新运行。"),
+    errno.EMFILE: ("打开的文件过多", "提高打开文件数上限（ulimit -n 4096）后重新运行。"),
+    errno.ENFILE: ("系统打开的文件过多", "稍后重新运行，或请管理员提高系统的文件数上限。"),
+}
+
+
+def exit_for(error: BaseException) -> int:
+    """The exit code for an exception that ended a command."""
+    if isinstance(error, KeyboardInterrupt):
+        return EXIT_INTERRUPTED
+    if isinstance(error, (ContentError, ContentRefused)):
+        return EXIT_PROBLEMS
+    if isinstance(error, UsageError):
+        return EXIT_USAGE
+    if isinstance(error, EnvironmentProblem) or (isinstance(error, OSError) and error.errno in _ENVIRONMENT_ERRNOS):
+        return EXIT_ENVIRONMENT
+    return EXIT_INTERNAL
+
+
+def describe(error: BaseException) -> str:
+    """What an editor reads when a command ends with this exception (Chinese, no traceback)."""
+    code = exit_for(error)
+    if code == EXIT_INTERRUPTED:
+        return "safeplan: 已中断，已有的输出未被改动。"
+    if isinstance(error, ContentError):
+        return as_text(getattr(error, "problems", [error.problem]), 1).rstrip()
+    if isinstance(error, OSError) and code == EXIT_ENVIRONMENT:
+        what, fix = _ENVIRONMENT_ERRNOS[error.errno]
+        where = f"“{error.filename}”" if error.filename else ""
+        return f"safeplan: 无法写入或读取{where}：{what}（{error.strerror}）。\n  提示：{fix}"
+    if code == EXIT_INTERNAL:
+        return (f"safeplan: 内部错误：{type(error).__name__}: {error}\n"
+                "  提示：这是工具的缺陷而不是内容的问题；设置 SAFEPLAN_DEBUG=1 重新运行可看到详细信息，并请报告给区局安全科。")
+    return f"safeplan: {error}"
 
 
 def exit_code(problems: list[Problem], strict: bool = False) -> int:

@@ -14,9 +14,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from html.parser import HTMLParser
 from urllib.parse import unquote
+import html as html_text
 
 import markdown
 import nh3
+
+from .loader import too_deep
 
 # No attr_list or md_in_html: attributes in the output come from Markdown itself, never from editors.
 _EXTENSIONS = ["tables", "sane_lists", "fenced_code"]
@@ -76,6 +79,8 @@ def _keep_url(tag: str, attribute: str, value: str) -> str | None:
 
 
 def _markdown(text: str) -> str:
+    if too_deep(text) is not None:  # the loader refuses such bodies; text from elsewhere is shown, not parsed
+        return f"<pre>{html_text.escape(text)}</pre>"
     return markdown.markdown(text, extensions=_EXTENSIONS, extension_configs=_EXTENSION_CONFIGS, output_format="html")
 
 

@@ -7,7 +7,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator, FormatChecker, validators
 from referencing import Registry, Resource
 
 from .model import Document
@@ -48,10 +48,15 @@ def schema_for(kind: str) -> dict:
     return _registry()[1][kind]
 
 
+# "integer" means an integer as written: JSON Schema would also accept 60.0, which pages would print as "60.0".
+_Validator = validators.extend(Draft202012Validator, type_checker=Draft202012Validator.TYPE_CHECKER.redefine(
+    "integer", lambda checker, value: isinstance(value, int) and not isinstance(value, bool)))
+
+
 @lru_cache(maxsize=None)
 def validator_for(kind: str) -> Draft202012Validator:
     registry, by_kind = _registry()
-    return Draft202012Validator(by_kind[kind], registry=registry, format_checker=FormatChecker())
+    return _Validator(by_kind[kind], registry=registry, format_checker=FormatChecker())
 
 
 def check_document(doc: Document) -> list[Problem]:
@@ -106,6 +111,8 @@ def _to_problem(doc: Document, error) -> Problem:
         message = f"{field} 应当是{_TYPE_NAMES.get(expected, expected)}，现在是“{_short(value)}”。"
         if expected == "boolean" and isinstance(value, str):
             hint = "布尔值请写 true 或 false（YAML 1.2 中 yes/no/on/off 只是文字）。"
+        elif expected == "integer" and isinstance(value, float):
+            hint = f"整数不要写小数点，例如 {int(value) if value.is_integer() else round(value)} 而不是 {_short(value)}。"
         elif expected == "string" and isinstance(value, (int, float, bool)):
             hint = "请给这个值加上引号，例如 \"0519-86000000\"、\"1.0\"，防止被当作数字或布尔值。"
     elif kind == "enum":
@@ -117,6 +124,8 @@ def _to_problem(doc: Document, error) -> Problem:
     elif kind == "format":
         message = f"{field} 的日期“{_short(value)}”不存在或格式不对。"
         hint = "日期写成 YYYY-MM-DD，并确认这一天真实存在，例如 2020-09-01。"
+    elif kind == "pattern" and error.schema.get("format") == "date":
+        message = f"{field} 的日期“{_short(value)}”格式不对或年份超出范围。"
     elif kind == "pattern":
         message = f"{field} 的值“{_short(value)}”格式不对。"
     elif kind in ("minLength", "maxLength"):
