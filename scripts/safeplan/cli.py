@@ -289,7 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(handler=cmd_check)
 
     audit = commands.add_parser("audit", help="核对主线历史：每份现行文档的内容是否就是批准其当前版本时的内容")
-    audit.add_argument("--format", choices=("text", "json"), default="text")
+    audit.add_argument("--format", choices=FORMATS, default="text", help=FORMAT_HELP)
     audit.set_defaults(handler=cmd_audit)
 
     diff = commands.add_parser("diff", help="给审核人看的改动说明：字段、章节和受影响的学校")
