@@ -181,8 +181,9 @@ GENERATED = {
                                     _load_error("district.yaml", "目录")),
     "crash-symlinked-subfolder-accepted": (lambda t: _link(t, "plans/linked", "../notes"),
                                            {"exit": 0, "rule": "load", "path": "plans/linked", "message": "没有读取"}),
-    # assets/ is copied, never parsed: a FIFO there must neither block the copy nor reach the site
-    "crash-fifo-in-assets-accepted": (lambda t: ((t / "assets").mkdir(), _fifo(t, "assets/map.png")), {"exit": 0, "build": True}),
+    # assets/ holds images only: a FIFO there is refused without being opened (opening one would block)
+    "crash-fifo-in-assets": (lambda t: ((t / "assets").mkdir(), _fifo(t, "assets/map.png")),
+                             {"exit": 1, "rule": "asset-type", "path": "assets/map.png", "message": "不是普通文件"}),
     "crash-two-thousand-broken-files": (_many_broken_notes, _load_error("notes/n1999.md", "YAML 格式错误")),
     "crash-git-subject-control-chars-accepted": (lambda t: _commit(t, HOSTILE_TEXT), {"exit": 0, "git": True}),
     "crash-git-author-control-chars-accepted": (lambda t: _commit(t, "导入", author="冯\x1f样\x1b[2J例"), {"exit": 0, "git": True}),

@@ -364,13 +364,10 @@ def main_line_versions(root: Path, paths: list[str]) -> dict[str, list[FileVersi
     tracked = {_relative(repo, root, path): path for path in paths}  # name at this point in history → content path
     out = repo.git(c="core.quotepath=false").log(_LOG_FORMAT, "--first-parent", "--diff-merges=first-parent",
                                                  "--raw", "--no-abbrev", "-M")
-    for record in out.split("\x1e"):
-        if not record.strip() or not tracked:
-            continue
-        header, _, body = record.partition("\n")
-        sha, when, author, subject = header.split("\x1f")
-        day = datetime.fromisoformat(when).astimezone(timezone.utc).date().isoformat()
-        for line in body.splitlines():
+    for sha, day, author, subject, body in _records(out):
+        if not tracked:
+            break
+        for line in body:
             meta, _, names = line.partition("\t")
             fields, names = meta.split(), names.split("\t")
             if len(fields) < 5 or not fields[0].startswith(":"):
