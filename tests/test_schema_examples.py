@@ -19,8 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from safeplan.loader import kind_of, load_document
-from safeplan.model import KINDS as KINDS_ON_DISK
+from safeplan.loader import load_document
 from safeplan.schemas import SCHEMA_FILES, schema_dir, validator_for
 
 EXAMPLES = schema_dir() / "examples"
@@ -68,7 +67,6 @@ def test_invalid_example_fails_for_its_stated_reason(kind, path):
 # --- The same examples through an independent client, check-jsonschema, with no network ---
 
 CHECK_JSONSCHEMA = Path(sys.executable).with_name("check-jsonschema")
-REPO = Path(__file__).resolve().parents[1]
 
 
 def _offline(command: list[str], tmp_path: Path) -> subprocess.CompletedProcess:
@@ -152,18 +150,3 @@ def test_the_offline_run_catches_a_schema_that_needs_the_network(tmp_path):
     finally:
         server.shutdown()
 
-
-def test_vscode_maps_each_yaml_kind_to_its_schema():
-    """.vscode/settings.json's yaml.schemas: each existing schema file for the files of its kind, all YAML kinds covered."""
-    mapping = json.loads((REPO / ".vscode" / "settings.json").read_text(encoding="utf-8"))["yaml.schemas"]
-    covered = set()
-    for schema, globs in mapping.items():
-        assert (REPO / schema).is_file(), schema
-        for pattern in globs:
-            matched = sorted(REPO.glob(pattern))
-            assert matched, f"{pattern} matches no file"
-            for path in matched:
-                kind = kind_of(path.relative_to(REPO).as_posix())
-                assert kind and SCHEMA_FILES[kind] == Path(schema).name, f"{path} is not checked by {schema}"
-                covered.add(kind)
-    assert covered == {kind for kind, (_, suffixes) in KINDS_ON_DISK.items() if ".yaml" in suffixes}
