@@ -25,7 +25,7 @@ from functools import lru_cache
 from .model import KIND_LABELS, STATUS_LABELS, WORKFLOW_KINDS, Document, Library
 from .resolve import TIER_ORDER, Applied, SchoolView
 from .sanitize import markdown_to_safe_html
-from .schemas import enum_labels, schema_dir, schema_for, school_field_labels
+from .schemas import common_definition, enum_labels, schema_for, schema_steps, school_field_labels
 from .templating import PlaceholderError, fill
 
 SECTION_PAGES = {"plan": "plans", "checklist": "checklists", "drill": "drills", "note": "notes"}
@@ -183,9 +183,8 @@ def placeholder_label(path: tuple) -> str:
         return "学校"
     if len(steps) == 1 and steps[0] in _TOP_LABELS:
         return _TOP_LABELS[steps[0]]
-    words, node = [], schema_for("school")
-    for step in steps:
-        node = _schema_child(node, step)
+    words = []
+    for step, node in zip(steps, schema_steps("school", steps)):
         if node is None:
             return "·".join(str(s) for s in steps)
         label = _describe(node, step)
@@ -197,30 +196,6 @@ def placeholder_label(path: tuple) -> str:
         leaf = "名称" if steps[-1] == "name" and steps[0] != "organisation" else _LEAF_LABELS[steps[-1]]
         return words[-2] + leaf
     return words[-1]
-
-
-def _schema_child(node: dict, step):
-    node = _resolve(node)
-    if isinstance(step, int) or step == "*":
-        return node.get("items")
-    properties = node.get("properties") or {}
-    return properties.get(step)
-
-
-def _resolve(node: dict) -> dict:
-    ref = node.get("$ref", "") if isinstance(node, dict) else ""
-    if not ref:
-        return node
-    base, _, fragment = ref.partition("#")
-    target = schema_for("school") if not base else _common_schema()
-    for part in fragment.strip("/").split("/"):
-        target = target.get(part, {})
-    return {**target, **{k: v for k, v in node.items() if k != "$ref"}}
-
-
-@lru_cache(maxsize=1)
-def _common_schema() -> dict:
-    return json.loads((schema_dir() / "common.schema.json").read_text(encoding="utf-8"))
 
 
 def _describe(node: dict, step) -> str:
@@ -605,7 +580,7 @@ class Site:
             per_year = data.get("per_year") or {}
             rows += [["演练类型", text(data.get("drill_type"))], ["计入疏散演练", "是" if data.get("evacuation") else "否"],
                      ["目标用时", f"{text(target.get('seconds'))} 秒"],
-                     ["每学年次数", text("；".join(f"{k} {per_year[k]} 次" for k in _common_schema()["$defs"]["school_kind"]["enum"] if k in per_year))]]
+                     ["每学年次数", text("；".join(f"{k} {per_year[k]} 次" for k in common_definition("school_kind")["enum"] if k in per_year))]]
         rows += [["颁布日期", text(data.get("issued_on") or "—")], ["下次评审", self.review_cell(data.get("next_review"))],
                  ["审批人", self.approver(data.get("approved_by"))], ["适用范围", self.applies_cell(entry)]]
         box = table(["项目", "内容"], rows)
