@@ -10,6 +10,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from .model import HEADING_NUMBER, heading_text
 from .resolve import REDACTED, SchoolView, school_year
 from .sanitize import markdown_to_safe_html
 from .schemas import enum_labels
@@ -50,7 +51,6 @@ _HEADING = re.compile(r"<h([1-6])(?:\s[^>]*)?>(.*?)</h\1>", re.S)
 _TAG = re.compile(r"<[^>]+>")
 _LINK = re.compile(r"<a\b[^>]*>(.*?)</a>", re.S)
 _IMAGE = re.compile(r"<img\b[^>]*>")
-_NUMBERED = re.compile(r"^(第[一二三四五六七八九十]+[章节部分]|[一二三四五六七八九十]+[、.．]|[0-9]+(\.[0-9]+)*[、.．]|[（(][一二三四五六七八九十0-9]+[)）])")
 
 
 @dataclass(frozen=True)
@@ -162,7 +162,7 @@ def _number_headings(html: str) -> str:
         counters[level] += 1
         for deeper in range(level + 1, 6):
             counters[deeper] = 0
-        if _NUMBERED.match(_TAG.sub("", inner).strip()):
+        if HEADING_NUMBER.match(_TAG.sub("", inner).strip()):
             return match.group(0)
         n = counters[level]
         prefix = {3: f"{_numeral(n)}、", 4: f"（{_numeral(n)}）", 5: f"{n}. "}[level]
@@ -181,7 +181,7 @@ def _body_sections(body: str) -> list[dict]:
         sections[-1]["html"] += html[position:match.start()]
         level = min(max(int(match.group(1)), 2) + 1, 6)
         text = _TAG.sub("", match.group(2)).strip()
-        title = _NUMBERED.sub("", text).strip()
+        title = heading_text(text)
         sections.append({"title": title, "html": f"<h{level}>{match.group(2)}</h{level}>"})
         position = match.end()
     sections[-1]["html"] += html[position:]

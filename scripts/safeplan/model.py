@@ -34,6 +34,17 @@ KIND_LABELS = {
 
 REVIEWED = "reviewed"  # the revision reason of a review that left the content as it was (next_review moves on)
 
+# How an editor numbers a heading by hand: 第一章, 一、, 1. or 1.1 followed by a space, （一）. A number must end
+# in a mark or a space, so that 2020年… and 1.5倍… are not taken for numbered headings.
+HEADING_NUMBER = re.compile(r"^(第[一二三四五六七八九十]+[章节部分]|[一二三四五六七八九十]+[、.．]"
+                            r"|[0-9]+(\.[0-9]+)*(?:[、．]|\.(?![0-9])|\s)|[（(][一二三四五六七八九十0-9]+[)）])\s*")
+
+
+def heading_text(title: str) -> str:
+    """'一、总则' and '1.1 适用范围' → '总则' and '适用范围': a heading without the number its editor gave it."""
+    return HEADING_NUMBER.sub("", title.strip(), count=1).strip()
+
+
 STATUS_LABELS = {"draft": "草稿", "review": "待审", "approved": "现行", "retired": "废止"}
 
 REFERENCE_KINDS = {"plans": "plan", "checklists": "checklist", "drills": "drill", "notes": "note"}

@@ -39,7 +39,7 @@ FONT_PACKAGE = "fonts-noto-cjk"
 FACES = (("Noto Serif CJK SC", "regular"), ("Noto Serif CJK SC", "bold"), ("Noto Sans CJK SC", "regular"))
 RECYCLE_AFTER = 6  # bundles per worker process before it is replaced
 CACHE_FORMAT = "1"
-CODE_FILES = ("bundle_html.py", "sanitize.py", "render_pdf.py")  # what turns a view into bytes
+CODE_FILES = ("bundle_html.py", "sanitize.py", "render_pdf.py", "model.py")  # what turns a view into bytes
 
 
 class FontsMissing(ValueError):

@@ -14,7 +14,7 @@ from typing import Callable, Iterator
 
 from .applicability import applies, rule_paths
 from .dates import today
-from .model import KIND_LABELS, KINDS, REVIEWED, WORKFLOW_KINDS, Document, Library, iter_strings
+from .model import KIND_LABELS, KINDS, REVIEWED, WORKFLOW_KINDS, Document, Library, heading_text, iter_strings
 from .privacy import ID_CARD, MOBILE, column_in, field_in, find_numbers, mask, normalise
 from .problems import ERROR, OFF, SEVERITIES, WARNING, Problem
 from .sanitize import TAGS, removals
@@ -230,8 +230,6 @@ def check_onsite_drills(library: Library):
                       "在 references.drills 中关联一份演练指南，并保证其 per_year 各类学校都不少于 2 次。")
 
 
-_NUMBERING = re.compile(r"^(第[一二三四五六七八九十]+[章节部分]|[一二三四五六七八九十]+[、.．]|[0-9]+(\.[0-9]+)*[、.．]?|[（(][一二三四五六七八九十0-9]+[)）])\s*")
-
 # GB/T 29639-2020 first-level elements by tier, in order; second-level where the standard lists them.
 REQUIRED_SECTIONS = {
     "综合应急预案": ["总则", "应急组织机构及职责", "应急响应", "后期处置", "应急保障"],
@@ -247,11 +245,6 @@ REQUIRED_SUBSECTIONS = {
 }
 
 
-def section_title(title: str) -> str:
-    """'一、总则' and '1. 总则' → '总则'."""
-    return _NUMBERING.sub("", title).strip()
-
-
 @rule("gbt29639-sections", ERROR, "预案包含 GB/T 29639-2020 要求的一级章节且顺序正确")
 def check_sections(library: Library):
     for doc in _schema_clean(library):
@@ -259,7 +252,7 @@ def check_sections(library: Library):
             continue
         required = REQUIRED_SECTIONS[doc.data["tier"]]
         top = [s for s in doc.sections if s.level == 2]
-        titles = [section_title(s.title) for s in top]
+        titles = [heading_text(s.title) for s in top]
         missing = [name for name in required if name not in titles]
         if missing:
             yield Problem(doc.path, doc.body_line or 1, 1, ERROR, "",
@@ -272,7 +265,7 @@ def check_sections(library: Library):
             yield Problem(doc.path, section.line, 1, ERROR, "", "章节顺序与 GB/T 29639-2020 不一致。",
                           "顺序应为：" + " → ".join(required) + "。")
         for section in top:
-            name = section_title(section.title)
+            name = heading_text(section.title)
             if name in required and not _has_content(doc, section):
                 yield Problem(doc.path, section.line, 1, ERROR, "", f"章节“{name}”没有内容。", "写明谁、在什么时限内、做什么。")
 
@@ -293,14 +286,14 @@ def check_subsections(library: Library):
         if doc.kind != "plan":
             continue
         for parent, children in REQUIRED_SUBSECTIONS.get(doc.data["tier"], {}).items():
-            index = next((i for i, s in enumerate(doc.sections) if s.level == 2 and section_title(s.title) == parent), None)
+            index = next((i for i, s in enumerate(doc.sections) if s.level == 2 and heading_text(s.title) == parent), None)
             if index is None:
                 continue
             below = []
             for section in doc.sections[index + 1:]:
                 if section.level <= 2:
                     break
-                below.append(section_title(section.title))
+                below.append(heading_text(section.title))
             missing = [c for c in children if c not in below]
             if missing:
                 yield Problem(doc.path, doc.sections[index].line, 1, ERROR, "",
