@@ -1,4 +1,4 @@
-"""The heading-numbering rule that validate and the bundles share."""
+"""One heading-numbering rule for validate and the bundles; owners computed one way."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from conftest import edit
 from safeplan.bundle_html import BundleMeta, bundle_html
 from safeplan.loader import load_library
-from safeplan.model import heading_text
+from safeplan.model import Document, heading_text
 from safeplan.resolve import resolve_school
 from safeplan.validate import validate
 
@@ -38,3 +38,19 @@ def test_validate_and_the_bundle_read_a_numbered_heading_alike(tree):
     assert [p.rule for p in validate(library) if p.rule == "gbt29639-sections"] == ["gbt29639-sections"]
     html = bundle_html(resolve_school(library, library.get("school", SCHOOL)), BundleMeta("2026-12-01", "0" * 10, "t"))
     assert re.search(r"<h3>[一二三四五六七八九十]+、范围与适用</h3>", html)
+
+
+# ---- owners computed one way -----------------------------------------------------------------
+
+def test_owners_of_a_school_document_the_district_and_a_missing_school(tree):
+    library, _ = load_library(tree)
+    school, district = library.get("school", SCHOOL), library.district
+    plan = library.get("plan", "fire")
+    assert library.owners(plan).source is district and library.owners().source is district
+    assert library.owners(school).source is school
+    own = Document("note", "notes/own.md", {"id": "own", "school": SCHOOL}, {})
+    assert library.owners(own).source is school and set(library.owners(own).people) == {
+        o["id"] for o in school.data["owners"]}
+    orphan = Document("note", "notes/orphan.md", {"id": "orphan", "school": "no-such-school"}, {})
+    assert library.owners(orphan).source is district  # as the gate decides: a school that is not there owns nothing
+    assert library.owners(school).handles == sorted({o["handle"] for o in school.data["owners"]})

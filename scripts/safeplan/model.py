@@ -140,6 +140,20 @@ class SiteConfig:
         return self.positions.get(pointer, (1, 1))
 
 
+@dataclass(frozen=True)
+class Owners:
+    """Who may approve a document, and the file that lists them."""
+
+    source: Document | None  # a school's file or district.yaml; None when the library has neither
+    people: dict[str, dict]  # owner id → owner
+
+    @property
+    def handles(self) -> list[str]:
+        """Their code-host accounts, as CODEOWNERS names them."""
+        found = (owner.get("handle") for owner in self.people.values())
+        return sorted({h for h in found if isinstance(h, str) and h.startswith("@")})
+
+
 @dataclass
 class Library:
     root: Path
@@ -174,6 +188,17 @@ class Library:
     @property
     def schools(self) -> list[Document]:
         return self.of_kind("school")
+
+    def owners(self, doc: Document | None = None) -> Owners:
+        """Who may approve a document: a school file's own owners; for a document that belongs to a school
+        of this library (`school: <id>`), that school's; for every other document, and for None, the district's."""
+        if doc is not None and doc.kind == "school":
+            source = doc
+        else:
+            school_id = doc.data.get("school") if doc is not None and doc.kind in WORKFLOW_KINDS else None
+            source = (self.get("school", school_id) if isinstance(school_id, str) else None) or self.district
+        listed = (source.data.get("owners") if source else None) or []
+        return Owners(source, {o["id"]: o for o in listed if isinstance(o, dict) and isinstance(o.get("id"), str)})
 
     def latest_date(self) -> str:
         """The newest issue or revision date written in the content ('' when there is none)."""

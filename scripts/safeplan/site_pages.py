@@ -607,7 +607,7 @@ class Site:
                      ["目标用时", f"{text(target.get('seconds'))} 秒"],
                      ["每学年次数", text("；".join(f"{k} {per_year[k]} 次" for k in _common_schema()["$defs"]["school_kind"]["enum"] if k in per_year))]]
         rows += [["颁布日期", text(data.get("issued_on") or "—")], ["下次评审", self.review_cell(data.get("next_review"))],
-                 ["审批人", self.approver(data.get("approved_by"))], ["适用范围", self.applies_cell(entry)]]
+                 ["审批人", self.approver(doc, data.get("approved_by"))], ["适用范围", self.applies_cell(entry)]]
         box = table(["项目", "内容"], rows)
         schools = self.applied.get((doc.kind, doc.id), [])
         if schools:
@@ -621,11 +621,11 @@ class Site:
                     f"{filled}{'、'.join(items)}\n\n</details>")
         return f'<div class="sp-meta" markdown="1">\n\n{box}\n\n</div>'
 
-    def approver(self, owner_id) -> str:
-        for owner in self.site.district.get("owners") or []:
-            if isinstance(owner, dict) and owner.get("id") == owner_id:
-                role = f"（{owner['role']}）" if owner.get("role") else ""
-                return text(f"{owner.get('name', owner_id)}{role}")
+    def approver(self, doc: Document, owner_id) -> str:
+        owner = self.site.library.owners(doc).people.get(owner_id)
+        if owner:
+            role = f"（{owner['role']}）" if owner.get("role") else ""
+            return text(f"{owner.get('name', owner_id)}{role}")
         return text(owner_id or "—")
 
     def applies_cell(self, entry: Entry) -> str:

@@ -123,14 +123,6 @@ def check_references(library: Library):
             yield _at(doc, "/school", f"所属学校“{school_id}”不存在。", "填写 schools/ 下某个学校文件的 id。")
 
 
-def owners_for(library: Library, doc: Document) -> dict[str, dict]:
-    """Who may approve this document: the school's owners, or the district's."""
-    school_id = doc.data.get("school")
-    source = library.get("school", school_id) if school_id else library.district
-    owners = (source.data.get("owners") if source else None) or []
-    return {owner["id"]: owner for owner in owners if isinstance(owner, dict) and "id" in owner}
-
-
 @rule("approval", ERROR, "现行文档有审批人、颁布日期、下次评审日期与对应的修订记录")
 def check_approval(library: Library):
     for doc in _schema_clean(library):
@@ -144,7 +136,7 @@ def check_approval(library: Library):
         if doc.kind == "plan" and not data.get("number"):
             yield _at(doc, "/status", "现行预案缺少预案编号（number）。", "按区局编号规则补上，例如 WJJY-XX-ZX-01。")
         approver = data.get("approved_by")
-        if approver and approver not in owners_for(library, doc):
+        if approver and approver not in library.owners(doc).people:
             yield _at(doc, "/approved_by", f"审批人“{approver}”不在有权审批的人员名单中。",
                       "审批人须是 district.yaml（区级文档）或本校学校文件中 owners 列出的编号。")
         revisions = data.get("revisions") or []

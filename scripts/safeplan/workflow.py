@@ -140,22 +140,16 @@ def _at(doc: Document, pointer: str, rule: str, message: str, hint: str = "") ->
     return Problem(doc.path, line, column, ERROR, rule, message, hint)
 
 
-def owners_of(source: Document | None) -> dict[str, dict]:
-    owners = (source.data.get("owners") if source else None) or []
-    return {o["id"]: o for o in owners if isinstance(o, dict) and "id" in o}
-
-
 def owners_at_base(base: Library, old: Document | None) -> tuple[dict[str, dict], str, str]:
     """(owners, where they are listed, whose) for a document: its school's at base, else the district's.
 
     The owning school is the one the document had at base; a document or school that is new
     in the change is the district's to approve.
     """
-    school_id = old.data.get("school") if old else None
-    school = base.get("school", school_id) if isinstance(school_id, str) else None
-    source, scope = (school, f"学校 {school_id}") if school else (base.district, "区局")
-    where = f"合并基点上 {source.path} 的 owners" if source else "合并基点上 district.yaml 的 owners"
-    return owners_of(source), where, scope
+    owners = base.owners(old)
+    scope = f"学校 {owners.source.id}" if owners.source is not None and owners.source.kind == "school" else "区局"
+    where = f"合并基点上 {owners.source.path if owners.source else 'district.yaml'} 的 owners"
+    return owners.people, where, scope
 
 
 def check_pair(old: Document | None, new: Document | None, base: Library, head: Library, flow: Workflow,
@@ -315,7 +309,7 @@ def check(base: Library, head: Library, pairs: list[Pair], review: Review | None
     problems += dangling(base, head, pairs)
     problems += retired_in_use(base, head, pairs)
     problems += codeowners.stale(head)
-    problems += protected_file_problems(list(protected_files), owners_of(base.district), review)
+    problems += protected_file_problems(list(protected_files), base.owners().people, review)
     for config in head.of_kind("config"):  # unknown rule ids and forbidden severities, at their key
         problems += check_document(config)
     severities = rules.severities(base.config.get("rules"))
