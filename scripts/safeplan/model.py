@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# kind → (folder or file relative to the root, file suffixes, schema name)
+# kind → (folder or file relative to the root, file suffixes); labels are in vocabulary.py
 KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "district": ("district.yaml", (".yaml",)),
     "school": ("schools", (".yaml",)),
@@ -21,16 +21,9 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
 # Documents that go through the review workflow (schools and the district are data).
 WORKFLOW_KINDS = ("plan", "checklist", "drill", "note")
 
-KIND_LABELS = {
-    "district": "区教育局",
-    "school": "学校",
-    "plan": "应急预案",
-    "checklist": "排查清单",
-    "drill": "演练指南",
-    "note": "说明文档",
-    "config": "校验配置",
-    "workflow": "审核流程",
-}
+# A workflow kind's folder: where its files live, its key under `references`, its section of the site.
+FOLDERS = {kind: KINDS[kind][0] for kind in WORKFLOW_KINDS}
+REFERENCE_KINDS = {folder: kind for kind, folder in FOLDERS.items()}
 
 REVIEWED = "reviewed"  # the revision reason of a review that left the content as it was (next_review moves on)
 
@@ -43,11 +36,6 @@ HEADING_NUMBER = re.compile(r"^(第[一二三四五六七八九十]+[章节部�
 def heading_text(title: str) -> str:
     """'一、总则' and '1.1 适用范围' → '总则' and '适用范围': a heading without the number its editor gave it."""
     return HEADING_NUMBER.sub("", title.strip(), count=1).strip()
-
-
-STATUS_LABELS = {"draft": "草稿", "review": "待审", "approved": "现行", "retired": "废止"}
-
-REFERENCE_KINDS = {"plans": "plan", "checklists": "checklist", "drills": "drill", "notes": "note"}
 
 
 def iter_strings(value, pointer: str = ""):

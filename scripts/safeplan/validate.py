@@ -14,12 +14,13 @@ from typing import Callable, Iterator
 
 from .applicability import applies, rule_paths
 from .dates import today
-from .model import KIND_LABELS, KINDS, REVIEWED, WORKFLOW_KINDS, Document, Library, heading_text, iter_strings
+from .model import FOLDERS, REVIEWED, WORKFLOW_KINDS, Document, Library, heading_text, iter_strings
 from .privacy import ID_CARD, MOBILE, column_in, field_in, find_numbers, mask, normalise
 from .problems import ERROR, OFF, SEVERITIES, WARNING, Problem
 from .sanitize import TAGS, removals
 from .schemas import check_document, internal_pointers, phone_pointers, school_field_labels
 from .templating import PlaceholderError, compile_error, fill, has_placeholders
+from .vocabulary import vocabulary
 
 Rule = Callable[[Library], Iterator[Problem]]
 RULES: dict[str, tuple[str, str, Rule]] = {}  # id → (default severity, Chinese summary, function)
@@ -104,11 +105,12 @@ def check_unique_ids(library: Library):
 @rule("references", ERROR, "引用的文档、集合点和审批人都存在")
 def check_references(library: Library):
     ids = {(doc.kind, doc.id) for doc in library.documents}
+    kinds = vocabulary().kinds
     for doc in _schema_clean(library):
         for kind, target, pointer in doc.references():
             if (kind, target) not in ids:
                 yield _at(doc, pointer, f"引用的文档“{target}”不存在。",
-                          f"检查编号拼写；现有的{KIND_LABELS[kind]}编号见 {KINDS[kind][0]}/ 目录下各文件的 id。")
+                          f"检查编号拼写；现有的{kinds[kind]}编号见 {FOLDERS[kind]}/ 目录下各文件的 id。")
             elif target == doc.id and kind == doc.kind:
                 yield _at(doc, pointer, "文档引用了自己。", "删除这条引用。")
         if doc.kind == "school":
@@ -125,13 +127,14 @@ def check_references(library: Library):
 
 @rule("approval", ERROR, "现行文档有审批人、颁布日期、下次评审日期与对应的修订记录")
 def check_approval(library: Library):
+    approved = f"{vocabulary().status('approved')}（approved）"
     for doc in _schema_clean(library):
         if doc.kind not in WORKFLOW_KINDS or doc.data.get("status") != "approved":
             continue
         data = doc.data
         for key, label in (("approved_by", "审批人"), ("issued_on", "颁布日期"), ("next_review", "下次评审日期")):
             if not data.get(key):
-                yield _at(doc, "/status", f"现行（approved）文档缺少{label}（{key}）。",
+                yield _at(doc, "/status", f"{approved}文档缺少{label}（{key}）。",
                           f"补上 {key}，或把 status 改回 draft。")
         if doc.kind == "plan" and not data.get("number"):
             yield _at(doc, "/status", "现行预案缺少预案编号（number）。", "按区局编号规则补上，例如 WJJY-XX-ZX-01。")

@@ -17,10 +17,11 @@ from pathlib import Path
 from . import codeowners, history, rules
 from .approvals import UNVERIFIED, Review, approver_problems, protected_file_problems
 from .compare import Pair, compare
-from .model import KIND_LABELS, REVIEWED, STATUS_LABELS, WORKFLOW_KINDS, Document, Library
+from .model import REVIEWED, WORKFLOW_KINDS, Document, Library
 from .problems import ERROR, OFF, WARNING, Problem
 from .resolve import applies_to_school
-from .schemas import check_document, common_definition, field_labels
+from .schemas import check_document, field_labels
+from .vocabulary import vocabulary
 
 # id → (default severity, Chinese summary[, the severities safeplan.yaml may choose]).
 # Without the third item a rule allows only error (and its default): each workflow rule guards
@@ -76,7 +77,7 @@ class Workflow:
         return next((t for t in self.transitions if source in t.sources and t.target == target), None)
 
     def label(self, state: str) -> str:
-        title = PSEUDO_STATES.get(state) or (self.states.get(state) or {}).get("title") or STATUS_LABELS.get(state, state)
+        title = PSEUDO_STATES.get(state) or (self.states.get(state) or {}).get("title") or vocabulary().status(state)
         return f"{title}（{state}）"
 
     def editable(self, state: str) -> bool:
@@ -161,7 +162,7 @@ def check_pair(old: Document | None, new: Document | None, base: Library, head: 
     if source not in flow.states and source != "new" or target not in flow.states and target != "deleted":
         return []  # an invalid status: the schema check of `safeplan validate` reports it
     doc = new or old
-    name = f"{KIND_LABELS.get(doc.kind, doc.kind)}“{doc.title}”"
+    name = f"{vocabulary().kind(doc.kind)}“{doc.title}”"
     problems: list[Problem] = []
     v0 = old.data.get("version") if old else None
     v1 = new.data.get("version") if new else None
@@ -250,14 +251,15 @@ def _revision_record(new: Document, version, step: str) -> list[Problem]:
         return [_at(new, where, "version-bump", f"缺少 {version} 版的修订记录：revisions 的最后一条应当对应当前版本 {version}。",
                     f"“{step}”要求修订记录，请在 revisions 末尾加一条：{example}")]
     pointer = f"/revisions/{len(records) - 1}"
-    reasons = common_definition("revision_reason")["enum"]
+    reasons = vocabulary().revision_reasons
     missing = [key for key in ("date", "reason", "summary") if not last.get(key)]
     if missing:
         return [_at(new, pointer, "version-bump", f"{version} 版的修订记录缺少 {'、'.join(missing)}。",
                     f"修订记录要写明日期、版本、原因和摘要，例如：{example}")]
     if last["reason"] not in reasons:
         return [_at(new, pointer + "/reason", "version-bump", f"修订原因“{last['reason']}”不在修订原因清单中。",
-                    "可选：" + "、".join(reasons) + "（见 notes/revision-triggers.md）。")]
+                    "可选：" + "、".join(f"{code}（{label}）" for code, label in reasons.items())
+                    + "（见 notes/revision-triggers.md）。")]
     previous = [r.get("date") for r in records[:-1] if isinstance(r, dict) and isinstance(r.get("date"), str)]
     if previous and isinstance(last["date"], str) and _day(last["date"]) and _day(max(previous)) \
             and _day(last["date"]) < _day(max(previous)):
@@ -284,7 +286,7 @@ def dangling(base: Library, head: Library, pairs: list[Pair]) -> list[Problem]:
             for kind, target, pointer in doc.references():
                 if kind == old.kind and target == old.id:
                     problems.append(_at(doc, pointer, "dangling-after-delete",
-                                        f"引用的{KIND_LABELS.get(kind, kind)}“{target}”在本次修改中被{how}了。",
+                                        f"引用的{vocabulary().kind(kind)}“{target}”在本次修改中被{how}了。",
                                         "请同时更新这条引用（改为新的编号或删掉），或保留原文档并把它改为废止（retired）。"))
             if old.kind == "school" and doc.data.get("school") == old.id and doc.kind in WORKFLOW_KINDS:
                 problems.append(_at(doc, "/school", "dangling-after-delete",
@@ -388,7 +390,7 @@ def retired_in_use(base: Library, head: Library, pairs: list[Pair]) -> list[Prob
                ([f"{len(schools)} 所学校的汇编包含它：{_names(schools)}"] if schools else [])
         line, column = new.position("/status")
         problems.append(Problem(new.path, line, column, WARNING, "retire-in-use",
-                                f"{KIND_LABELS.get(new.kind, new.kind)}“{new.title}”被废止，但{'；'.join(uses)}。",
+                                f"{vocabulary().kind(new.kind)}“{new.title}”被废止，但{'；'.join(uses)}。",
                                 "废止后这些学校的汇编不再包含本文档：请确认已有替代文档；引用它的现行文档请一并修订"
                                 "（删掉或改为替代文档的编号，升版并加修订记录）。"))
     return problems
