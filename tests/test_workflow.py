@@ -575,7 +575,7 @@ def test_history_follows_renames(repo, monkeypatch):
     assert lines[:4] == [
         "火灾事故专项应急预案（plans/school/fire.md）",
         "修订记录：",
-        "  1.0  2026-09-01  law_change  依据 GB/T 29639-2020 和区 2020 年安全工作要点首次编制。",
+        "  1.0  2026-09-01  法规标准或上级预案变化（law_change）  依据 GB/T 29639-2020 和区 2020 年安全工作要点首次编制。",
         "git 历史（2 次提交，含改名前的路径）：",
     ]
     assert re.fullmatch(r"  2026-10-08  [0-9a-f]{10}  周样例  火灾预案移到 plans/school/", lines[4])

@@ -212,11 +212,6 @@ def common_definition(name: str) -> dict:
     return _resolver().lookup(f"#/$defs/{name}").contents
 
 
-def enum_labels(name: str) -> dict[str, str]:
-    """Chinese labels of an enum in common.schema.json (its x-labels), e.g. the revision reasons."""
-    return dict(common_definition(name).get("x-labels") or {})
-
-
 _LABEL_END = re.compile(r"[，。；：（(]")
 
 
