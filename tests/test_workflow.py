@@ -19,7 +19,7 @@ import yaml
 from conftest import MINI, REPO, edit, run_cli
 from safeplan import codeowners
 from safeplan.approvals import Review, normalize
-from safeplan.loader import load_library
+from safeplan.loader import kind_of, load_library
 from safeplan.model import KINDS
 from safeplan.schemas import SCHEMA_FILES, check_document
 from safeplan.workflow import check_against
@@ -575,7 +575,7 @@ def test_history_follows_renames(repo, monkeypatch):
     assert lines[:4] == [
         "火灾事故专项应急预案（plans/school/fire.md）",
         "修订记录：",
-        "  1.0  2026-09-01  law_change  依据 GB/T 29639-2020 和区 2020 年安全工作要点首次编制。",
+        "  1.0  2026-09-01  法规标准或上级预案变化（law_change）  依据 GB/T 29639-2020 和区 2020 年安全工作要点首次编制。",
         "git 历史（2 次提交，含改名前的路径）：",
     ]
     assert re.fullmatch(r"  2026-10-08  [0-9a-f]{10}  周样例  火灾预案移到 plans/school/", lines[4])
@@ -659,6 +659,10 @@ def test_editor_maps_every_yaml_schema():
         assert schema in settings and (REPO / schema).is_file(), kind
         glob = location if location.endswith(".yaml") else f"{location}/*.yaml"
         assert glob in settings[schema], kind
+    for schema, globs in settings.items():  # and no pattern hands a file to another kind's schema
+        for path in (path for glob in globs for path in REPO.glob(glob)):
+            kind = kind_of(path.relative_to(REPO).as_posix())
+            assert kind and f"./schemas/{SCHEMA_FILES[kind]}" == schema, (path, schema)
 
 
 @pytest.mark.parametrize("change", ["body", "applies_to", "drill_count", "retire", "district", "school",

@@ -7,8 +7,9 @@ from pathlib import Path
 from . import history
 from .compare import LOCATIONS
 from .loader import kind_of, load_files, parse_document
-from .model import KIND_LABELS, WORKFLOW_KINDS, Document
+from .model import WORKFLOW_KINDS, Document
 from .problems import ContentError, ERROR, Problem
+from .vocabulary import vocabulary
 from .workflow import changed_places, content_of, is_review_only, next_version
 
 RULE = "audit-silent-edit"
@@ -75,7 +76,7 @@ def _silent_edits(doc: Document, run: list) -> Problem | None:
     commits = "、".join(f"{c.sha[:10]}（{c.date}，{c.message[:40]}）" for c in silent)
     line, column = doc.position("/version")
     return Problem(doc.path, line, column, ERROR, RULE,
-                   f"{KIND_LABELS.get(doc.kind, doc.kind)}“{doc.title}”的 {version} 版由提交 {introduced.commit.sha[:10]}"
+                   f"{vocabulary().kind(doc.kind)}“{doc.title}”的 {version} 版由提交 {introduced.commit.sha[:10]}"
                    f"（{introduced.commit.date}）批准，之后没有升版就被修改了（改动：{changed_places(expected, doc)}）：{commits}。"
                    "现在发布的内容不是负责人批准的内容。",
                    f"请升版：把 version 改为 \"{next_version(version)}\"，并在 revisions 末尾加一条修订记录，"

@@ -10,16 +10,14 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from .model import HEADING_NUMBER, heading_text
 from .resolve import REDACTED, SchoolView, school_year
 from .sanitize import markdown_to_safe_html
-from .schemas import enum_labels
+from .vocabulary import Vocabulary, vocabulary
 
 TEMPLATES = Path(__file__).parent / "templates"
 TEMPLATE_FILES = ("bundle.html.j2", "bundle.css")
 
-FREQUENCIES = {"daily": "每日", "weekly": "每周", "monthly": "每月", "term": "每学期",
-               "seasonal": "季节性", "event": "活动或时段前"}
-REASONS = enum_labels("revision_reason")
 SCHOOL_ROLES = {
     "principal": "总指挥（组长）", "party_secretary": "安全第一责任人", "deputy": "副总指挥（副组长）",
     "safety_officer": "信息联络、隐患排查", "logistics": "物资、水电与设施", "academic": "教学调整、班级联络",
@@ -50,7 +48,6 @@ _HEADING = re.compile(r"<h([1-6])(?:\s[^>]*)?>(.*?)</h\1>", re.S)
 _TAG = re.compile(r"<[^>]+>")
 _LINK = re.compile(r"<a\b[^>]*>(.*?)</a>", re.S)
 _IMAGE = re.compile(r"<img\b[^>]*>")
-_NUMBERED = re.compile(r"^(第[一二三四五六七八九十]+[章节部分]|[一二三四五六七八九十]+[、.．]|[0-9]+(\.[0-9]+)*[、.．]|[（(][一二三四五六七八九十0-9]+[)）])")
 
 
 @dataclass(frozen=True)
@@ -78,8 +75,9 @@ def bundle_title(view: SchoolView) -> str:
     return f"{view.data['name']}安全应急预案汇编"
 
 
-def bundle_html(view: SchoolView, meta: BundleMeta) -> str:
-    """The whole bundle as one HTML document, ready for WeasyPrint."""
+def bundle_html(view: SchoolView, meta: BundleMeta, words: Vocabulary | None = None) -> str:
+    """The whole bundle as one HTML document, ready for WeasyPrint; labels from `words` (the schemas' by default)."""
+    words = words or vocabulary()
     t = _template()
     school = view.data
     parts: list[tuple[str, list[tuple[str, str, Markup]]]] = []  # (title, [(anchor, title, html)])
@@ -92,10 +90,10 @@ def bundle_html(view: SchoolView, meta: BundleMeta) -> str:
         doc.data.get("response_levels") or [], _plan_contacts(view, doc))) for doc in view.of_kind("plan")]
     parts.append(("应急预案", plans))
 
-    order = list(FREQUENCIES)
+    order = list(words.frequencies)
     checklists = sorted(view.of_kind("checklist"), key=lambda d: order.index(d.data["frequency"]))
     parts.append(("隐患排查清单", [_article(f"checklist-{doc.id}", doc.title, lambda a, doc=doc: t.checklist(
-        a, doc, school, FREQUENCIES[doc.data["frequency"]])) for doc in checklists]))
+        a, doc, school, words.frequency(doc.data["frequency"]))) for doc in checklists]))
 
     kind = school["kind"]
     drills = [_article(f"drill-{doc.id}", doc.title, lambda a, doc=doc: t.drill(
@@ -109,7 +107,7 @@ def bundle_html(view: SchoolView, meta: BundleMeta) -> str:
     parts.append(("应急通讯录", _directory(view)))
 
     rows = [{"title": doc.title, "version": r.get("version", ""), "date": r.get("date", ""),
-             "reason": REASONS.get(r.get("reason"), r.get("reason", "")), "summary": r.get("summary", "")}
+             "reason": words.revision_reason(r.get("reason", "")), "summary": r.get("summary", "")}
             for doc in view.documents for r in doc.data.get("revisions") or []]
     parts.append(("附录", [_article("revisions", "文档修订记录", lambda a: t.revisions(a, rows))]))
 
@@ -134,7 +132,7 @@ def bundle_html(view: SchoolView, meta: BundleMeta) -> str:
         "version": f"{year}—{year + 1} 学年版 · {view.fingerprint()[:8]}",
         "audience_label": AUDIENCES.get(view.audience, view.audience),
         "district_name": view.district.get("name", "区教育局"), "principal": principal,
-        "contents_summary": _contents_summary(view), "toc": toc, "parts": assembled,
+        "contents_summary": _contents_summary(view, words), "toc": toc, "parts": assembled,
     }
     return str(t.document(bundle))
 
@@ -162,7 +160,7 @@ def _number_headings(html: str) -> str:
         counters[level] += 1
         for deeper in range(level + 1, 6):
             counters[deeper] = 0
-        if _NUMBERED.match(_TAG.sub("", inner).strip()):
+        if HEADING_NUMBER.match(_TAG.sub("", inner).strip()):
             return match.group(0)
         n = counters[level]
         prefix = {3: f"{_numeral(n)}、", 4: f"（{_numeral(n)}）", 5: f"{n}. "}[level]
@@ -181,7 +179,7 @@ def _body_sections(body: str) -> list[dict]:
         sections[-1]["html"] += html[position:match.start()]
         level = min(max(int(match.group(1)), 2) + 1, 6)
         text = _TAG.sub("", match.group(2)).strip()
-        title = _NUMBERED.sub("", text).strip()
+        title = heading_text(text)
         sections.append({"title": title, "html": f"<h{level}>{match.group(2)}</h{level}>"})
         position = match.end()
     sections[-1]["html"] += html[position:]
@@ -234,9 +232,9 @@ def _plan_contacts(view: SchoolView, doc) -> list[tuple[str, str]]:
     return found
 
 
-def _contents_summary(view: SchoolView) -> str:
+def _contents_summary(view: SchoolView, words: Vocabulary) -> str:
     counts = []
-    for tier in ("综合应急预案", "专项应急预案", "现场处置方案"):
+    for tier in words.tiers:
         n = sum(1 for d in view.of_kind("plan") if d.data.get("tier") == tier)
         if n:
             counts.append(f"{tier} {n} 项")

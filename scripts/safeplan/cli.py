@@ -135,9 +135,13 @@ def cmd_history(args) -> int:
         return EXIT_OK
     print(f"{doc.title}（{doc.path}）")
     if revisions:
+        from .vocabulary import vocabulary
+
+        reasons = vocabulary().revision_reasons
         print("修订记录：")
         for r in revisions:
-            print(f"  {r.get('version')}  {r.get('date')}  {r.get('reason')}  {r.get('summary')}")
+            reason = f"{reasons[r['reason']]}（{r['reason']}）" if r.get("reason") in reasons else r.get("reason")
+            print(f"  {r.get('version')}  {r.get('date')}  {reason}  {r.get('summary')}")
     print(f"git 历史（{len(commits)} 次提交，含改名前的路径）：" if commits else "git 历史：尚未提交。")
     for c in commits:
         print(f"  {c.date}  {c.sha[:10]}  {c.author}  {c.message}" + (f"  [{c.path}]" if c.path != doc.path else ""))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from . import history
 from .hosts import HOSTS
-from .model import WORKFLOW_KINDS, Document, Library
+from .model import Document, Library
 from .problems import ERROR, Problem
 
 LOCATIONS = {host: f".{host}/CODEOWNERS" for host in HOSTS}  # each host also reads ./CODEOWNERS first: keep none there
@@ -54,12 +54,6 @@ def host_of(library: Library) -> str:
     return library.config.get("host") or DEFAULT_HOST
 
 
-def _handles(doc: Document | None) -> list[str]:
-    owners = (doc.data.get("owners") if doc else None) or []
-    handles = [o.get("handle") for o in owners if isinstance(o, dict)]
-    return sorted({h for h in handles if isinstance(h, str) and h.startswith("@")})
-
-
 def _gitea_pattern(path: str) -> str:
     """A repository path (a folder ends in "/") as Gitea's regexp, written the way its tokenizer unescapes."""
     escaped = "".join(_GO_ESCAPES.get(c, c) for c in path)
@@ -68,17 +62,18 @@ def _gitea_pattern(path: str) -> str:
 
 def render(library: Library, prefix: str = "", host: str = DEFAULT_HOST) -> str:
     """The CODEOWNERS text for `host`; `prefix` is the content root's folder inside the repository."""
-    district = " ".join(_handles(library.district))
+    district = " ".join(library.owners().handles)
     schools = []  # (heading, [repository paths], owners)
-    own_documents: dict[str, list[Document]] = {}  # school id → its own documents, in one pass
+    own_documents: dict[str, list[Document]] = {}  # school path → the documents its owners approve, in one pass
     for doc in sorted(library.documents, key=lambda d: d.path):
-        if doc.kind in WORKFLOW_KINDS and isinstance(doc.data.get("school"), str):
-            own_documents.setdefault(doc.data["school"], []).append(doc)
+        source = library.owners(doc).source
+        if doc.kind != "school" and source is not None and source.kind == "school":
+            own_documents.setdefault(source.path, []).append(doc)
     for school in sorted(library.schools, key=lambda s: s.id):
-        handles = _handles(school)
+        handles = library.owners(school).handles
         if not handles:
             continue  # no owners of its own: the district's review covers it
-        own = [school] + own_documents.get(school.id, [])
+        own = [school] + own_documents.get(school.path, [])
         schools.append((school.data.get("name", school.id), [f"{prefix}{doc.path}" for doc in own], " ".join(handles)))
     path = _gitea_pattern if host == "gitea" else (lambda p: "/" + p)
     lines = [HEADER + ORDER_NOTE[host]]

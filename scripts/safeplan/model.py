@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# kind → (folder or file relative to the root, file suffixes, schema name)
+# kind → (folder or file relative to the root, file suffixes); labels are in vocabulary.py
 KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "district": ("district.yaml", (".yaml",)),
     "school": ("schools", (".yaml",)),
@@ -21,22 +21,21 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
 # Documents that go through the review workflow (schools and the district are data).
 WORKFLOW_KINDS = ("plan", "checklist", "drill", "note")
 
-KIND_LABELS = {
-    "district": "区教育局",
-    "school": "学校",
-    "plan": "应急预案",
-    "checklist": "排查清单",
-    "drill": "演练指南",
-    "note": "说明文档",
-    "config": "校验配置",
-    "workflow": "审核流程",
-}
+# A workflow kind's folder: where its files live, its key under `references`, its section of the site.
+FOLDERS = {kind: KINDS[kind][0] for kind in WORKFLOW_KINDS}
+REFERENCE_KINDS = {folder: kind for kind, folder in FOLDERS.items()}
 
 REVIEWED = "reviewed"  # the revision reason of a review that left the content as it was (next_review moves on)
 
-STATUS_LABELS = {"draft": "草稿", "review": "待审", "approved": "现行", "retired": "废止"}
+# How an editor numbers a heading by hand: 第一章, 一、, 1. or 1.1 followed by a space, （一）. A number must end
+# in a mark or a space, so that 2020年… and 1.5倍… are not taken for numbered headings.
+HEADING_NUMBER = re.compile(r"^(第[一二三四五六七八九十]+[章节部分]|[一二三四五六七八九十]+[、.．]"
+                            r"|[0-9]+(\.[0-9]+)*(?:[、．]|\.(?![0-9])|\s)|[（(][一二三四五六七八九十0-9]+[)）])\s*")
 
-REFERENCE_KINDS = {"plans": "plan", "checklists": "checklist", "drills": "drill", "notes": "note"}
+
+def heading_text(title: str) -> str:
+    """'一、总则' and '1.1 适用范围' → '总则' and '适用范围': a heading without the number its editor gave it."""
+    return HEADING_NUMBER.sub("", title.strip(), count=1).strip()
 
 
 def iter_strings(value, pointer: str = ""):
@@ -129,6 +128,20 @@ class SiteConfig:
         return self.positions.get(pointer, (1, 1))
 
 
+@dataclass(frozen=True)
+class Owners:
+    """Who may approve a document, and the file that lists them."""
+
+    source: Document | None  # a school's file or district.yaml; None when the library has neither
+    people: dict[str, dict]  # owner id → owner
+
+    @property
+    def handles(self) -> list[str]:
+        """Their code-host accounts, as CODEOWNERS names them."""
+        found = (owner.get("handle") for owner in self.people.values())
+        return sorted({h for h in found if isinstance(h, str) and h.startswith("@")})
+
+
 @dataclass
 class Library:
     root: Path
@@ -163,6 +176,17 @@ class Library:
     @property
     def schools(self) -> list[Document]:
         return self.of_kind("school")
+
+    def owners(self, doc: Document | None = None) -> Owners:
+        """Who may approve a document: a school file's own owners; for a document that belongs to a school
+        of this library (`school: <id>`), that school's; for every other document, and for None, the district's."""
+        if doc is not None and doc.kind == "school":
+            source = doc
+        else:
+            school_id = doc.data.get("school") if doc is not None and doc.kind in WORKFLOW_KINDS else None
+            source = (self.get("school", school_id) if isinstance(school_id, str) else None) or self.district
+        listed = (source.data.get("owners") if source else None) or []
+        return Owners(source, {o["id"]: o for o in listed if isinstance(o, dict) and isinstance(o.get("id"), str)})
 
     def latest_date(self) -> str:
         """The newest issue or revision date written in the content ('' when there is none)."""

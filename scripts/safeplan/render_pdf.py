@@ -34,12 +34,13 @@ from .output import staged_directory, write_bytes, write_text
 from .problems import ERROR, ContentError, EnvironmentProblem, Problem
 from .public_scan import refuse_leaks, scan_files
 from .resolve import SchoolView
+from .vocabulary import Vocabulary, vocabulary
 
 FONT_PACKAGE = "fonts-noto-cjk"
 FACES = (("Noto Serif CJK SC", "regular"), ("Noto Serif CJK SC", "bold"), ("Noto Sans CJK SC", "regular"))
 RECYCLE_AFTER = 6  # bundles per worker process before it is replaced
 CACHE_FORMAT = "1"
-CODE_FILES = ("bundle_html.py", "sanitize.py", "render_pdf.py")  # what turns a view into bytes
+CODE_FILES = ("bundle_html.py", "sanitize.py", "render_pdf.py", "model.py", "vocabulary.py")  # what turns a view into bytes
 
 
 class FontsMissing(EnvironmentProblem):
@@ -89,7 +90,8 @@ def render_bundles(library: Library, views: list[SchoolView], options, notes: li
     selected = [view for view in views if in_shard(view.id, options.shard)]
     faces = bundle_faces()
     metas = bundle_metas(root, library, selected)
-    salt = render_salt(faces)
+    words = vocabulary()  # one vocabulary for the whole build, read from the schemas as they are now
+    salt = render_salt(faces, words)
     keys = {view.id: cache_key(view, salt, metas[view.id]) for view in selected}
 
     hits = {view.id: bundle for view in selected if (bundle := _cached(cache, view, keys[view.id]))}
@@ -102,7 +104,7 @@ def render_bundles(library: Library, views: list[SchoolView], options, notes: li
     jobs = options.jobs or len(os.sched_getaffinity(0))
     if options.progress and selected:
         print(f"PDF：{len(selected)} 份，缓存命中 {len(hits)} 份，需要生成 {len(misses)} 份", file=sys.stderr, flush=True)
-    rendered = _render_all(misses, metas, keys, cache, jobs, options.progress)
+    rendered = _render_all(misses, metas, keys, cache, jobs, options.progress, words)
     bundles = {**hits, **{bundle.school: bundle for bundle in rendered}}
 
     if options.audience == "public":  # before _publish: a leak leaves the last build/pdf as it was
@@ -263,15 +265,15 @@ def _locate(doc: Document, char: str) -> tuple[int, int]:
 
 # ---- cache -------------------------------------------------------------------------------------
 
-def render_salt(faces: tuple[Face, ...]) -> str:
-    """Everything besides the view that changes a bundle's bytes."""
+def render_salt(faces: tuple[Face, ...], words: Vocabulary) -> str:
+    """Everything besides the view that changes a bundle's bytes, the schemas' labels included."""
     import markdown
     import nh3
     import pydyf
 
     digest = hashlib.sha256()
     for part in (CACHE_FORMAT, __version__, weasyprint.__version__, pydyf.__version__, markdown.__version__,
-                 getattr(nh3, "__version__", ""),
+                 getattr(nh3, "__version__", ""), words.fingerprint(),
                  *(face.identity() for face in faces)):
         digest.update(part.encode() + b"\0")
     here = Path(__file__).parent
@@ -322,10 +324,10 @@ def render_pdf(html: str, key: str) -> tuple[bytes, int]:
     return data, len(document.pages)
 
 
-def render_one(view: SchoolView, meta: BundleMeta, key: str, cache: Path) -> Bundle:
+def render_one(view: SchoolView, meta: BundleMeta, key: str, cache: Path, words: Vocabulary | None = None) -> Bundle:
     """Render one bundle into the cache (worker side); the entry is complete or absent."""
     started = time.perf_counter()
-    data, pages = render_pdf(bundle_html(view, meta), key)
+    data, pages = render_pdf(bundle_html(view, meta, words), key)
     bundle = Bundle(view.id, view.data["name"], key, pages, len(data), hashlib.sha256(data).hexdigest(),
                     time.perf_counter() - started)
     write_bytes(cache / f"{key}.pdf", data)
@@ -334,7 +336,7 @@ def render_one(view: SchoolView, meta: BundleMeta, key: str, cache: Path) -> Bun
 
 
 def _render_all(views: list[SchoolView], metas: dict[str, BundleMeta], keys: dict[str, str], cache: Path,
-                jobs: int, progress: bool) -> list[Bundle]:
+                jobs: int, progress: bool, words: Vocabulary | None = None) -> list[Bundle]:
     # Biggest first, so no worker is left with a long bundle at the end.
     views = sorted(views, key=lambda v: (-len(v.documents), v.id))
     done: list[Bundle] = []
@@ -347,7 +349,7 @@ def _render_all(views: list[SchoolView], metas: dict[str, BundleMeta], keys: dic
 
     if jobs <= 1 or len(views) <= 1:
         for view in views:
-            report(render_one(view, metas[view.id], keys[view.id], cache))
+            report(render_one(view, metas[view.id], keys[view.id], cache, words))
         return done
     workers = min(jobs, len(views))
     context = multiprocessing.get_context("forkserver")
@@ -360,7 +362,7 @@ def _render_all(views: list[SchoolView], metas: dict[str, BundleMeta], keys: dic
             # replacing recycled workers and hang (CPython gh-115634).
             while queue and len(pending) < workers:
                 view = queue.pop()
-                pending.add(pool.submit(render_one, _portable(view), metas[view.id], keys[view.id], cache))
+                pending.add(pool.submit(render_one, _portable(view), metas[view.id], keys[view.id], cache, words))
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in finished:
                 report(future.result())

@@ -16,6 +16,7 @@ from .applicability import applies
 from .model import WORKFLOW_KINDS, Document, Library
 from .schemas import internal_pointers
 from .templating import fill, fill_data
+from .vocabulary import Vocabulary, vocabulary
 
 AUDIENCES = ("internal", "public")
 
@@ -29,7 +30,6 @@ class _Redacted(str):
 
 
 REDACTED = _Redacted("（内部版可见）")
-TIER_ORDER = {"综合应急预案": 0, "专项应急预案": 1, "现场处置方案": 2}
 KIND_ORDER = {"plan": 0, "checklist": 1, "drill": 2, "note": 3}
 TEACHING_MONTHS = (9, 10, 11, 12, 1, 2, 3, 4, 5, 6)  # a school year's ten teaching months
 
@@ -122,8 +122,10 @@ def _blank(value, path: tuple[str, ...]):
                 value[index] = REDACTED
 
 
-def _sort_key(doc: Document):
-    return (KIND_ORDER.get(doc.kind, 9), TIER_ORDER.get(doc.data.get("tier"), 9), doc.path)
+def bundle_order(documents, words: Vocabulary | None = None) -> list[Document]:
+    """Documents in bundle order: by kind, plans by tier, then by path."""
+    words = words or vocabulary()
+    return sorted(documents, key=lambda doc: (KIND_ORDER.get(doc.kind, 9), words.tier_rank(doc.data.get("tier")), doc.path))
 
 
 def is_publishable(doc: Document) -> bool:
@@ -161,7 +163,7 @@ def applicable(library: Library, school: Document, data: dict | None = None
     must not reveal a hidden field."""
     applied, not_applied = [], []
     candidates = [doc for kind in WORKFLOW_KINDS if kind != "note" for doc in library.of_kind(kind)]
-    for doc in sorted(candidates, key=_sort_key):
+    for doc in bundle_order(candidates):
         if not is_publishable(doc):
             continue
         matched, reason = applies_to_school(doc, school, data)
@@ -187,7 +189,7 @@ def resolve_district(library: Library, audience: str = "internal") -> list[Appli
     """District-level plans and supporting notes, filled with the district's data."""
     context = {"district": district_context(library, audience), "school": {}}
     found = []
-    for doc in sorted(library.documents, key=_sort_key):
+    for doc in bundle_order(library.documents):
         if doc.kind == "note" or (doc.kind == "plan" and doc.data.get("level") == "district"):
             found.append(Applied(doc, fill_data(doc.data, context), fill(doc.body, context), "区级文档"))
     return found

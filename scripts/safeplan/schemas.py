@@ -6,12 +6,17 @@ import json
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jsonschema import Draft202012Validator, FormatChecker, validators
 from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
 
 from .model import Document
 from .problems import ERROR, Problem
+
+if TYPE_CHECKING:
+    from referencing._core import Resolver  # not exported, but what Registry.resolver() returns
 
 SCHEMA_FILES = {
     "district": "district.schema.json",
@@ -32,20 +37,23 @@ def schema_dir() -> Path:
 
 
 @lru_cache(maxsize=1)
-def _registry() -> tuple[Registry, dict[str, dict]]:
-    registry = Registry()
-    by_kind = {}
-    for path in sorted(schema_dir().glob("*.schema.json")):
-        schema = json.loads(path.read_text(encoding="utf-8"))
-        registry = registry.with_resource(schema["$id"], Resource.from_contents(schema))
-        for kind, name in SCHEMA_FILES.items():
-            if name == path.name:
-                by_kind[kind] = schema
-    return registry, by_kind
+def _registry() -> Registry:
+    """Every schema under its file name. The schemas carry no `$id` and refer to each other by
+    relative `$ref`s (`common.schema.json#/$defs/id`), so a reference resolves against the referring
+    file here exactly as it does in check-jsonschema or an editor, which take the file's location as
+    its base URI. Nothing is retrieved: a `$ref` to anything else fails rather than go online."""
+    return Registry().with_resources(
+        (path.name, Resource.from_contents(json.loads(path.read_text(encoding="utf-8")), default_specification=DRAFT202012))
+        for path in sorted(schema_dir().glob("*.schema.json")))
 
 
 def schema_for(kind: str) -> dict:
-    return _registry()[1][kind]
+    return _registry().contents(SCHEMA_FILES[kind])
+
+
+def _resolver(kind: str = "common") -> Resolver:
+    """Resolves `$ref`s written in the schema of `kind` (or in common.schema.json)."""
+    return _registry().resolver(base_uri=SCHEMA_FILES.get(kind, "common.schema.json"))
 
 
 # "integer" means an integer as written: JSON Schema would also accept 60.0, which pages would print as "60.0".
@@ -55,8 +63,7 @@ _Validator = validators.extend(Draft202012Validator, type_checker=Draft202012Val
 
 @lru_cache(maxsize=None)
 def validator_for(kind: str) -> Draft202012Validator:
-    registry, by_kind = _registry()
-    return _Validator(by_kind[kind], registry=registry, format_checker=FormatChecker())
+    return _Validator(schema_for(kind), registry=_registry(), format_checker=FormatChecker())
 
 
 def check_document(doc: Document) -> list[Problem]:
@@ -145,10 +152,8 @@ def _to_problem(doc: Document, error) -> Problem:
     return Problem(doc.path, line, column, ERROR, "schema", message, hint)
 
 
-@lru_cache(maxsize=1)
 def _workflow_properties() -> dict:
-    common = _registry()[0].get(_resolve_id("common.schema.json"))
-    return common.contents["$defs"]["workflow"]["properties"]
+    return common_definition("workflow")["properties"]
 
 
 def _short(value) -> str:
@@ -183,38 +188,28 @@ def phone_pointers(kind: str) -> list[tuple[str, ...]]:
 def _pointers(kind: str, wanted) -> list[tuple[str, ...]]:
     found: list[tuple[str, ...]] = []
 
-    def walk(schema, document, path, depth=0):
-        schema, document = _follow(schema, document)
+    def walk(schema, resolver, path, depth=0):
+        schema, resolver = _follow(schema, resolver)
         if depth > 12:
             return
         if wanted(schema):
             found.append(path)
             return
         for name, sub in (schema.get("properties") or {}).items():
-            walk(sub, document, path + (name,), depth + 1)
+            walk(sub, resolver, path + (name,), depth + 1)
         for key in ("additionalProperties", "items"):
             if isinstance(schema.get(key), dict):
-                walk(schema[key], document, path + ("*",), depth + 1)
+                walk(schema[key], resolver, path + ("*",), depth + 1)
         for sub in schema.get("allOf") or []:
-            walk(sub, document, path, depth + 1)
+            walk(sub, resolver, path, depth + 1)
 
-    walk(schema_for(kind), schema_for(kind), ())
+    walk(schema_for(kind), _resolver(kind), ())
     return sorted(set(found))
-
-
-def _resolve_id(base: str) -> str:
-    prefix = schema_for("plan")["$id"].rsplit("/", 1)[0]
-    return base if "://" in base else f"{prefix}/{base}"
 
 
 def common_definition(name: str) -> dict:
     """A definition from common.schema.json's $defs, e.g. revision_reason."""
-    return _registry()[0].get(_resolve_id("common.schema.json")).contents["$defs"][name]
-
-
-def enum_labels(name: str) -> dict[str, str]:
-    """Chinese labels of an enum in common.schema.json (its x-labels), e.g. the revision reasons."""
-    return dict(common_definition(name).get("x-labels") or {})
+    return _resolver().lookup(f"#/$defs/{name}").contents
 
 
 _LABEL_END = re.compile(r"[，。；：（(]")
@@ -227,34 +222,46 @@ def _own_label(schema) -> str:
     return text.strip()
 
 
-def _follow(schema, document: dict) -> tuple[dict, dict]:
-    """Follow $ref chains; keywords beside a $ref win. Returns (schema, the file it lives in)."""
-    registry, _ = _registry()
+def _follow(schema, resolver: Resolver) -> tuple[dict, Resolver]:
+    """Follow a $ref chain through the registry; keywords beside a $ref win over the target's.
+    Returns the schema and the resolver for the `$ref`s written in it."""
     for _ in range(10):
         if not isinstance(schema, dict) or "$ref" not in schema:
             break
-        base, _, fragment = schema["$ref"].partition("#")
-        target = registry.get(_resolve_id(base)).contents if base else document
-        node = target
-        for part in fragment.strip("/").split("/") if fragment else []:
-            node = node.get(part, {})
-        schema, document = {**node, **{k: v for k, v in schema.items() if k != "$ref"}}, target
-    return (schema if isinstance(schema, dict) else {}), document
+        resolved = resolver.lookup(schema["$ref"])
+        schema, resolver = {**resolved.contents, **{k: v for k, v in schema.items() if k != "$ref"}}, resolved.resolver
+    return (schema if isinstance(schema, dict) else {}), resolver
 
 
-def _child(schema: dict, document: dict, key) -> tuple[dict, dict]:
-    schema, document = _follow(schema, document)
-    if isinstance(key, int):
-        return schema.get("items", {}), document
+def _child(schema: dict, resolver: Resolver, key) -> tuple[dict | None, Resolver]:
+    """The schema of `key` (a property name; an index or '*' for any item or key) as written, or None."""
+    schema, resolver = _follow(schema, resolver)
+    if isinstance(key, int) or (key == "*" and "items" in schema):
+        return schema.get("items"), resolver
     if key in (schema.get("properties") or {}):
-        return schema["properties"][key], document
+        return schema["properties"][key], resolver
     for combinator in ("allOf", "anyOf", "oneOf"):
         for sub in schema.get(combinator) or []:
-            found, where = _child(sub, document, key)
-            if found:
+            found, where = _child(sub, resolver, key)
+            if found is not None:
                 return found, where
     extra = schema.get("additionalProperties")
-    return (extra, document) if isinstance(extra, dict) else ({}, document)
+    return (extra if isinstance(extra, dict) else None), resolver
+
+
+def _steps(kind: str, path: tuple) -> list[tuple[dict | None, Resolver]]:
+    schema, resolver, steps = schema_for(kind), _resolver(kind), []
+    for key in path:
+        schema, resolver = _child(schema, resolver, key) if schema is not None else (None, resolver)
+        steps.append((schema, resolver))
+    return steps
+
+
+def schema_steps(kind: str, path: tuple) -> list[dict | None]:
+    """The schema of each step of a data path as written there (its own title or description
+    beside a `$ref` not yet replaced by the target's), None where the schema has nothing for it.
+    An index or '*' in the path stands for any item or key."""
+    return [schema for schema, _ in _steps(kind, path)]
 
 
 def field_labels(kind: str, path: tuple) -> list[str]:
@@ -263,14 +270,12 @@ def field_labels(kind: str, path: tuple) -> list[str]:
     A key's label is its title, else its description up to the first comma or bracket, else
     the key itself; list indexes get ''.
     """
-    schema = document = schema_for(kind)
     labels = []
-    for key in path:
-        schema, document = _child(schema, document, key)
+    for key, (schema, resolver) in zip(path, _steps(kind, path)):
         if isinstance(key, int):
             labels.append("")
             continue
-        labels.append(_own_label(schema) or _own_label(_follow(schema, document)[0])
+        labels.append(_own_label(schema) or (schema is not None and _own_label(_follow(schema, resolver)[0]))
                       or _GENERIC_LABELS.get(str(key), str(key)))
     return labels
 

@@ -13,10 +13,11 @@ import json
 import re
 from dataclasses import asdict, dataclass, field
 
-from .model import KIND_LABELS, STATUS_LABELS, WORKFLOW_KINDS, Document, Library
+from .model import WORKFLOW_KINDS, Document, Library
 from .resolve import applicable, applies_to_school, filled, school_context
 from .schemas import field_labels
 from .templating import PlaceholderError
+from .vocabulary import Vocabulary, vocabulary
 
 IDENTITY_KEYS = ("id", "version", "role", "stage", "check", "building", "level", "at")
 _MISSING = object()
@@ -63,7 +64,7 @@ class DocumentDiff:
 
     @property
     def kind_label(self) -> str:
-        return KIND_LABELS.get(self.kind, self.kind)
+        return vocabulary().kind(self.kind)
 
 
 @dataclass
@@ -139,9 +140,22 @@ def _identity(*lists: list) -> str | None:
     return None
 
 
-def diff_fields(kind: str, old, new) -> list[FieldChange]:
-    """Leaf changes between two parsed documents, labelled from the kind's schema."""
+def diff_fields(kind: str, old, new, words: Vocabulary | None = None) -> list[FieldChange]:
+    """Leaf changes between two parsed documents, labelled from the kind's schema; coded values read
+    as their label and code, e.g. 草稿（draft）."""
+    words = words or vocabulary()
     found: list[FieldChange] = []
+
+    def coded(path: tuple, value):
+        labels = words.labels_at(path)
+        return f"{labels.get(value, value)}（{value}）" if labels is not None and isinstance(value, str) else value
+
+    def as_shown(path: tuple, value):
+        """A value as shown; a whole added or removed item as its fields under their labels, in its order."""
+        if not isinstance(value, dict) or not value:
+            return coded(path, value)
+        return "，".join(f"{field_labels(kind, path + (key,))[-1] or key} {_text(coded(path + (key,), v))}"
+                        for key, v in value.items())
 
     def label(path: tuple, names: tuple) -> tuple[str, str]:
         labels = field_labels(kind, path)
@@ -175,8 +189,7 @@ def diff_fields(kind: str, old, new) -> list[FieldChange]:
         if a == b:
             return
         change = "added" if a is _MISSING else "removed" if b is _MISSING else "changed"
-        if path and path[-1] == "status":
-            a, b = (f"{STATUS_LABELS.get(v, v)}（{v}）" if isinstance(v, str) else v for v in (a, b))
+        a, b = (v if v is _MISSING else as_shown(path, v) for v in (a, b))
         shown_a, shown_b = focus(_text(a), _text(b)) if change == "changed" else (show(a), show(b))
         found.append(FieldChange(*label(path, names), pointer, change,
                                  "" if change == "added" else shown_a, "" if change == "removed" else shown_b))
@@ -242,13 +255,14 @@ def diff_sections(old: Document | None, new: Document | None) -> list[SectionCha
     return found
 
 
-def diff_document(old: Document | None, new: Document | None) -> DocumentDiff:
+def diff_document(old: Document | None, new: Document | None, words: Vocabulary | None = None) -> DocumentDiff:
+    words = words or vocabulary()
     doc = new or old
     change = "added" if old is None else "removed" if new is None else "renamed" if old.path != new.path else "modified"
     return DocumentDiff(
         kind=doc.kind, id=doc.id, title=doc.title, path=doc.path, change=change,
         old_path=old.path if old and new and old.path != new.path else "",
-        fields=diff_fields(doc.kind, old.data if old else {}, new.data if new else {}) if old and new else [],
+        fields=diff_fields(doc.kind, old.data if old else {}, new.data if new else {}, words) if old and new else [],
         sections=diff_sections(old, new),
     )
 
@@ -275,12 +289,12 @@ def _reachable(pairs, base: Library, head: Library) -> set[str]:
     return reach
 
 
-def _label(doc: Document) -> str:
-    return f"{KIND_LABELS.get(doc.kind, doc.kind)}“{doc.title}”"
+def _label(doc: Document, words: Vocabulary) -> str:
+    return f"{words.kind(doc.kind)}“{doc.title}”"
 
 
 def school_reasons(base: Library, head: Library, old_school: Document, new_school: Document,
-                   district_changed: bool) -> list[str]:
+                   district_changed: bool, words: Vocabulary | None = None) -> list[str]:
     """Why one school's bundle changes; [] when it does not.
 
     A bundle (resolve.SchoolView) is the school's data, the district's, and the approved
@@ -289,8 +303,9 @@ def school_reasons(base: Library, head: Library, old_school: Document, new_schoo
     every document fills from the same context on both sides, so only an edited document can
     fill differently, and only those are filled: the cost is the change's, not the library's.
     """
+    words = words or vocabulary()
     fields = [] if old_school.source_sha == new_school.source_sha else \
-        list(dict.fromkeys(c.field for c in diff_fields("school", old_school.data, new_school.data)))
+        list(dict.fromkeys(c.field for c in diff_fields("school", old_school.data, new_school.data, words)))
     old_applied, _ = applicable(base, old_school)
     new_applied, not_applied = applicable(head, new_school)
     before = {(d.kind, d.id): (d, r) for d, r in old_applied}
@@ -312,13 +327,13 @@ def school_reasons(base: Library, head: Library, old_school: Document, new_schoo
         reasons.append("区教育局信息修改")
     for key, (doc, reason) in after.items():
         if key not in before:
-            reasons.append(f"新增{_label(doc)}（{reason}）")
+            reasons.append(f"新增{_label(doc, words)}（{reason}）")
         elif key in edited:
-            reasons.append(f"{_label(doc)}修改（{reason}）")
+            reasons.append(f"{_label(doc, words)}修改（{reason}）")
     for key, (doc, _) in before.items():
         if key not in after:
             why = next((r for d, r in not_applied if (d.kind, d.id) == key), "已不是现行文档或已删除")
-            reasons.append(f"移除{_label(doc)}（{why}）")
+            reasons.append(f"移除{_label(doc, words)}（{why}）")
     return reasons or ["汇编内容变化"]
 
 
@@ -326,7 +341,8 @@ def _shown(applied) -> tuple:
     return applied.data, applied.body
 
 
-def affected_schools(pairs, base: Library, head: Library) -> list[SchoolImpact]:
+def affected_schools(pairs, base: Library, head: Library, words: Vocabulary | None = None) -> list[SchoolImpact]:
+    words = words or vocabulary()
     found = []
     district_changed = (base.district.data if base.district else {}) != (head.district.data if head.district else {})
     for school_id in sorted(_reachable(pairs, base, head)):
@@ -338,13 +354,16 @@ def affected_schools(pairs, base: Library, head: Library) -> list[SchoolImpact]:
         elif new_school is None:
             reasons = ["删除学校：不再生成汇编"]
         else:
-            reasons = school_reasons(base, head, old_school, new_school, district_changed)
+            reasons = school_reasons(base, head, old_school, new_school, district_changed, words)
         if reasons:
             found.append(SchoolImpact(school_id, name, reasons))
     return found
 
 
 def semantic_diff(base: Library, head: Library, pairs, base_ref: str = "", base_sha: str = "",
-                  head_label: str = "") -> SemanticDiff:
-    documents = [diff_document(old, new) for old, new in pairs]
-    return SemanticDiff(base_ref, base_sha, head_label, documents, affected_schools(pairs, base, head), len(head.schools))
+                  head_label: str = "", words: Vocabulary | None = None) -> SemanticDiff:
+    """The whole diff; coded values labelled from `words` (the schemas' by default)."""
+    words = words or vocabulary()
+    documents = [diff_document(old, new, words) for old, new in pairs]
+    return SemanticDiff(base_ref, base_sha, head_label, documents, affected_schools(pairs, base, head, words),
+                        len(head.schools))

@@ -22,19 +22,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
-from .model import KIND_LABELS, STATUS_LABELS, WORKFLOW_KINDS, Document, Library
-from .resolve import TIER_ORDER, Applied, SchoolView
+from .model import FOLDERS, WORKFLOW_KINDS, Document, Library
+from .resolve import Applied, SchoolView
 from .sanitize import markdown_to_safe_html
-from .schemas import enum_labels, schema_dir, schema_for, school_field_labels
+from .schemas import common_definition, schema_for, schema_steps, school_field_labels
 from .templating import PlaceholderError, fill
+from .vocabulary import Vocabulary, vocabulary
 
-SECTION_PAGES = {"plan": "plans", "checklist": "checklists", "drill": "drills", "note": "notes"}
-SECTION_TITLES = {"plan": "应急预案", "checklist": "排查清单", "drill": "演练指南", "note": "说明文档"}
+SECTION_PAGES = FOLDERS  # each workflow kind's section of the site is named after its folder
 STATUS_ORDER = ("approved", "review", "draft", "retired")
-CATEGORIES = {"自然灾害": "natural", "事故灾难": "accident", "公共卫生事件": "health", "社会安全事件": "social"}
-TIERS = {"综合应急预案": "comprehensive", "专项应急预案": "special", "现场处置方案": "onsite"}
-FREQUENCIES = {"daily": "每日", "weekly": "每周", "monthly": "每月", "term": "每学期", "seasonal": "季节性", "event": "活动或时段前"}
-REVISION_REASONS = enum_labels("revision_reason")
 
 
 def titled(title: str, tags: list[str] = ()) -> list[str]:
@@ -183,9 +179,8 @@ def placeholder_label(path: tuple) -> str:
         return "学校"
     if len(steps) == 1 and steps[0] in _TOP_LABELS:
         return _TOP_LABELS[steps[0]]
-    words, node = [], schema_for("school")
-    for step in steps:
-        node = _schema_child(node, step)
+    words = []
+    for step, node in zip(steps, schema_steps("school", steps)):
         if node is None:
             return "·".join(str(s) for s in steps)
         label = _describe(node, step)
@@ -197,30 +192,6 @@ def placeholder_label(path: tuple) -> str:
         leaf = "名称" if steps[-1] == "name" and steps[0] != "organisation" else _LEAF_LABELS[steps[-1]]
         return words[-2] + leaf
     return words[-1]
-
-
-def _schema_child(node: dict, step):
-    node = _resolve(node)
-    if isinstance(step, int) or step == "*":
-        return node.get("items")
-    properties = node.get("properties") or {}
-    return properties.get(step)
-
-
-def _resolve(node: dict) -> dict:
-    ref = node.get("$ref", "") if isinstance(node, dict) else ""
-    if not ref:
-        return node
-    base, _, fragment = ref.partition("#")
-    target = schema_for("school") if not base else _common_schema()
-    for part in fragment.strip("/").split("/"):
-        target = target.get(part, {})
-    return {**target, **{k: v for k, v in node.items() if k != "$ref"}}
-
-
-@lru_cache(maxsize=1)
-def _common_schema() -> dict:
-    return json.loads((schema_dir() / "common.schema.json").read_text(encoding="utf-8"))
 
 
 def _describe(node: dict, step) -> str:
@@ -286,6 +257,7 @@ class SiteData:
     dated_by: str = ""  # why build_date is what it is, when it comes from neither git nor SOURCE_DATE_EPOCH
     histories: dict[str, list] = field(default_factory=dict)  # content path → history.Commit list
     recent: list = field(default_factory=list)  # history.recent_changes
+    words: Vocabulary = field(default_factory=vocabulary)  # the labels of kinds, statuses, tiers… from the schemas
 
 
 @dataclass
@@ -309,6 +281,7 @@ class Entry:
 class Site:
     def __init__(self, site: SiteData):
         self.site = site
+        self.words = site.words
         self.pages: dict[str, str] = {}
         filled = {(a.kind, a.id): a for a in site.district_docs}
         for view in site.views:  # a document that belongs to one school shows that school's filled text
@@ -338,9 +311,8 @@ class Site:
     def of_kind(self, kind: str) -> list[Entry]:
         return sorted((e for e in self.entries.values() if e.kind == kind), key=self._order)
 
-    @staticmethod
-    def _order(entry: Entry):
-        return (TIER_ORDER.get(entry.data.get("tier"), 9), str(entry.data.get("number") or "~"), entry.doc.id)
+    def _order(self, entry: Entry):
+        return (self.words.tier_rank(entry.data.get("tier")), str(entry.data.get("number") or "~"), entry.doc.id)
 
     def link_doc(self, source: str, kind: str, doc_id: str) -> str:
         entry = self.entries.get((kind, doc_id))
@@ -361,7 +333,7 @@ class Site:
 
     def status(self, data: dict) -> str:
         value = data.get("status", "")
-        return f'<span class="sp-status sp-status--{value}">{STATUS_LABELS.get(value, text(value))}</span>'
+        return f'<span class="sp-status sp-status--{value}">{text(self.words.status(value))}</span>'
 
     def review_cell(self, value) -> str:
         if not value:
@@ -407,25 +379,25 @@ class Site:
         for kind in SECTION_PAGES:
             entries = self.of_kind(kind)
             counts = [sum(1 for e in entries if e.data.get("status") == s) for s in STATUS_ORDER]
-            rows.append([f"[{SECTION_TITLES[kind]}]({relative(source, SECTION_PAGES[kind] + '/index.md')})",
+            rows.append([f"[{self.words.kind(kind)}]({relative(source, SECTION_PAGES[kind] + '/index.md')})",
                          *(str(c) if c else "—" for c in counts), str(len(entries))])
-        lines.append(table(["类型", *(STATUS_LABELS[s] for s in STATUS_ORDER), "合计"], rows))
+        lines.append(table(["类型", *(self.words.status(s) for s in STATUS_ORDER), "合计"], rows))
 
         lines += ["", "## 按突发事件类别 {#categories}", ""]
         plans = self.of_kind("plan")
         rows = []
-        for category, anchor in CATEGORIES.items():
+        for category, anchor in self.words.categories.items():
             found = [e for e in plans if e.data.get("category") == category]
-            counts = [sum(1 for e in found if e.data.get("tier") == tier) for tier in TIERS]
+            counts = [sum(1 for e in found if e.data.get("tier") == tier) for tier in self.words.tiers]
             rows.append([f"[{category}]({relative(source, 'plans/index.md#category-' + anchor)})",
                          *(str(c) if c else "—" for c in counts), str(len(found))])
-        lines.append(table(["类别", *TIERS, "合计"], rows))
+        lines.append(table(["类别", *self.words.tiers, "合计"], rows))
 
         due, overdue = [], []
         for entry in self.reviewable():
             value = entry.data["next_review"]
             left = days_between(site.today, str(value))
-            row = [f"[{text(entry.title)}]({relative(source, entry.page)})", KIND_LABELS[entry.kind], text(value)]
+            row = [f"[{text(entry.title)}]({relative(source, entry.page)})", self.words.kind(entry.kind), text(value)]
             if left < 0:
                 overdue.append(row + [f"{-left} 天"])
             elif left <= site.review_due_days:
@@ -448,7 +420,7 @@ class Site:
         lines = ["", "## 最近修订 {#recent}", ""]
         lines.append(table(["日期", "文档", "版本", "修订原因", "修订内容"], [
             [text(date), f"[{text(entry.title)}]({relative(source, entry.page)})", text(r.get("version")),
-             REVISION_REASONS.get(r.get("reason"), text(r.get("reason"))), text(r.get("summary"))]
+             text(self.words.revision_reason(r.get("reason"))), text(r.get("summary"))]
             for date, entry, r in rows]) if rows else "暂无修订记录。")
         return lines
 
@@ -498,7 +470,7 @@ class Site:
                  "学校预案在这里显示为区局统一的模板，〔〕中的内容由各校数据填写；"
                  f"各校填好的版本见[学校]({relative(source, 'schools/index.md')})页面的预案汇编。", "",
                  "## 按突发事件类别 {#by-category}"]
-        for category, anchor in CATEGORIES.items():
+        for category, anchor in self.words.categories.items():
             found = [e for e in plans if e.data.get("category") == category]
             lines += ["", f"### {category} {{#category-{anchor}}}", ""]
             lines.append(table(["预案", "层级", "级别", "编号", "状态"], self._entry_rows(
@@ -507,7 +479,7 @@ class Site:
         lines += ["", "## 按层级 {#by-tier}"]
         groups = [("区级预案", "tier-district", [e for e in plans if e.data.get("level") == "district"])]
         groups += [(tier, f"tier-{anchor}", [e for e in plans if e.data.get("tier") == tier and e.data.get("level") != "district"])
-                   for tier, anchor in TIERS.items()]
+                   for tier, anchor in self.words.tiers.items()]
         for heading, anchor, found in groups:
             lines += ["", f"### {heading} {{#{anchor}}}", ""]
             lines.append(table(["预案", "类别", "编号", "状态"], self._entry_rows(
@@ -526,14 +498,14 @@ class Site:
             names = [name for name in (order or sorted(buckets)) if name in buckets]
             lines.extend(["", f"## {heading} {{#{anchor}}}"])
             for index, name in enumerate(names, 1):
-                label = FREQUENCIES.get(name, name)
+                label = self.words.frequencies.get(name, name)
                 lines.extend(["", f"### {text(label)} {{#{anchor}-{index}}}", ""])
                 lines.append(table(["清单", "编号", "状态"], self._entry_rows(source, buckets[name])))
             if not names:
                 lines.extend(["", "暂无。"])
 
         group("按排查人岗位", "by-role", lambda e: [e.data.get("role", "")], _schema_enum("checklist", "role"))
-        group("按排查频次", "by-frequency", lambda e: [e.data.get("frequency", "")], list(FREQUENCIES))
+        group("按排查频次", "by-frequency", lambda e: [e.data.get("frequency", "")], list(self.words.frequencies))
         group("按重点领域", "by-area", lambda e: e.data.get("areas") or [], _schema_enum("checklist", "areas"))
         group("按重点时段", "by-period", lambda e: e.data.get("periods") or [], _schema_enum("checklist", "periods"))
         group("按重要时节", "by-season", lambda e: e.data.get("seasons") or [], _schema_enum("checklist", "seasons"))
@@ -570,12 +542,12 @@ class Site:
         data, source = entry.data, entry.page
         section = SECTION_PAGES[entry.kind]
         lines = titled(entry.title, [str(t) for t in data.get("tags") or []])
-        crumb = f"[{SECTION_TITLES[entry.kind]}]({relative(source, section + '/index.md')})"
+        crumb = f"[{self.words.kind(entry.kind)}]({relative(source, section + '/index.md')})"
         if data.get("tier"):
             crumb += f" › {text(data['tier'])}"
         lines += [f'<p class="sp-crumbs" markdown="1" data-search-exclude>{crumb}</p>', ""]
         if data.get("status") != "approved":
-            lines += [f"!!! warning \"{STATUS_LABELS.get(data.get('status'), '未审批')}\"",
+            lines += [f"!!! warning \"{text(self.words.statuses.get(data.get('status'), '未审批'))}\"",
                       "    本文档尚未审批或已废止，不得作为现行文件执行。", ""]
         lines += [self.metadata_box(entry), ""]
         if data.get("summary"):
@@ -595,7 +567,7 @@ class Site:
             level = "区教育局" if data.get("level") == "district" else "学校"
             rows += [["层级", f"{text(data.get('tier'))}（{level}）"], ["事件类别", text(data.get("category"))]]
         if entry.kind == "checklist":
-            rows += [["排查频次", FREQUENCIES.get(data.get("frequency"), text(data.get("frequency")))],
+            rows += [["排查频次", text(self.words.frequency(data.get("frequency")))],
                      ["排查人", text(data.get("role"))], ["重点领域", text("、".join(data.get("areas") or []))]]
             for key, label in (("periods", "重点时段"), ("seasons", "重要时节")):
                 if data.get(key):
@@ -605,9 +577,9 @@ class Site:
             per_year = data.get("per_year") or {}
             rows += [["演练类型", text(data.get("drill_type"))], ["计入疏散演练", "是" if data.get("evacuation") else "否"],
                      ["目标用时", f"{text(target.get('seconds'))} 秒"],
-                     ["每学年次数", text("；".join(f"{k} {per_year[k]} 次" for k in _common_schema()["$defs"]["school_kind"]["enum"] if k in per_year))]]
+                     ["每学年次数", text("；".join(f"{k} {per_year[k]} 次" for k in common_definition("school_kind")["enum"] if k in per_year))]]
         rows += [["颁布日期", text(data.get("issued_on") or "—")], ["下次评审", self.review_cell(data.get("next_review"))],
-                 ["审批人", self.approver(data.get("approved_by"))], ["适用范围", self.applies_cell(entry)]]
+                 ["审批人", self.approver(doc, data.get("approved_by"))], ["适用范围", self.applies_cell(entry)]]
         box = table(["项目", "内容"], rows)
         schools = self.applied.get((doc.kind, doc.id), [])
         if schools:
@@ -621,11 +593,11 @@ class Site:
                     f"{filled}{'、'.join(items)}\n\n</details>")
         return f'<div class="sp-meta" markdown="1">\n\n{box}\n\n</div>'
 
-    def approver(self, owner_id) -> str:
-        for owner in self.site.district.get("owners") or []:
-            if isinstance(owner, dict) and owner.get("id") == owner_id:
-                role = f"（{owner['role']}）" if owner.get("role") else ""
-                return text(f"{owner.get('name', owner_id)}{role}")
+    def approver(self, doc: Document, owner_id) -> str:
+        owner = self.site.library.owners(doc).people.get(owner_id)
+        if owner:
+            role = f"（{owner['role']}）" if owner.get("role") else ""
+            return text(f"{owner.get('name', owner_id)}{role}")
         return text(owner_id or "—")
 
     def applies_cell(self, entry: Entry) -> str:
@@ -711,7 +683,7 @@ class Site:
         lines = ["## 修订记录 {#revisions}", ""]
         revisions = data.get("revisions") or []
         lines.append(table(["版本", "日期", "修订原因", "修订内容"],
-                           [[text(r.get("version")), text(r.get("date")), REVISION_REASONS.get(r.get("reason"), text(r.get("reason"))),
+                           [[text(r.get("version")), text(r.get("date")), text(self.words.revision_reason(r.get("reason"))),
                              text(r.get("summary"))] for r in revisions]) if revisions else "暂无修订记录。")
         if self.site.audience != "public":  # commit authors and subjects may hold anything: internal only
             lines += self.commit_history(doc)
@@ -777,7 +749,7 @@ class Site:
         for kind in SECTION_PAGES:
             applied = view.of_kind(kind)
             if applied:
-                lines += [f"### {SECTION_TITLES[kind]}（{len(applied)}） {{ #applies-{kind} data-search-exclude }}", ""]
+                lines += [f"### {self.words.kind(kind)}（{len(applied)}） {{ #applies-{kind} data-search-exclude }}", ""]
                 lines += [table(["文档", "适用原因"], [[self.link_doc(source, a.kind, a.id), text(a.reason)] for a in applied]), ""]
         if not view.documents:
             lines += ["暂无。", ""]

@@ -14,12 +14,13 @@ from typing import Callable, Iterator
 
 from .applicability import applies, rule_paths
 from .dates import today
-from .model import KIND_LABELS, KINDS, REVIEWED, WORKFLOW_KINDS, Document, Library, iter_strings
+from .model import FOLDERS, REVIEWED, WORKFLOW_KINDS, Document, Library, heading_text, iter_strings
 from .privacy import ID_CARD, MOBILE, column_in, field_in, find_numbers, mask, normalise
 from .problems import ERROR, OFF, SEVERITIES, WARNING, Problem
 from .sanitize import TAGS, removals
 from .schemas import check_document, internal_pointers, phone_pointers, school_field_labels
 from .templating import PlaceholderError, compile_error, fill, has_placeholders
+from .vocabulary import vocabulary
 
 Rule = Callable[[Library], Iterator[Problem]]
 RULES: dict[str, tuple[str, str, Rule]] = {}  # id → (default severity, Chinese summary, function)
@@ -104,11 +105,12 @@ def check_unique_ids(library: Library):
 @rule("references", ERROR, "引用的文档、集合点和审批人都存在")
 def check_references(library: Library):
     ids = {(doc.kind, doc.id) for doc in library.documents}
+    kinds = vocabulary().kinds
     for doc in _schema_clean(library):
         for kind, target, pointer in doc.references():
             if (kind, target) not in ids:
                 yield _at(doc, pointer, f"引用的文档“{target}”不存在。",
-                          f"检查编号拼写；现有的{KIND_LABELS[kind]}编号见 {KINDS[kind][0]}/ 目录下各文件的 id。")
+                          f"检查编号拼写；现有的{kinds[kind]}编号见 {FOLDERS[kind]}/ 目录下各文件的 id。")
             elif target == doc.id and kind == doc.kind:
                 yield _at(doc, pointer, "文档引用了自己。", "删除这条引用。")
         if doc.kind == "school":
@@ -123,28 +125,21 @@ def check_references(library: Library):
             yield _at(doc, "/school", f"所属学校“{school_id}”不存在。", "填写 schools/ 下某个学校文件的 id。")
 
 
-def owners_for(library: Library, doc: Document) -> dict[str, dict]:
-    """Who may approve this document: the school's owners, or the district's."""
-    school_id = doc.data.get("school")
-    source = library.get("school", school_id) if school_id else library.district
-    owners = (source.data.get("owners") if source else None) or []
-    return {owner["id"]: owner for owner in owners if isinstance(owner, dict) and "id" in owner}
-
-
 @rule("approval", ERROR, "现行文档有审批人、颁布日期、下次评审日期与对应的修订记录")
 def check_approval(library: Library):
+    approved = f"{vocabulary().status('approved')}（approved）"
     for doc in _schema_clean(library):
         if doc.kind not in WORKFLOW_KINDS or doc.data.get("status") != "approved":
             continue
         data = doc.data
         for key, label in (("approved_by", "审批人"), ("issued_on", "颁布日期"), ("next_review", "下次评审日期")):
             if not data.get(key):
-                yield _at(doc, "/status", f"现行（approved）文档缺少{label}（{key}）。",
+                yield _at(doc, "/status", f"{approved}文档缺少{label}（{key}）。",
                           f"补上 {key}，或把 status 改回 draft。")
         if doc.kind == "plan" and not data.get("number"):
             yield _at(doc, "/status", "现行预案缺少预案编号（number）。", "按区局编号规则补上，例如 WJJY-XX-ZX-01。")
         approver = data.get("approved_by")
-        if approver and approver not in owners_for(library, doc):
+        if approver and approver not in library.owners(doc).people:
             yield _at(doc, "/approved_by", f"审批人“{approver}”不在有权审批的人员名单中。",
                       "审批人须是 district.yaml（区级文档）或本校学校文件中 owners 列出的编号。")
         revisions = data.get("revisions") or []
@@ -230,8 +225,6 @@ def check_onsite_drills(library: Library):
                       "在 references.drills 中关联一份演练指南，并保证其 per_year 各类学校都不少于 2 次。")
 
 
-_NUMBERING = re.compile(r"^(第[一二三四五六七八九十]+[章节部分]|[一二三四五六七八九十]+[、.．]|[0-9]+(\.[0-9]+)*[、.．]?|[（(][一二三四五六七八九十0-9]+[)）])\s*")
-
 # GB/T 29639-2020 first-level elements by tier, in order; second-level where the standard lists them.
 REQUIRED_SECTIONS = {
     "综合应急预案": ["总则", "应急组织机构及职责", "应急响应", "后期处置", "应急保障"],
@@ -247,11 +240,6 @@ REQUIRED_SUBSECTIONS = {
 }
 
 
-def section_title(title: str) -> str:
-    """'一、总则' and '1. 总则' → '总则'."""
-    return _NUMBERING.sub("", title).strip()
-
-
 @rule("gbt29639-sections", ERROR, "预案包含 GB/T 29639-2020 要求的一级章节且顺序正确")
 def check_sections(library: Library):
     for doc in _schema_clean(library):
@@ -259,7 +247,7 @@ def check_sections(library: Library):
             continue
         required = REQUIRED_SECTIONS[doc.data["tier"]]
         top = [s for s in doc.sections if s.level == 2]
-        titles = [section_title(s.title) for s in top]
+        titles = [heading_text(s.title) for s in top]
         missing = [name for name in required if name not in titles]
         if missing:
             yield Problem(doc.path, doc.body_line or 1, 1, ERROR, "",
@@ -272,7 +260,7 @@ def check_sections(library: Library):
             yield Problem(doc.path, section.line, 1, ERROR, "", "章节顺序与 GB/T 29639-2020 不一致。",
                           "顺序应为：" + " → ".join(required) + "。")
         for section in top:
-            name = section_title(section.title)
+            name = heading_text(section.title)
             if name in required and not _has_content(doc, section):
                 yield Problem(doc.path, section.line, 1, ERROR, "", f"章节“{name}”没有内容。", "写明谁、在什么时限内、做什么。")
 
@@ -293,14 +281,14 @@ def check_subsections(library: Library):
         if doc.kind != "plan":
             continue
         for parent, children in REQUIRED_SUBSECTIONS.get(doc.data["tier"], {}).items():
-            index = next((i for i, s in enumerate(doc.sections) if s.level == 2 and section_title(s.title) == parent), None)
+            index = next((i for i, s in enumerate(doc.sections) if s.level == 2 and heading_text(s.title) == parent), None)
             if index is None:
                 continue
             below = []
             for section in doc.sections[index + 1:]:
                 if section.level <= 2:
                     break
-                below.append(section_title(section.title))
+                below.append(heading_text(section.title))
             missing = [c for c in children if c not in below]
             if missing:
                 yield Problem(doc.path, doc.sections[index].line, 1, ERROR, "",

@@ -17,10 +17,11 @@ from pathlib import Path
 from . import codeowners, history, rules
 from .approvals import UNVERIFIED, Review, approver_problems, protected_file_problems
 from .compare import Pair, compare
-from .model import KIND_LABELS, REVIEWED, STATUS_LABELS, WORKFLOW_KINDS, Document, Library
+from .model import REVIEWED, WORKFLOW_KINDS, Document, Library
 from .problems import ERROR, OFF, WARNING, Problem
 from .resolve import applies_to_school
-from .schemas import check_document, common_definition, field_labels
+from .schemas import check_document, field_labels
+from .vocabulary import vocabulary
 
 # id → (default severity, Chinese summary[, the severities safeplan.yaml may choose]).
 # Without the third item a rule allows only error (and its default): each workflow rule guards
@@ -76,7 +77,7 @@ class Workflow:
         return next((t for t in self.transitions if source in t.sources and t.target == target), None)
 
     def label(self, state: str) -> str:
-        title = PSEUDO_STATES.get(state) or (self.states.get(state) or {}).get("title") or STATUS_LABELS.get(state, state)
+        title = PSEUDO_STATES.get(state) or (self.states.get(state) or {}).get("title") or vocabulary().status(state)
         return f"{title}（{state}）"
 
     def editable(self, state: str) -> bool:
@@ -140,22 +141,16 @@ def _at(doc: Document, pointer: str, rule: str, message: str, hint: str = "") ->
     return Problem(doc.path, line, column, ERROR, rule, message, hint)
 
 
-def owners_of(source: Document | None) -> dict[str, dict]:
-    owners = (source.data.get("owners") if source else None) or []
-    return {o["id"]: o for o in owners if isinstance(o, dict) and "id" in o}
-
-
 def owners_at_base(base: Library, old: Document | None) -> tuple[dict[str, dict], str, str]:
     """(owners, where they are listed, whose) for a document: its school's at base, else the district's.
 
     The owning school is the one the document had at base; a document or school that is new
     in the change is the district's to approve.
     """
-    school_id = old.data.get("school") if old else None
-    school = base.get("school", school_id) if isinstance(school_id, str) else None
-    source, scope = (school, f"学校 {school_id}") if school else (base.district, "区局")
-    where = f"合并基点上 {source.path} 的 owners" if source else "合并基点上 district.yaml 的 owners"
-    return owners_of(source), where, scope
+    owners = base.owners(old)
+    scope = f"学校 {owners.source.id}" if owners.source is not None and owners.source.kind == "school" else "区局"
+    where = f"合并基点上 {owners.source.path if owners.source else 'district.yaml'} 的 owners"
+    return owners.people, where, scope
 
 
 def check_pair(old: Document | None, new: Document | None, base: Library, head: Library, flow: Workflow,
@@ -167,7 +162,7 @@ def check_pair(old: Document | None, new: Document | None, base: Library, head: 
     if source not in flow.states and source != "new" or target not in flow.states and target != "deleted":
         return []  # an invalid status: the schema check of `safeplan validate` reports it
     doc = new or old
-    name = f"{KIND_LABELS.get(doc.kind, doc.kind)}“{doc.title}”"
+    name = f"{vocabulary().kind(doc.kind)}“{doc.title}”"
     problems: list[Problem] = []
     v0 = old.data.get("version") if old else None
     v1 = new.data.get("version") if new else None
@@ -256,14 +251,15 @@ def _revision_record(new: Document, version, step: str) -> list[Problem]:
         return [_at(new, where, "version-bump", f"缺少 {version} 版的修订记录：revisions 的最后一条应当对应当前版本 {version}。",
                     f"“{step}”要求修订记录，请在 revisions 末尾加一条：{example}")]
     pointer = f"/revisions/{len(records) - 1}"
-    reasons = common_definition("revision_reason")["enum"]
+    reasons = vocabulary().revision_reasons
     missing = [key for key in ("date", "reason", "summary") if not last.get(key)]
     if missing:
         return [_at(new, pointer, "version-bump", f"{version} 版的修订记录缺少 {'、'.join(missing)}。",
                     f"修订记录要写明日期、版本、原因和摘要，例如：{example}")]
     if last["reason"] not in reasons:
         return [_at(new, pointer + "/reason", "version-bump", f"修订原因“{last['reason']}”不在修订原因清单中。",
-                    "可选：" + "、".join(reasons) + "（见 notes/revision-triggers.md）。")]
+                    "可选：" + "、".join(f"{code}（{label}）" for code, label in reasons.items())
+                    + "（见 notes/revision-triggers.md）。")]
     previous = [r.get("date") for r in records[:-1] if isinstance(r, dict) and isinstance(r.get("date"), str)]
     if previous and isinstance(last["date"], str) and _day(last["date"]) and _day(max(previous)) \
             and _day(last["date"]) < _day(max(previous)):
@@ -290,7 +286,7 @@ def dangling(base: Library, head: Library, pairs: list[Pair]) -> list[Problem]:
             for kind, target, pointer in doc.references():
                 if kind == old.kind and target == old.id:
                     problems.append(_at(doc, pointer, "dangling-after-delete",
-                                        f"引用的{KIND_LABELS.get(kind, kind)}“{target}”在本次修改中被{how}了。",
+                                        f"引用的{vocabulary().kind(kind)}“{target}”在本次修改中被{how}了。",
                                         "请同时更新这条引用（改为新的编号或删掉），或保留原文档并把它改为废止（retired）。"))
             if old.kind == "school" and doc.data.get("school") == old.id and doc.kind in WORKFLOW_KINDS:
                 problems.append(_at(doc, "/school", "dangling-after-delete",
@@ -315,7 +311,7 @@ def check(base: Library, head: Library, pairs: list[Pair], review: Review | None
     problems += dangling(base, head, pairs)
     problems += retired_in_use(base, head, pairs)
     problems += codeowners.stale(head)
-    problems += protected_file_problems(list(protected_files), owners_of(base.district), review)
+    problems += protected_file_problems(list(protected_files), base.owners().people, review)
     for config in head.of_kind("config"):  # unknown rule ids and forbidden severities, at their key
         problems += check_document(config)
     severities = rules.severities(base.config.get("rules"))
@@ -394,7 +390,7 @@ def retired_in_use(base: Library, head: Library, pairs: list[Pair]) -> list[Prob
                ([f"{len(schools)} 所学校的汇编包含它：{_names(schools)}"] if schools else [])
         line, column = new.position("/status")
         problems.append(Problem(new.path, line, column, WARNING, "retire-in-use",
-                                f"{KIND_LABELS.get(new.kind, new.kind)}“{new.title}”被废止，但{'；'.join(uses)}。",
+                                f"{vocabulary().kind(new.kind)}“{new.title}”被废止，但{'；'.join(uses)}。",
                                 "废止后这些学校的汇编不再包含本文档：请确认已有替代文档；引用它的现行文档请一并修订"
                                 "（删掉或改为替代文档的编号，升版并加修订记录）。"))
     return problems
