@@ -261,20 +261,19 @@ def _check_today() -> None:
         raise UsageError(str(error)) from None
 
 
-def _shared_options(*arguments: tuple[tuple[str, ...], dict]) -> argparse.ArgumentParser:
-    """A parent parser: options that several subcommands take with the same meaning."""
+def _shared(*flags: str, **options) -> argparse.ArgumentParser:
+    """A parent parser: an option that several subcommands take with the same meaning."""
     parent = argparse.ArgumentParser(add_help=False)
-    for flags, options in arguments:
-        parent.add_argument(*flags, **options)
+    parent.add_argument(*flags, **options)
     return parent
 
 
-ROOT_OPTION = ("--root",), {"metavar": "DIR", "help": "内容目录（默认：当前仓库）；所有输出写到 <root>/build/"}
+ROOT_HELP = "内容目录（默认：当前仓库）；所有输出写到 <root>/build/"
 # A subcommand's default would overwrite the value given before the subcommand, so it has none.
-EVERY_COMMAND = _shared_options((ROOT_OPTION[0], {**ROOT_OPTION[1], "default": argparse.SUPPRESS}))
-REPORT_FORMAT = _shared_options((("--format",), {"choices": FORMATS, "default": "text", "help": FORMAT_HELP}))
-AUDIENCE = _shared_options((("--audience",), {"choices": ("internal", "public"), "default": "internal",
-                                              "help": "internal 内部版（默认）；public 公开版，隐去个人手机号等内部字段"}))
+EVERY_COMMAND = _shared("--root", metavar="DIR", default=argparse.SUPPRESS, help=ROOT_HELP)
+REPORT_FORMAT = _shared("--format", choices=FORMATS, default="text", help=FORMAT_HELP)
+AUDIENCE = _shared("--audience", choices=("internal", "public"), default="internal",
+                   help="internal 内部版（默认）；public 公开版，隐去个人手机号等内部字段")
 
 
 def build_parser(width: int | None = None) -> argparse.ArgumentParser:
@@ -284,7 +283,7 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
     formatter = functools.partial(CjkHelpFormatter, width=width)
     parser = argparse.ArgumentParser(prog="safeplan", description="校园安全预案库工具：校验、发布网站与各校 PDF 预案汇编。",
                                      formatter_class=formatter)
-    parser.add_argument(*ROOT_OPTION[0], **ROOT_OPTION[1])
+    parser.add_argument("--root", metavar="DIR", help=ROOT_HELP)
     parser.add_argument("--version", action="version", version=f"safeplan {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
