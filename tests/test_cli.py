@@ -176,3 +176,18 @@ def test_help_wraps_chinese_by_terminal_columns():
     assert len(lines) == 3 and max(columns) <= 20, lines  # only closing marks may overhang the width
     assert not any(line[0] in "，。、）" for line in lines)
     assert wrap("use `--root DIR` here", 10) == ["use", "`--root", "DIR` here"]  # words stay whole
+
+
+def test_every_help_page_fits_the_terminal():
+    import unicodedata
+
+    from safeplan.cli import build_parser
+
+    parser = build_parser(width=60)
+    commands = next(a for a in parser._actions if a.dest == "command").choices
+    for name, sub in {"": parser, **commands}.items():
+        page = sub.format_help().split("\n\n", 1)[1]  # argparse lays out the usage line itself
+        assert sub.description[:12] in page, name
+        for line in page.splitlines():
+            fitted = line.rstrip("，。、；：）」”")
+            assert sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in fitted) <= 60, (name, line)
