@@ -90,3 +90,104 @@ def test_readme_lists_the_exit_codes_of_report():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     rows = re.findall(r"^\| (\d+) \| (.+?) \|$", readme.split("| 退出码 | 含义 |", 1)[1].split("\n\n", 1)[0], re.M)
     assert [(int(code), meaning) for code, meaning in rows] == [(code, meaning) for code, _, meaning in EXIT_CODES]
+
+
+# Minimal arguments each subcommand needs to parse; a new subcommand fails the test below until it is added here.
+REQUIRED = {"validate": [], "build": [], "check": ["--base", "main"], "audit": [], "diff": ["main"], "history": ["x"],
+            "revert": ["x", "1.0"], "codeowners": [], "approvals": ["--host", "github", "--output", "a.json"],
+            "serve": []}
+
+
+def test_every_subcommand_takes_root_before_or_after_it():
+    """The subcommand's own --root has no default, so it cannot overwrite the one given before the subcommand."""
+    from safeplan.cli import build_parser
+
+    parser = build_parser()
+    commands = next(a for a in parser._actions if a.dest == "command").choices
+    assert sorted(commands) == sorted(REQUIRED)
+    for name, rest in REQUIRED.items():
+        assert parser.parse_args(["--root", "before", name, *rest]).root == "before", name
+        assert parser.parse_args([name, "--root", "after", *rest]).root == "after", name
+        assert parser.parse_args(["--root", "before", name, "--root", "after", *rest]).root == "after", name
+        assert parser.parse_args([name, *rest]).root is None, name
+
+
+def test_root_after_the_subcommand_is_the_content_root(tree, tmp_path, monkeypatch, capsys):
+    from safeplan import cli
+
+    elsewhere = tmp_path / "elsewhere"  # no district.yaml and no .git above it: without --root nothing is found
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    expected = "检查了 8 个文件，没有发现问题。\n"
+    for argv in (["--root", str(tree), "validate"], ["validate", "--root", str(tree)],
+                 ["--root", str(elsewhere), "validate", "--root", str(tree)]):
+        assert cli.main(argv) == 0, argv
+        assert capsys.readouterr() == (expected, ""), argv
+    assert cli.main(["validate"]) == 0  # the control: the empty folder really is a different library
+    assert capsys.readouterr().out != expected
+    assert cli.main(["validate", "--root", str(tree / "nope")]) == 2
+    assert capsys.readouterr().err.startswith("safeplan: 内容目录不存在")
+
+
+def test_root_after_the_subcommand_from_the_console_script(tree, tmp_path):
+    result = run_cli("validate", "--root", str(tree), "--format", "json", cwd=tmp_path)
+    assert result.returncode == 0 and json.loads(result.stdout)["files"] == 8
+
+
+def test_readme_command_reference_is_generated_from_the_parser():
+    from conftest import REPO
+    from safeplan import cli_reference
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert cli_reference.replaced(readme, cli_reference.current()) == readme, (
+        "README.md 的命令参考与 safeplan --help 不一致：运行 .venv/bin/python -m safeplan.cli_reference 重新生成")
+
+
+def test_command_reference_shows_every_option_and_notices_a_stale_readme(tmp_path):
+    from conftest import REPO
+    from safeplan import cli_reference
+    from safeplan.cli import build_parser
+
+    block = cli_reference.current()
+    commands = next(a for a in build_parser()._actions if a.dest == "command").choices
+    for name, sub in commands.items():
+        assert f"### `safeplan {name}`\n\n{sub.description.split(chr(10))[0]}" in block, name
+        for action in sub._actions:
+            section = block.split(f"### `safeplan {name}`", 1)[1].split("### ", 1)[0]
+            if "--help" not in action.option_strings:
+                assert f"| `{(action.option_strings or [action.metavar])[0]}" in section, (name, action.dest)
+    stale = tmp_path / "README.md"
+    stale.write_text((REPO / "README.md").read_text(encoding="utf-8").replace("| `--strict` | 警告也视为失败 |", "| `--strict` | 旧说明 |"),
+                     encoding="utf-8")
+    assert cli_reference.main(["--check", "--readme", str(stale)]) == 1
+    assert cli_reference.main(["--readme", str(stale)]) == 0
+    assert cli_reference.main(["--check", "--readme", str(stale)]) == 0
+    assert stale.read_text(encoding="utf-8") == (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def test_help_wraps_chinese_by_terminal_columns():
+    import unicodedata
+
+    from safeplan.cli_help import wrap
+
+    lines = wrap("校验全部内容文件，一次列出所有问题（`文件:行:列`、规则编号）。", 20)
+    assert "".join(lines) == "校验全部内容文件，一次列出所有问题（`文件:行:列`、规则编号）。"
+    columns = [sum(2 if unicodedata.east_asian_width(c) == "W" else 1 for c in line.rstrip("，。、）")) for line in lines]
+    assert len(lines) == 3 and max(columns) <= 20, lines  # only closing marks may overhang the width
+    assert not any(line[0] in "，。、）" for line in lines)
+    assert wrap("use `--root DIR` here", 10) == ["use", "`--root", "DIR` here"]  # words stay whole
+
+
+def test_every_help_page_fits_the_terminal():
+    import unicodedata
+
+    from safeplan.cli import build_parser
+
+    parser = build_parser(width=60)
+    commands = next(a for a in parser._actions if a.dest == "command").choices
+    for name, sub in {"": parser, **commands}.items():
+        page = sub.format_help().split("\n\n", 1)[1]  # argparse lays out the usage line itself
+        assert sub.description[:12] in page, name
+        for line in page.splitlines():
+            fitted = line.rstrip("，。、；：）」”")
+            assert sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in fitted) <= 60, (name, line)

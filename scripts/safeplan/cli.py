@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 from pathlib import Path
 
 from . import __version__
+from .cli_help import DESCRIPTIONS, CjkHelpFormatter
 from .problems import UsageError
 from .report import EXIT_ENVIRONMENT, EXIT_INTERNAL, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, FORMATS, describe, exit_code, exit_for, render
 
-FORMAT_HELP = "github：GitHub Actions 的行内注释（Gitea 上只进日志）；gitlab：GitLab 代码质量报告（JSON）"
-
+FORMAT_HELP = ("text：给人看（默认）；json：同样的内容给程序用（files、errors、warnings、problems）；"
+               "github：GitHub Actions 的行内注释（Gitea 上只进日志）；gitlab：GitLab 代码质量报告（JSON）")
 
 
 def find_root(start: Path) -> Path:
@@ -259,78 +261,93 @@ def _check_today() -> None:
         raise UsageError(str(error)) from None
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _shared(*flags: str, **options) -> argparse.ArgumentParser:
+    """A parent parser: an option that several subcommands take with the same meaning."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument(*flags, **options)
+    return parent
+
+
+ROOT_HELP = "内容目录（默认：当前仓库）；所有输出写到 <root>/build/"
+# A subcommand's default would overwrite the value given before the subcommand, so it has none.
+EVERY_COMMAND = _shared("--root", metavar="DIR", default=argparse.SUPPRESS, help=ROOT_HELP)
+REPORT_FORMAT = _shared("--format", choices=FORMATS, default="text", help=FORMAT_HELP)
+AUDIENCE = _shared("--audience", choices=("internal", "public"), default="internal",
+                   help="internal 内部版（默认）；public 公开版，隐去个人手机号等内部字段")
+
+
+def build_parser(width: int | None = None) -> argparse.ArgumentParser:
+    """The whole command line; width fixes the help layout (the README reference is generated at a fixed width)."""
     from .hosts import HOSTS
 
-    parser = argparse.ArgumentParser(prog="safeplan", description="校园安全预案库工具：校验、发布网站与各校 PDF 预案汇编。")
-    parser.add_argument("--root", help="内容目录（默认：当前仓库）；所有输出写到 <root>/build/")
+    formatter = functools.partial(CjkHelpFormatter, width=width)
+    parser = argparse.ArgumentParser(prog="safeplan", description="校园安全预案库工具：校验、发布网站与各校 PDF 预案汇编。",
+                                     formatter_class=formatter)
+    parser.add_argument("--root", metavar="DIR", help=ROOT_HELP)
     parser.add_argument("--version", action="version", version=f"safeplan {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    validate = commands.add_parser("validate", help="校验全部内容文件")
-    validate.add_argument("--format", choices=FORMATS, default="text", help=FORMAT_HELP)
+    def command(name: str, handler, summary: str, description: str, *parents: argparse.ArgumentParser):
+        sub = commands.add_parser(name, help=summary, description=description, formatter_class=formatter,
+                                  parents=[EVERY_COMMAND, *parents])
+        sub.set_defaults(handler=handler)
+        return sub
+
+    validate = command("validate", cmd_validate, "校验全部内容文件", DESCRIPTIONS["validate"], REPORT_FORMAT)
     validate.add_argument("--strict", action="store_true", help="警告也视为失败")
     validate.add_argument("--list-rules", action="store_true",
                           help="列出 validate 和 check 的全部规则：编号、默认严重程度、可选的严重程度、说明")
-    validate.set_defaults(handler=cmd_validate)
 
-    build = commands.add_parser("build", help="生成网站（build/site）和各校 PDF 汇编（build/pdf）")
+    build = command("build", cmd_build, "生成网站（build/site）和各校 PDF 汇编（build/pdf）", DESCRIPTIONS["build"], AUDIENCE)
     build.add_argument("--only", action="append", choices=("site", "pdf"), help="只生成网站或只生成 PDF")
     build.add_argument("--school", action="append", metavar="ID", help="只生成这些学校的 PDF（可重复）")
     build.add_argument("--jobs", type=int, default=0, metavar="N", help="PDF 并行进程数（默认：每核一个）")
     build.add_argument("--shard", type=_shard, metavar="K/N", help="只生成第 K 份（共 N 份）学校的 PDF，用于多台 CI 机器")
-    build.add_argument("--audience", choices=("internal", "public"), default="internal",
-                       help="internal 内部版（默认）；public 公开版，隐去个人手机号等内部字段")
     build.add_argument("--strict", action="store_true", help="有警告也不生成")
-    build.set_defaults(handler=cmd_build)
 
-    check = commands.add_parser("check", help="按 workflow.yaml 检查相对基准分支的改动（状态、版本、审批人、引用、CODEOWNERS）")
+    check = command("check", cmd_check, "按 workflow.yaml 检查相对基准分支的改动（状态、版本、审批人、引用、CODEOWNERS）",
+                    DESCRIPTIONS["check"], REPORT_FORMAT)
     check.add_argument("--base", required=True, metavar="REF", help="基准分支或提交，例如 origin/main")
     check.add_argument("--approvals", metavar="FILE",
                        help="JSON 文件：在代码托管平台上批准了本合并请求的账号列表（CI 从平台 API 取得）")
     check.add_argument("--author", metavar="HANDLE", help="合并请求作者的平台账号；作者不能批准自己的改动")
-    check.add_argument("--format", choices=FORMATS, default="text", help=FORMAT_HELP)
-    check.set_defaults(handler=cmd_check)
 
-    audit = commands.add_parser("audit", help="核对主线历史：每份现行文档的内容是否就是批准其当前版本时的内容")
-    audit.add_argument("--format", choices=FORMATS, default="text", help=FORMAT_HELP)
-    audit.set_defaults(handler=cmd_audit)
+    command("audit", cmd_audit, "核对主线历史：每份现行文档的内容是否就是批准其当前版本时的内容", DESCRIPTIONS["audit"],
+            REPORT_FORMAT)
 
-    diff = commands.add_parser("diff", help="给审核人看的改动说明：字段、章节和受影响的学校")
+    diff = command("diff", cmd_diff, "给审核人看的改动说明：字段、章节和受影响的学校", DESCRIPTIONS["diff"])
     diff.add_argument("base", metavar="BASE", help="基准分支或提交，例如 origin/main")
     diff.add_argument("head", metavar="HEAD", nargs="?", help="要比较的版本（默认：当前工作区）")
-    diff.add_argument("--format", choices=("text", "md", "json"), default="text", help="md 可直接贴到合并请求的评论中")
-    diff.set_defaults(handler=cmd_diff)
+    diff.add_argument("--format", choices=("text", "md", "json"), default="text",
+                      help="md 可直接贴到合并请求的评论中；json 给程序用")
 
-    log = commands.add_parser("history", help="列出一个文档的修订记录和 git 历史（跟踪改名）")
+    log = command("history", cmd_history, "列出一个文档的修订记录和 git 历史（跟踪改名）", DESCRIPTIONS["history"])
     log.add_argument("id", metavar="ID", help="文档编号")
     log.add_argument("--since", metavar="VERSION", help="给审核人看的改动说明：该文档自某一版本以来改了什么")
     log.add_argument("--format", choices=("text", "json", "md"), default="text", help="md 仅用于 --since")
-    log.set_defaults(handler=cmd_history)
 
-    revert = commands.add_parser("revert", help="把文档恢复为某一旧版本的内容，作为新的更高版本（不改写历史）")
+    revert = command("revert", cmd_revert, "把文档恢复为某一旧版本的内容，作为新的更高版本（不改写历史）",
+                     DESCRIPTIONS["revert"])
     revert.add_argument("id", metavar="ID", help="文档编号")
     revert.add_argument("version", metavar="VERSION", help="要恢复的旧版本号，例如 1.0")
     revert.add_argument("--reason", metavar="TEXT", help="恢复的原因，写进修订记录的摘要")
-    revert.set_defaults(handler=cmd_revert)
 
-    owners = commands.add_parser("codeowners", help="根据学校和区局的 owners 生成托管平台读取的 CODEOWNERS")
+    owners = command("codeowners", cmd_codeowners, "根据学校和区局的 owners 生成托管平台读取的 CODEOWNERS",
+                     DESCRIPTIONS["codeowners"])
     owners.add_argument("--check", action="store_true", help="只检查已提交的文件是否过期，不写入")
     owners.add_argument("--host", choices=HOSTS, help="托管平台（默认：safeplan.yaml 中的 host，未填为 github）；"
                         "github 写 .github/CODEOWNERS，gitlab 写 .gitlab/CODEOWNERS，gitea 写 .gitea/CODEOWNERS")
-    owners.set_defaults(handler=cmd_codeowners)
 
-    approvals = commands.add_parser("approvals", help="从托管平台的 API 读取合并请求的批准人，写成 check --approvals 用的 JSON 文件")
+    approvals = command("approvals", cmd_approvals, "从托管平台的 API 读取合并请求的批准人，写成 check --approvals 用的 JSON 文件",
+                        DESCRIPTIONS["approvals"])
     approvals.add_argument("--host", required=True, choices=HOSTS, help="托管平台")
     approvals.add_argument("--output", required=True, metavar="FILE", help="写入批准人名单（JSON 数组，例如 [\"@wj-safety-head\"]）")
-    approvals.add_argument("--author-output", metavar="FILE", help="把合并请求作者的账号（@用户名）写入这个文件")
+    approvals.add_argument("--author-output", metavar="FILE", help="把合并请求作者的账号（@用户名）写入这个文件，供 check --author")
     approvals.add_argument("--commit", metavar="SHA", help="推送到 main 时：找出合入这个提交的合并请求，读取它的批准人")
-    approvals.set_defaults(handler=cmd_approvals)
 
-    preview = commands.add_parser("serve", help="在本机预览网站（http://127.0.0.1:8000/），内容文件改动后自动重新生成")
+    preview = command("serve", cmd_serve, "在本机预览网站（http://127.0.0.1:8000/），内容文件改动后自动重新生成",
+                      DESCRIPTIONS["serve"], AUDIENCE)
     preview.add_argument("--port", type=int, default=8000, help="端口（默认 8000）")
-    preview.add_argument("--audience", choices=("internal", "public"), default="internal", help="预览内部版（默认）或公开版")
-    preview.set_defaults(handler=cmd_serve)
     return parser
 
 
