@@ -205,9 +205,8 @@ def test_corpus_size():
 def test_generated_case(name, tmp_path):
     tree = make_generated(name, tmp_path)
     expect = GENERATED[name][1]
-    result, seconds = validate(tree)
+    result, _ = validate(tree)  # run_forked fails the test if the child outlives SECONDS
     payload = check(result, expect)
-    assert seconds < SECONDS
     if expect.get("exit") == 0 and "rule" in expect:  # accepted, with a located warning
         assert any(p["rule"] == expect["rule"] and p["path"] == expect["path"] and expect["message"] in p["message"]
                    for p in payload["problems"]), payload["problems"]
@@ -246,9 +245,9 @@ def test_fifty_megabyte_file_is_refused_quickly(tmp_path):
         line = b"  " + "很长的内容".encode() * 100 + b"\n"
         for _ in range(50 * 2**20 // len(line)):
             handle.write(line)
-    result, seconds = validate(tree)
-    check(result, {"exit": 1, "rule": "load", "path": "schools/huge.yaml", "message": "超过上限"})
-    assert seconds < SECONDS
+    size = (tree / "schools" / "huge.yaml").stat().st_size
+    result, _ = validate(tree)  # run_forked fails the test if the child outlives SECONDS
+    check(result, {"exit": 1, "rule": "load", "path": "schools/huge.yaml", "message": f"文件大小 {size // 1024} KB，超过上限"})
 
 
 def test_symlink_out_of_the_repository_is_refused(tmp_path):
@@ -272,9 +271,8 @@ def test_symlink_inside_the_repository_is_followed(tmp_path):
 def test_directory_loop_does_not_hang(tmp_path):
     tree = lay(None, tmp_path)
     (tree / "plans" / "loop").symlink_to(tree / "plans", target_is_directory=True)
-    result, seconds = validate(tree)
+    result, _ = validate(tree)  # run_forked fails the test if the walk outlives SECONDS
     check(result, {"exit": 0})
-    assert seconds < SECONDS
 
 
 def test_renderer_shares_the_loaders_depth_limit():

@@ -63,7 +63,9 @@ def test_every_document_is_approved_except_workflow_examples(library):
     lib, _ = library
     others = sorted(f"{d.path}: {d.data.get('status')}" for d in lib.documents
                     if d.kind in ("plan", "checklist", "drill", "note") and d.data.get("status") != "approved")
-    assert len(others) <= 3, others
+    # one document in review and one draft show the workflow's two open states; any other is a slip
+    assert others == ["plans/school/onsite/onsite-swimming-pool.md: review",
+                      "plans/school/special/cyber-security.md: draft"], others
 
 
 def test_sample_people_are_marked_fictional(library):

@@ -423,14 +423,46 @@ def test_missing_font_names_the_package_to_install(monkeypatch):
     assert [face.family for face in render_pdf.bundle_faces()] == ["Noto Serif CJK SC"] * 2 + ["Noto Sans CJK SC"]
 
 
-def test_shards_split_schools_deterministically():
+SHARD_COUNTS = (1, 2, 3, 7)
+
+
+def shard_of(school: str, n: int) -> list[int]:
+    """Every K of N whose shard takes the school (exactly one when the shards partition the schools)."""
+    return [k for k in range(1, n + 1) if in_shard(school, (k, n))]
+
+
+def test_shards_partition_the_schools():
     schools = [f"school-{n:03d}" for n in range(60)]
-    for n in (1, 2, 3, 7):
-        shards = [{s for s in schools if in_shard(s, (k, n))} for k in range(1, n + 1)]
-        assert set().union(*shards) == set(schools)
-        assert sum(len(shard) for shard in shards) == len(schools)
-        assert all(shard for shard in shards) or n > len(schools)
-    assert {s for s in schools if in_shard(s, (1, 2))} == {s for s in schools if in_shard(s, (1, 2))}
+    for n in SHARD_COUNTS:
+        for school in schools:
+            assert len(shard_of(school, n)) == 1, (school, n, shard_of(school, n))
+        sizes = [sum(in_shard(school, (k, n)) for school in schools) for k in range(1, n + 1)]
+        assert all(sizes), (n, sizes)  # 60 schools leave no machine idle
+    assert all(in_shard(school, None) for school in schools)
+
+
+def test_adding_a_school_never_moves_the_others_to_another_shard():
+    """Each CI machine runs its own process: the assignment must not hang on the process or the school list."""
+    schools = [f"school-{n:03d}" for n in range(60)]
+    before = {n: {school: shard_of(school, n) for school in schools} for n in SHARD_COUNTS}
+    grown = schools + ["new-school-added-later"]
+    program = (
+        "import json, sys\n"
+        "from safeplan.render_pdf import in_shard\n"
+        "schools, counts = json.loads(sys.stdin.read())\n"
+        "print(json.dumps({n: {s: [k for k in range(1, n + 1) if in_shard(s, (k, n))] for s in schools}"
+        " for n in counts}))\n"
+    )
+    for seed in ("1", "2"):  # another machine hashes str differently: hash() would move schools
+        child = subprocess.run([sys.executable, "-c", program], input=json.dumps([grown, SHARD_COUNTS]),
+                               capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONHASHSEED": seed})
+        assert child.returncode == 0, child.stderr
+        after = {int(n): shards for n, shards in json.loads(child.stdout).items()}
+        for n in SHARD_COUNTS:
+            moved = {school: (before[n][school], after[n][school]) for school in schools
+                     if after[n][school] != before[n][school]}
+            assert not moved, (n, seed, moved)
+            assert len(after[n]["new-school-added-later"]) == 1
 
 
 def test_a_commit_to_one_school_re_renders_only_its_bundle(tmp_path):

@@ -178,9 +178,8 @@ def test_fifo_in_assets_is_reported_without_hanging(tmp_path):
     tree = lay(None, tmp_path)
     (tree / "assets").mkdir()
     os.mkfifo(tree / "assets" / "pipe.png")
-    result, seconds = validate(tree)
+    result, _ = validate(tree)  # run_forked fails the test if the child outlives its alarm
     check(result, {"exit": 1, "rule": "asset-type", "path": "assets/pipe.png", "message": "不是普通文件"})
-    assert seconds < 30
 
 
 def test_symlinked_stylesheet_in_site_assets_is_reported(tmp_path):
@@ -383,9 +382,8 @@ def test_symlinked_mkdocs_yml_is_refused(tmp_path):
 def test_mkdocs_yml_as_a_fifo_is_reported_without_hanging(tmp_path):
     tree = lay(None, tmp_path)
     os.mkfifo(tree / "mkdocs.yml")
-    result, seconds = validate(tree)
+    result, _ = validate(tree)  # run_forked fails the test if the child outlives its alarm
     check(result, {"exit": 1, "rule": "site-config", "path": "mkdocs.yml", "message": "不是普通文件"})
-    assert seconds < 30
 
 
 def test_an_image_never_replaces_a_file_of_the_theme(tmp_path):
