@@ -10,7 +10,7 @@ from pathlib import Path
 
 import git
 
-from .problems import EnvironmentProblem, UsageError
+from .problems import EnvironmentProblem, UsageError, printable
 
 
 class HistoryError(UsageError):
@@ -64,14 +64,6 @@ def _check_git_accepts(top: str) -> None:
 # Each commit is a NUL-led record of fixed lines; a subject or author name may hold any other
 # character (\x1e, \x1f, escape codes), so no field is split on a character content can contain.
 _LOG_FORMAT = "--format=%x00%H%n%aI%n%an%n%s"
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
-
-
-def _shown(text: str) -> str:
-    """Git text as pages and terminals may print it: control and bidi characters made visible."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text)
-
-
 def _records(out: str):
     """git log output in _LOG_FORMAT → (sha, day, author, subject, lines after the header)."""
     for record in out.split("\x00"):
@@ -83,7 +75,7 @@ def _records(out: str):
             day = datetime.fromisoformat(when).astimezone(timezone.utc).date().isoformat()
         except (ValueError, OverflowError):
             day = when[:10]
-        yield sha, day, _shown(author), _shown(subject), lines[4:]
+        yield sha, day, printable(author), printable(subject), lines[4:]
 
 
 def is_shallow(repo: git.Repo) -> bool:

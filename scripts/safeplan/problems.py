@@ -19,6 +19,15 @@ def control_name(character: str) -> str:
     return f"U+{ord(character):04X}"
 
 
+_UNPRINTABLE = re.compile(CONTROL.pattern[:-1] + r"\n\r\t\u2028\u2029]")
+
+
+def printable(text: str) -> str:
+    """Text safe for a terminal: every control and bidi character shown as an escape, e.g. \\x1b, \\u202e."""
+    return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}",
+                            text)
+
+
 @dataclass(frozen=True, order=True)
 class Problem:
     """One finding, located in a content file. Messages and hints are Chinese."""

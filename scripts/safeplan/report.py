@@ -5,19 +5,9 @@ from __future__ import annotations
 import errno
 import hashlib
 import json
-import re
 from collections import Counter
 
-from .problems import CONTROL, ERROR, WARNING, ContentError, ContentRefused, EnvironmentProblem, Problem, UsageError
-
-_UNPRINTABLE = re.compile(CONTROL.pattern[:-1] + r"\n\r\t\u2028\u2029]")
-
-
-def printable(text: str) -> str:
-    """Text safe for a terminal: every control and bidi character shown as an escape, e.g. \\x1b, \\u202e."""
-    return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}",
-                            text)
-
+from .problems import ERROR, WARNING, ContentError, ContentRefused, EnvironmentProblem, Problem, UsageError, printable
 
 # The one table of exit codes (README's table is checked against it): code, name, meaning.
 EXIT_CODES = (
