@@ -11,6 +11,7 @@ build: system-build $(STAMP)
 	$(BIN)/safeplan build
 
 test: system-test $(STAMP)
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 validate: $(STAMP)

@@ -99,9 +99,9 @@ def raw_weasyprint(root: Path) -> tuple[int, float, float]:
     """Single-process WeasyPrint on the HTML of the district's first bundle: (pages, wall s, CPU s)."""
     import weasyprint
 
-    from safeplan.bundle_html import BundleMeta, bundle_html
-    from safeplan.loader import load_library
-    from safeplan.resolve import resolve_school
+    from safeplan.render.pdf.bundle_html import BundleMeta, bundle_html
+    from safeplan.content.loader import load_library
+    from safeplan.resolve.views import resolve_school
 
     library, _ = load_library(root)
     school = sorted(library.schools, key=lambda s: s.id)[0]

@@ -24,11 +24,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 from make_district import make_district  # noqa: E402
 
 from safeplan.build import BuildOptions  # noqa: E402
-from safeplan.dates import build_epoch  # noqa: E402
-from safeplan.loader import load_library  # noqa: E402
-from safeplan.render_site import effective_config, render_site, run_mkdocs  # noqa: E402
-from safeplan.resolve import resolve_all, resolve_district  # noqa: E402
-from safeplan.validate import validate  # noqa: E402
+from safeplan.review.history import build_epoch  # noqa: E402
+from safeplan.content.loader import load_library  # noqa: E402
+from safeplan.render.site.render_site import effective_config, render_site, run_mkdocs  # noqa: E402
+from safeplan.resolve.views import resolve_all, resolve_district  # noqa: E402
+from safeplan.checks.validate import validate  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

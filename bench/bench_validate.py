@@ -16,8 +16,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from make_district import make_district  # noqa: E402
 
-from safeplan.loader import load_library  # noqa: E402
-from safeplan.validate import validate  # noqa: E402
+from safeplan.content.loader import load_library  # noqa: E402
+from safeplan.checks.validate import validate  # noqa: E402
 
 
 def measure(schools: int, workdir: Path) -> tuple[int, float, float, int, float]:

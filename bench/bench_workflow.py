@@ -25,12 +25,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from make_district import make_district  # noqa: E402
 
-from safeplan import codeowners  # noqa: E402
-from safeplan.compare import compare  # noqa: E402
+from safeplan.review import codeowners  # noqa: E402
+from safeplan.review.compare import compare  # noqa: E402
 from safeplan.diff_report import as_markdown  # noqa: E402
-from safeplan.loader import load_library  # noqa: E402
-from safeplan.semdiff import semantic_diff  # noqa: E402
-from safeplan.workflow import check_against  # noqa: E402
+from safeplan.content.loader import load_library  # noqa: E402
+from safeplan.review.semdiff import semantic_diff  # noqa: E402
+from safeplan.review.workflow import check_against  # noqa: E402
 
 ENV = {**os.environ, "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "b@example.invalid",
        "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "b@example.invalid"}

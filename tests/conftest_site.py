@@ -35,7 +35,7 @@ def unguarded_safeplan(rules: tuple[str, ...] = HOSTILE_RULES) -> Path:
     tests build hostile trees with this copy of the command (the rules are removed in its process only).
     """
     script = Path(tempfile.mkdtemp(prefix="safeplan-unguarded-")) / "safeplan"
-    script.write_text(f"#!{sys.executable}\nimport sys\nfrom safeplan import validate\n"
+    script.write_text(f"#!{sys.executable}\nimport sys\nfrom safeplan.checks import validate\n"
                       f"for rule_id in {tuple(rules)!r}:\n    del validate.RULES[rule_id]\n"
                       "from safeplan.cli import main\nsys.exit(main())\n", encoding="utf-8")
     script.chmod(0o755)

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from conftest import edit
-from safeplan import cli, output
+from safeplan import cli
+from safeplan.render import output
 
 OLD = {f"page-{n}.html": f"old {n}" for n in range(5)}
 NEW = {f"page-{n}.html": f"new {n}" for n in range(6)}

@@ -29,7 +29,7 @@ import yaml
 
 from conftest import MINI, REPO
 from safeplan import cli
-from safeplan.library_check import check_library
+from safeplan.checks.library_check import check_library
 
 check_library(MINI)  # import and compile everything validate needs once, before the children fork
 
@@ -230,8 +230,8 @@ def test_bad_input(name, tmp_path):
     result, _ = validate(tree)
     check(result, expect)
     if "literal" in expect:
-        from safeplan.loader import load_library
-        from safeplan.resolve import resolve_all
+        from safeplan.content.loader import load_library
+        from safeplan.resolve.views import resolve_all
 
         library, _ = load_library(tree)
         bodies = [a.body for view in resolve_all(library) for a in view.documents]
@@ -277,8 +277,8 @@ def test_directory_loop_does_not_hang(tmp_path):
 
 def test_renderer_shares_the_loaders_depth_limit():
     """Text that reaches the renderer without the loader (e.g. filled in from elsewhere) is shown, not parsed."""
-    from safeplan.loader import MAX_DEPTH, too_deep
-    from safeplan.sanitize import markdown_to_safe_html
+    from safeplan.content.loader import MAX_DEPTH, too_deep
+    from safeplan.content.sanitize import markdown_to_safe_html
 
     deep = "- " * 600 + "<script>x</script>深"
     assert too_deep(deep) == 0 and too_deep("- " * MAX_DEPTH + "深") is None

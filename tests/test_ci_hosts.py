@@ -14,9 +14,9 @@ import pytest
 import yaml
 
 from conftest import REPO, edit, run_cli
-from safeplan import codeowners
-from safeplan.hosts import HOSTS
-from safeplan.loader import load_library
+from safeplan.review import codeowners
+from safeplan.review.hosts import HOSTS
+from safeplan.content.loader import load_library
 from test_workflow import FIRE, VILLAGE, bump, commit, git, note, quiet_git, repo  # noqa: F401  (fixtures)
 
 DISTRICT = "@wj-safety-deputy @wj-safety-head"
@@ -94,7 +94,7 @@ def test_gitea_regexps_give_each_file_the_same_owners_as_github(repo):
     assert gitea_owners(rules, "schools/small-village-primary.yaml") == {"@village-principal"}
     assert gitea_owners(rules, "notes/village-note.md") == {"@village-principal"}
     assert gitea_owners(rules, "schools/smallXvillage-primary.yaml") == set(DISTRICT.split())  # "." is escaped
-    for path in ("district.yaml", FIRE, "scripts/safeplan/workflow.py", ".gitea/workflows/publish.yml", "safeplan.yaml"):
+    for path in ("district.yaml", FIRE, "scripts/safeplan/review/workflow.py", ".gitea/workflows/publish.yml", "safeplan.yaml"):
         assert gitea_owners(rules, path) == set(DISTRICT.split()), path
     assert "schools/small-village-primary\\\\.yaml @village-principal" in text.splitlines()
 

@@ -61,7 +61,8 @@ def test_usage_errors_exit_2(tree):
 
 
 def test_list_rules_lists_validate_and_check_rules(tree):
-    from safeplan import validate, workflow
+    from safeplan.checks import validate
+    from safeplan.review import workflow
 
     result = run_cli("validate", "--list-rules")
     lines = result.stdout.splitlines()

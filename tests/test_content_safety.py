@@ -10,11 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import REPO, edit, run_cli
-from safeplan.loader import load_library
+from safeplan.content.loader import load_library
 from safeplan.report import as_text, printable
 from safeplan.problems import ERROR, Problem
-from safeplan.sanitize import _clean, _markdown, _parse, _signature, markdown_to_safe_html, removals
-from safeplan.validate import validate
+from safeplan.content.sanitize import _clean, _markdown, _parse, _signature, markdown_to_safe_html, removals
+from safeplan.checks.validate import validate
 
 PLAN = "plans/school/special/fire.md"
 CHECKLIST = "checklists/fire-safety.yaml"

@@ -20,9 +20,10 @@ import pytest
 import yaml
 
 import test_bad_inputs as corpus
-from safeplan import cli, validate
-from safeplan.loader import kind_of, load_library
-from safeplan.site_pages import SECTION_PAGES, page_name
+from safeplan import cli
+from safeplan.checks import validate
+from safeplan.content.loader import kind_of, load_library
+from safeplan.render.site.site_pages import SECTION_PAGES, page_name
 
 # Rules about what content says that the renderer enforces again by itself (sanitize.py); a case
 # refused by any other rule cannot be built and is checked by test_bad_inputs alone.

@@ -16,12 +16,13 @@ from pathlib import Path
 import pytest
 
 from conftest import MINI, REPO, edit, run_cli
-from safeplan import codeowners, diff_report
-from safeplan.compare import compare
+from safeplan import diff_report
+from safeplan.review import codeowners
+from safeplan.review.compare import compare
 from safeplan.diff_report import MARKER, as_markdown, as_text, problems_markdown
-from safeplan.loader import load_library
+from safeplan.content.loader import load_library
 from safeplan.problems import Problem
-from safeplan.semdiff import DocumentDiff, FieldChange, SchoolImpact, SemanticDiff, semantic_diff
+from safeplan.review.semdiff import DocumentDiff, FieldChange, SchoolImpact, SemanticDiff, semantic_diff
 
 FIRE = "plans/school/special/fire.md"
 VILLAGE = "schools/small-village-primary.yaml"
@@ -177,7 +178,7 @@ def test_changed_sentences_of_a_prose_section(repo):
 
 
 def test_sentences_split_at_chinese_punctuation_and_line_ends():
-    from safeplan.semdiff import sentences
+    from safeplan.review.semdiff import sentences
 
     assert sentences(["先报警。再疏散！有人受伤吗？报告；", "  第二行没有句号", ""]) == [
         "先报警。", "再疏散！", "有人受伤吗？", "报告；", "第二行没有句号"]
@@ -237,7 +238,7 @@ def test_2000_groups_and_2000_changed_files_fit_and_say_what_is_left_out():
 
 
 def test_a_long_rewrite_is_shown_shorter_and_leaves_room_for_the_schools():
-    from safeplan.semdiff import ProseChange, SectionChange
+    from safeplan.review.semdiff import ProseChange, SectionChange
 
     sections = [SectionChange(f"第{n}章", "changed", 50, 50, 50,
                               [ProseChange([f"原来的第{k}句，" + "甲" * 300 + "。"], [f"新的第{k}句。"]) for k in range(50)])
@@ -263,7 +264,7 @@ def test_content_at_the_start_of_a_line_starts_no_block(text, block, monkeypatch
 
 
 def test_a_long_rewritten_sentence_is_cut_around_its_difference():
-    from safeplan.semdiff import ProseChange, SectionChange
+    from safeplan.review.semdiff import ProseChange, SectionChange
 
     old, new = "甲" * 300 + "报告教导主任。" + "乙" * 300, "甲" * 300 + "报告分管副校长。" + "乙" * 300
     section = SectionChange("处置措施", "changed", 1, 1, 1, [ProseChange([old], [new])])

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli
-from safeplan import cli, render_pdf
+from safeplan import cli
+from safeplan.render.pdf import render_pdf
 from safeplan.report import EXIT_ENVIRONMENT, EXIT_INTERNAL, EXIT_INTERRUPTED
 
 BUG = "工具的缺陷"
@@ -88,7 +89,7 @@ def test_missing_jieba(tree, monkeypatch, capsys):
 
 
 def test_a_real_bug_still_says_so(tree, monkeypatch, capsys):
-    import safeplan.library_check as library_check
+    import safeplan.checks.library_check as library_check
 
     def broken(root):
         raise ZeroDivisionError("division by zero")
@@ -99,7 +100,7 @@ def test_a_real_bug_still_says_so(tree, monkeypatch, capsys):
 
 
 def test_interrupt(tree, monkeypatch, capsys):
-    import safeplan.library_check as library_check
+    import safeplan.checks.library_check as library_check
 
     def interrupted(root):
         raise KeyboardInterrupt

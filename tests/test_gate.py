@@ -13,10 +13,13 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, edit, run_cli
-from safeplan import codeowners, rules as registry, validate, workflow
-from safeplan.approvals import Review
-from safeplan.loader import load_library
-from safeplan.workflow import check_against
+from safeplan.review import codeowners
+from safeplan.checks import rules as registry
+from safeplan.checks import validate
+from safeplan.review import workflow
+from safeplan.review.approvals import Review
+from safeplan.content.loader import load_library
+from safeplan.review.workflow import check_against
 from test_workflow import (FIRE, VILLAGE, bump, commit, git, host, line_of, note, on_main, problems,  # noqa: F401
                            quiet_git, repo, rules, school_note, set_status)
 

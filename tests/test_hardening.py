@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from conftest import run_cli
-from safeplan.output import build_lock, staged_directory
+from safeplan.render.output import build_lock, staged_directory
 
 
 def test_second_build_at_once_fails_clearly(tree):
@@ -57,7 +57,7 @@ from pathlib import Path  # noqa: E402
 import yaml  # noqa: E402
 
 from conftest import edit  # noqa: E402
-from safeplan.privacy import is_id_card  # noqa: E402
+from safeplan.checks.privacy import is_id_card  # noqa: E402
 
 EPOCH = {"SOURCE_DATE_EPOCH": "1788220800"}  # 2026-09-01
 MOBILE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")

@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from conftest import REPO
-from safeplan.loader import load_library
-from safeplan.validate import validate
+from safeplan.content.loader import load_library
+from safeplan.checks.validate import validate
 
 COVERAGE = yaml.safe_load((REPO / "tests" / "work-plan-coverage.yaml").read_text(encoding="utf-8"))
 LIST_FIELDS = ("periods", "seasons", "areas")

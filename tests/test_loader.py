@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from safeplan.loader import load_document, load_library
+from safeplan.content.loader import load_document, load_library
 from safeplan.problems import ContentError
 
 

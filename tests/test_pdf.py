@@ -16,8 +16,8 @@ from pypdf import PdfReader
 
 from conftest import MINI, edit, run_cli
 from safeplan.build import BuildOptions, build
-from safeplan.render_pdf import in_shard
-from safeplan.validate import REQUIRED_SECTIONS
+from safeplan.render.pdf.render_pdf import in_shard
+from safeplan.checks.validate import REQUIRED_SECTIONS
 
 BUS_SCHOOL = "hutang-experimental-primary"  # facilities.school_bus: true
 WALK_SCHOOL = "small-village-primary"  # facilities.school_bus: false
@@ -195,9 +195,9 @@ def test_bundle_holds_the_schools_plans_and_contacts(built):
 
 
 def test_raw_html_in_content_is_cleaned_as_on_the_site(library):
-    from safeplan.bundle_html import BundleMeta, bundle_html
-    from safeplan.loader import load_library
-    from safeplan.resolve import resolve_school
+    from safeplan.render.pdf.bundle_html import BundleMeta, bundle_html
+    from safeplan.content.loader import load_library
+    from safeplan.resolve.views import resolve_school
 
     lib, _ = load_library(library)
     view = resolve_school(lib, lib.get("school", BUS_SCHOOL))
@@ -211,10 +211,10 @@ def test_raw_html_in_content_is_cleaned_as_on_the_site(library):
 
 
 def test_weasyprint_understands_the_whole_stylesheet(library, caplog):
-    from safeplan.bundle_html import BundleMeta, bundle_html
-    from safeplan.loader import load_library
-    from safeplan.render_pdf import render_pdf
-    from safeplan.resolve import resolve_school
+    from safeplan.render.pdf.bundle_html import BundleMeta, bundle_html
+    from safeplan.content.loader import load_library
+    from safeplan.render.pdf.render_pdf import render_pdf
+    from safeplan.resolve.views import resolve_school
 
     lib, _ = load_library(library)
     view = resolve_school(lib, lib.get("school", WALK_SCHOOL))
@@ -382,11 +382,11 @@ RECYCLING = """
 import sys
 from dataclasses import replace
 from pathlib import Path
-from safeplan import render_pdf
-from safeplan.bundle_html import BundleMeta
-from safeplan.loader import load_library
-from safeplan.model import Document
-from safeplan.resolve import resolve_school
+from safeplan.render.pdf import render_pdf
+from safeplan.render.pdf.bundle_html import BundleMeta
+from safeplan.content.loader import load_library
+from safeplan.content.model import Document
+from safeplan.resolve.views import resolve_school
 
 library, _ = load_library(Path(sys.argv[1]))
 view = resolve_school(library, library.get("school", sys.argv[2]))
@@ -410,7 +410,7 @@ def test_recycled_workers_finish_every_bundle(library, tmp_path):
 
 
 def test_missing_font_names_the_package_to_install(monkeypatch):
-    from safeplan import render_pdf
+    from safeplan.render.pdf import render_pdf
 
     render_pdf.bundle_faces.cache_clear()
     monkeypatch.setattr(render_pdf, "FACES", (("Safeplan Nonexistent Serif", "regular"),))
@@ -448,7 +448,7 @@ def test_adding_a_school_never_moves_the_others_to_another_shard():
     grown = schools + ["new-school-added-later"]
     program = (
         "import json, sys\n"
-        "from safeplan.render_pdf import in_shard\n"
+        "from safeplan.render.pdf.render_pdf import in_shard\n"
         "schools, counts = json.loads(sys.stdin.read())\n"
         "print(json.dumps({n: {s: [k for k in range(1, n + 1) if in_shard(s, (k, n))] for s in schools}"
         " for n in counts}))\n"

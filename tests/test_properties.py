@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from conftest import MINI, REPO
-from safeplan.library_check import check_tree
+from safeplan.checks.library_check import check_tree
 
 SCHOOL = "schools/small-village-primary.yaml"
 PLAN = "plans/school/special/fire.md"

@@ -17,9 +17,9 @@ import pytest
 
 from conftest import MINI, REPO, edit
 from conftest_site import unguarded_safeplan
-from safeplan.loader import load_library
-from safeplan.privacy import ID_CARD, MOBILE, find_numbers, internal_values, is_id_card, normalise
-from safeplan.public_scan import markup_chunks, scan_files, scan_site
+from safeplan.content.loader import load_library
+from safeplan.checks.privacy import ID_CARD, MOBILE, find_numbers, internal_values, is_id_card, normalise
+from safeplan.render.public_scan import markup_chunks, scan_files, scan_site
 
 SCHOOL = "small-village-primary"  # the smaller bundle: one PDF keeps the test quick
 EPOCH = {"SOURCE_DATE_EPOCH": "1788220800", "CI": "1"}
@@ -68,7 +68,7 @@ def test_normalise_reads_width_entities_and_invisible_characters():
 def test_sitemap_gzip_and_attributes_are_read(tmp_path):
     import gzip
 
-    from safeplan.public_scan import output_chunks
+    from safeplan.render.public_scan import output_chunks
 
     sitemap = tmp_path / "sitemap.xml.gz"
     sitemap.write_bytes(gzip.compress(b"<urlset><url><loc>https://x.invalid/notes/m13900001234/</loc></url></urlset>"))
@@ -114,7 +114,7 @@ def test_public_views_hide_the_security_posture_and_what_it_decides(tree):
     edit(tree / PLAN, "## 应急保障", "## 应急保障\n\n{% if school.security.micro_fire_station %}本校微型消防站 3 分钟到场。{% endif %}")
     library, problems = load_library(tree)
     assert not [p for p in problems if p.severity == "error"], problems
-    from safeplan.resolve import REDACTED, resolve_school
+    from safeplan.resolve.views import REDACTED, resolve_school
 
     for school in library.schools:
         internal, public = (resolve_school(library, school, audience) for audience in ("internal", "public"))
@@ -129,7 +129,7 @@ def test_public_views_hide_the_security_posture_and_what_it_decides(tree):
         assert ("micro-fire-kit" in [a.id for a in internal.documents]) == has_station  # the control
         assert ("微型消防站 3 分钟" in internal.of_kind("plan")[0].body) == has_station
     assert any(s.data["security"].get("micro_fire_station") for s in library.schools)
-    from safeplan.resolve import redact
+    from safeplan.resolve.views import redact
 
     # an optional hidden field reads the same written or not: having none is what must not show
     assert redact({"security": {"full_time_guards": 1}}, "school", "public")["security"]["micro_fire_station"] == REDACTED
@@ -225,7 +225,7 @@ def test_pdf_text_includes_link_targets(tmp_path):
     """Should a bundle ever keep a tel: link, its number is in an annotation, not in the page text."""
     import weasyprint
 
-    from safeplan.public_scan import pdf_pages
+    from safeplan.render.public_scan import pdf_pages
 
     pdf = tmp_path / "link.pdf"
     pdf.write_bytes(weasyprint.HTML(string='<p><a href="tel:137-0000-1010">拨打值班电话</a></p>').write_pdf())

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from conftest import edit
-from safeplan.applicability import applies
-from safeplan.loader import load_library
-from safeplan.resolve import REDACTED, TEACHING_MONTHS, resolve_school
+from safeplan.content.applicability import applies
+from safeplan.content.loader import load_library
+from safeplan.resolve.views import REDACTED, TEACHING_MONTHS, resolve_school
 
 SCHOOL = {"kind": "小学", "facilities": {"school_bus": True, "boarding": False, "canteen": True}, "counts": {"boarders": 0}}
 

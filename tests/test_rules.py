@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import edit
-from safeplan.loader import load_library
-from safeplan.validate import required_guards, validate
+from safeplan.content.loader import load_library
+from safeplan.checks.validate import required_guards, validate
 
 PLAN = "plans/school/special/fire.md"
 DRILL = "drills/fire-drill.md"

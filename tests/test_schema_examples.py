@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from safeplan.loader import load_document
-from safeplan.schemas import SCHEMA_FILES, schema_dir, validator_for
+from safeplan.content.loader import load_document
+from safeplan.content.schemas import SCHEMA_FILES, schema_dir, validator_for
 
 EXAMPLES = schema_dir() / "examples"
 KINDS = sorted(k for k in SCHEMA_FILES if (EXAMPLES / k).is_dir())

@@ -84,7 +84,7 @@ def test_hooks_do_not_run_on_build_or_serve(tmp_path):
 def test_slug_anchors_are_the_ones_mkdocs_own_loading_gives():
     from mkdocs.utils.yaml import yaml_load
 
-    from safeplan.site_inputs import load_site_config
+    from safeplan.content.site_inputs import load_site_config
 
     ours, problems = load_site_config(REPO)
     assert problems == []

@@ -14,9 +14,9 @@ import pytest
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from conftest import REPO, edit
-from safeplan.loader import load_library
-from safeplan.templating import compile_error, fill
-from safeplan.validate import validate
+from safeplan.content.loader import load_library
+from safeplan.content.templating import compile_error, fill
+from safeplan.checks.validate import validate
 
 PLAN = "plans/school/special/fire.md"
 BOMBS = {

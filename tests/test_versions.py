@@ -6,7 +6,7 @@ import json
 
 from conftest import edit, run_cli
 from test_workflow import FIRE, bump, commit, git, line_of, problems, quiet_git, repo, set_status  # noqa: F401
-from safeplan.loader import load_library
+from safeplan.content.loader import load_library
 
 ORDER, CHANGED = "先报 119，再报学校领导", "先报 119，立即再报学校领导"
 REVIEWED = '  - {version: "1.0", date: "2026-12-01", reason: reviewed, summary: 按期复审，内容未变。}'

@@ -13,16 +13,16 @@ import shutil
 import pytest
 
 from conftest import MINI, edit
-from safeplan.bundle_html import BundleMeta, bundle_html
+from safeplan.render.pdf.bundle_html import BundleMeta, bundle_html
 from safeplan.diff_report import as_markdown, as_text
-from safeplan.loader import load_library
-from safeplan.model import Document, heading_text
-from safeplan.resolve import district_context, resolve_district, resolve_school
-from safeplan.schemas import common_definition
-from safeplan.semdiff import semantic_diff
-from safeplan.site_pages import SiteData, generate
-from safeplan.validate import REQUIRED_SECTIONS, validate
-from safeplan.vocabulary import vocabulary
+from safeplan.content.loader import load_library
+from safeplan.content.model import Document, heading_text
+from safeplan.resolve.views import district_context, resolve_district, resolve_school
+from safeplan.content.schemas import common_definition
+from safeplan.review.semdiff import semantic_diff
+from safeplan.render.site.site_pages import SiteData, generate
+from safeplan.checks.validate import REQUIRED_SECTIONS, validate
+from safeplan.content.vocabulary import vocabulary
 
 PLAN = "plans/school/special/fire.md"
 SCHOOL = "hutang-experimental-primary"

@@ -17,12 +17,12 @@ import pytest
 import yaml
 
 from conftest import MINI, REPO, edit, run_cli
-from safeplan import codeowners
-from safeplan.approvals import Review, normalize
-from safeplan.loader import kind_of, load_library
-from safeplan.model import KINDS
-from safeplan.schemas import SCHEMA_FILES, check_document
-from safeplan.workflow import check_against
+from safeplan.review import codeowners
+from safeplan.review.approvals import Review, normalize
+from safeplan.content.loader import kind_of, load_library
+from safeplan.content.model import KINDS
+from safeplan.content.schemas import SCHEMA_FILES, check_document
+from safeplan.review.workflow import check_against
 
 FIRE = "plans/school/special/fire.md"
 VILLAGE = "schools/small-village-primary.yaml"
@@ -669,9 +669,9 @@ def test_editor_maps_every_yaml_schema():
                                     "school_comment", "rename", "year_start"])
 def test_affected_schools_match_full_resolution(repo, change):
     """Only the changed documents are filled, and only when nothing else tells; the answer must not differ."""
-    from safeplan.compare import compare
-    from safeplan.resolve import resolve_school
-    from safeplan.semdiff import semantic_diff
+    from safeplan.review.compare import compare
+    from safeplan.resolve.views import resolve_school
+    from safeplan.review.semdiff import semantic_diff
 
     if change == "body":
         edit(repo / FIRE, "先报 119", "先报 110 和 119")
@@ -701,7 +701,7 @@ def test_affected_schools_match_full_resolution(repo, change):
 
 
 def test_long_text_changes_show_the_part_that_differs():
-    from safeplan.semdiff import focus
+    from safeplan.review.semdiff import focus
 
     old = "第一步：" + "甲" * 80 + "报告教导主任。" + "乙" * 80
     new = "第一步：" + "甲" * 80 + "报告分管副校长。" + "乙" * 80
@@ -712,7 +712,7 @@ def test_long_text_changes_show_the_part_that_differs():
 
 
 def test_history_module_reads_refs_and_detects_renames(repo):
-    from safeplan import history
+    from safeplan.review import history
 
     git(repo, "mv", "checklists/fire-safety.yaml", "checklists/fire-safety-weekly.yaml")
     edit(repo / FIRE, "先报 119", "先报 110 和 119")
@@ -749,7 +749,7 @@ def test_file_logs_in_one_pass_match_file_log_with_renames(tmp_path):
     """history.file_logs (one git call) gives what file_log (git log --follow per file) gives."""
     import git as gitpython
 
-    from safeplan import history
+    from safeplan.review import history
 
     repo = gitpython.Repo.init(tmp_path)
     with repo.config_writer() as config:

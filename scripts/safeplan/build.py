@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .library_check import check_library
-from .output import build_lock, recover_all
-from .problems import ERROR, ContentError, Problem, UsageError
-from .resolve import resolve_all, resolve_district
+from safeplan.checks.library_check import check_library
+from safeplan.render.output import build_lock, recover_all
+from safeplan.problems import ERROR, ContentError, Problem, UsageError
+from safeplan.resolve.views import resolve_all, resolve_district
 
 TARGETS = ("site", "pdf")
 
@@ -57,7 +57,7 @@ def _build(options: BuildOptions) -> BuildResult:
     district_docs = resolve_district(library, options.audience)
 
     if "pdf" in options.only:
-        from .render_pdf import render_bundles
+        from safeplan.render.pdf.render_pdf import render_bundles
 
         try:
             result.written += render_bundles(library, views, options, result.notes)
@@ -65,7 +65,7 @@ def _build(options: BuildOptions) -> BuildResult:
             result.problems += getattr(error, "problems", [error.problem])
             return result
     if "site" in options.only:
-        from .render_site import render_site
+        from safeplan.render.site.render_site import render_site
 
         all_views = views if not options.schools else resolve_all(library, options.audience)
         try:

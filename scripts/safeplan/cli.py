@@ -8,10 +8,10 @@ import os
 import sys
 from pathlib import Path
 
-from . import __version__
-from .cli_help import DESCRIPTIONS, CjkHelpFormatter
-from .problems import UsageError
-from .report import EXIT_ENVIRONMENT, EXIT_INTERNAL, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, FORMATS, describe, exit_code, exit_for, render
+from safeplan import __version__
+from safeplan.cli_help import DESCRIPTIONS, CjkHelpFormatter
+from safeplan.problems import UsageError
+from safeplan.report import EXIT_ENVIRONMENT, EXIT_INTERNAL, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, FORMATS, describe, exit_code, exit_for, render
 
 FORMAT_HELP = ("text：给人看（默认）；json：同样的内容给程序用（files、errors、warnings、problems）；"
                "github：GitHub Actions 的行内注释（Gitea 上只进日志）；gitlab：GitLab 代码质量报告（JSON）")
@@ -34,8 +34,8 @@ def _root(args) -> Path:
 
 
 def cmd_validate(args) -> int:
-    from .library_check import check_library
-    from .rules import listing
+    from safeplan.checks.library_check import check_library
+    from safeplan.checks.rules import listing
 
     if args.list_rules:
         print("规则\t默认\t可选\t说明")
@@ -59,7 +59,7 @@ def _shard(text: str) -> tuple[int, int]:
 
 
 def cmd_build(args) -> int:
-    from .build import TARGETS, BuildOptions, build
+    from safeplan.build import TARGETS, BuildOptions, build
 
     options = BuildOptions(
         root=_root(args), only=tuple(args.only) if args.only else TARGETS, schools=tuple(args.school or ()),
@@ -79,8 +79,8 @@ def cmd_build(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from .approvals import ApprovalsFileError, Review, read_approvals
-    from .workflow import check_against
+    from safeplan.review.approvals import ApprovalsFileError, Review, read_approvals
+    from safeplan.review.workflow import check_against
 
     try:
         approvals = read_approvals(Path(args.approvals)) if args.approvals else None
@@ -94,7 +94,7 @@ def cmd_check(args) -> int:
 
 
 def cmd_audit(args) -> int:
-    from .audit import audit
+    from safeplan.review.audit import audit
 
     problems, files = audit(_root(args))
     sys.stdout.write(render(problems, files, args.format))
@@ -102,9 +102,9 @@ def cmd_audit(args) -> int:
 
 
 def cmd_diff(args) -> int:
-    from .compare import compare
-    from .diff_report import problems_markdown, render as render_diff
-    from .semdiff import semantic_diff
+    from safeplan.review.compare import compare
+    from safeplan.diff_report import problems_markdown, render as render_diff
+    from safeplan.review.semdiff import semantic_diff
 
     found = compare(_root(args), args.base, args.head or "")
     errors = [p for p in found.problems if p.severity == "error"]
@@ -122,7 +122,7 @@ def cmd_diff(args) -> int:
 def cmd_history(args) -> int:
     import json
 
-    from .history import document_log
+    from safeplan.review.history import document_log
 
     root = _root(args)
     library, doc = _document(root, args.id)
@@ -137,7 +137,7 @@ def cmd_history(args) -> int:
         return EXIT_OK
     print(f"{doc.title}（{doc.path}）")
     if revisions:
-        from .vocabulary import vocabulary
+        from safeplan.content.vocabulary import vocabulary
 
         reasons = vocabulary().revision_reasons
         print("修订记录：")
@@ -151,7 +151,7 @@ def cmd_history(args) -> int:
 
 
 def _document(root: Path, doc_id: str):
-    from .loader import load_library
+    from safeplan.content.loader import load_library
 
     library, _ = load_library(root)
     doc = next((d for d in library.documents if d.id == doc_id), None)
@@ -161,7 +161,7 @@ def _document(root: Path, doc_id: str):
 
 
 def _version(root: Path, doc, number: str):
-    from .versions import listed, versions
+    from safeplan.review.versions import listed, versions
 
     found = versions(root, doc)
     if number not in found:
@@ -170,9 +170,9 @@ def _version(root: Path, doc, number: str):
 
 
 def _history_since(root: Path, library, doc, number: str, fmt: str) -> int:
-    from .model import Library
-    from .diff_report import render as render_diff
-    from .semdiff import SemanticDiff, affected_schools, diff_document
+    from safeplan.content.model import Library
+    from safeplan.diff_report import render as render_diff
+    from safeplan.review.semdiff import SemanticDiff, affected_schools, diff_document
 
     old = _version(root, doc, number)
     then = Library(root=root, documents=[old.doc if d is doc else d for d in library.documents])
@@ -185,11 +185,11 @@ def _history_since(root: Path, library, doc, number: str, fmt: str) -> int:
 
 
 def cmd_revert(args) -> int:
-    from .dates import today
-    from .history import dirty
-    from .output import write_text
-    from .versions import RevertError, revert_text
-    from .workflow import next_version
+    from safeplan.dates import today
+    from safeplan.review.history import dirty
+    from safeplan.render.output import write_text
+    from safeplan.review.versions import RevertError, revert_text
+    from safeplan.review.workflow import next_version
 
     root = _root(args)
     _, doc = _document(root, args.id)
@@ -211,14 +211,14 @@ def cmd_revert(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    from .preview import serve
+    from safeplan.preview import serve
 
     return serve(_root(args), args.port, args.audience)
 
 
 def cmd_codeowners(args) -> int:
-    from .codeowners import stale, write
-    from .loader import load_library
+    from safeplan.review.codeowners import stale, write
+    from safeplan.content.loader import load_library
 
     root = _root(args)
     library, problems = load_library(root)
@@ -237,8 +237,8 @@ def cmd_codeowners(args) -> int:
 
 
 def cmd_approvals(args) -> int:
-    from .hosts import HostError, approvals_json, fetch
-    from .output import write_text
+    from safeplan.review.hosts import HostError, approvals_json, fetch
+    from safeplan.render.output import write_text
 
     try:
         found = fetch(args.host, os.environ, args.commit)
@@ -253,7 +253,7 @@ def cmd_approvals(args) -> int:
 
 
 def _check_today() -> None:
-    from .dates import today
+    from safeplan.dates import today
 
     try:
         today()
@@ -278,7 +278,7 @@ AUDIENCE = _shared("--audience", choices=("internal", "public"), default="intern
 
 def build_parser(width: int | None = None) -> argparse.ArgumentParser:
     """The whole command line; width fixes the help layout (the README reference is generated at a fixed width)."""
-    from .hosts import HOSTS
+    from safeplan.review.hosts import HOSTS
 
     formatter = functools.partial(CjkHelpFormatter, width=width)
     parser = argparse.ArgumentParser(prog="safeplan", description="校园安全预案库工具：校验、发布网站与各校 PDF 预案汇编。",

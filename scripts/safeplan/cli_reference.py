@@ -62,7 +62,7 @@ def replaced(readme: str, block: str) -> str:
 
 
 def current() -> str:
-    from .cli import build_parser
+    from safeplan.cli import build_parser
 
     return reference(build_parser(width=WIDTH))
 
@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         return 0
     if new != text:
-        from .output import write_text
+        from safeplan.render.output import write_text
 
         write_text(args.readme, new)
     return 0

@@ -1,13 +1,11 @@
-"""Environment and git → dates: what outputs print (SOURCE_DATE_EPOCH, else git), and the day reviews fall due against."""
+"""Environment → dates: the SOURCE_DATE_EPOCH outputs print, and the day reviews fall due against."""
 
 from __future__ import annotations
 
 import os
 from datetime import date, datetime, timezone
-from pathlib import Path
 
-from . import history
-from .problems import EnvironmentProblem
+from safeplan.problems import EnvironmentProblem
 
 
 LATEST_EPOCH = 4102444800  # 2100-01-01: content dates end in 2099 (schemas/common.schema.json)
@@ -22,18 +20,8 @@ def fixed_epoch() -> int | None:
     return int(value) if value else None
 
 
-def build_epoch(root: Path) -> int:
-    """Dates printed in outputs: SOURCE_DATE_EPOCH, else HEAD's commit time, never the clock."""
-    epoch = fixed_epoch()
-    return epoch if epoch is not None else history.head_epoch(root) or 0
-
-
 def epoch_date(epoch: int) -> str:
     return datetime.fromtimestamp(epoch, tz=timezone.utc).date().isoformat()
-
-
-def build_date(root: Path) -> str:
-    return epoch_date(build_epoch(root))
 
 
 TODAY_VARIABLE = "SAFEPLAN_TODAY"

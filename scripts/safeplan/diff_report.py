@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 import re
 
-from .problems import ERROR, Problem
-from .report import HINT_PREFIX
-from .semdiff import DocumentDiff, FieldChange, SchoolImpact, SectionChange, SemanticDiff, focus
+from safeplan.problems import ERROR, Problem
+from safeplan.report import HINT_PREFIX
+from safeplan.review.semdiff import DocumentDiff, FieldChange, SchoolImpact, SectionChange, SemanticDiff, focus
 
 # GitHub refuses a comment over 65,536 characters (its store holds 262,144 UTF-8 bytes, which
 # 60,000 characters of Chinese, three bytes each, also stay under); the margin leaves room for CI to add a line.

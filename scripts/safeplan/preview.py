@@ -14,11 +14,11 @@ import threading
 import time
 from pathlib import Path
 
-from .build import BuildOptions, build
-from .output import BuildLocked, build_lock, recover_all
-from .report import EXIT_OK, EXIT_USAGE, describe, exit_code, render
+from safeplan.build import BuildOptions, build
+from safeplan.render.output import BuildLocked, build_lock, recover_all
+from safeplan.report import EXIT_OK, EXIT_USAGE, describe, exit_code, render
 
-from .model import KINDS
+from safeplan.content.model import KINDS
 
 # content, config, theme templates and scripts, and the images in assets/ (plus what would be refused there)
 WATCHED_SUFFIXES = (".yaml", ".yml", ".md", ".json", ".css", ".txt", ".html", ".js", ".svg", ".png", ".jpg", ".jpeg", ".webp")

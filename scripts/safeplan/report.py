@@ -7,7 +7,7 @@ import hashlib
 import json
 from collections import Counter
 
-from .problems import ERROR, WARNING, ContentError, ContentRefused, EnvironmentProblem, Problem, UsageError, printable
+from safeplan.problems import ERROR, WARNING, ContentError, ContentRefused, EnvironmentProblem, Problem, UsageError, printable
 
 # The one table of exit codes (README's table is checked against it): code, name, meaning.
 EXIT_CODES = (

@@ -1,0 +1,1 @@
+"""Library → problems: the rule registry and the rules grouped by subject."""

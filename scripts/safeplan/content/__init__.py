@@ -1,0 +1,1 @@
+"""Content files → Library: the model, the loader (the one reader of content), schemas and labels."""

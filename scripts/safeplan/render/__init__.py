@@ -1,0 +1,1 @@
+"""Views → files: the only stage that writes, through render.output."""

@@ -1,0 +1,1 @@
+"""SchoolView → PDF bundle."""

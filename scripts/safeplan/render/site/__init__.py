@@ -1,0 +1,1 @@
+"""Library and views → the MkDocs site."""

@@ -1,0 +1,1 @@
+"""Library → one view per school: applicability applied, templates filled, the public edition redacted."""

@@ -1,0 +1,1 @@
+"""Two commits → workflow problems: git history (the one place that talks to git), comparison, diffs, owners, hosts."""
