@@ -14,7 +14,7 @@ from typing import Callable, Iterator
 
 from safeplan.content.applicability import applies, rule_paths
 from safeplan.dates import today
-from safeplan.content.model import FOLDERS, REVIEWED, WORKFLOW_KINDS, Document, Library, heading_text, iter_strings
+from safeplan.content.model import FOLDERS, RECORD_KINDS, REVIEWED, WORKFLOW_KINDS, Document, Library, heading_text, iter_strings
 from safeplan.checks.privacy import ID_CARD, MOBILE, column_in, field_in, find_numbers, mask, normalise
 from safeplan.problems import ERROR, OFF, SEVERITIES, WARNING, Problem
 from safeplan.content.sanitize import TAGS, removals
@@ -91,15 +91,16 @@ def check_id_filename(library: Library):
 
 @rule("unique-id", ERROR, "编号在全库唯一")
 def check_unique_ids(library: Library):
-    seen: dict[str, Document] = {}
+    seen: dict[tuple[str, str], Document] = {}
     for doc in library.documents:
         if not doc.id:
             continue
-        if doc.id in seen:
-            first = seen[doc.id]
+        key = (doc.path.split("/")[1], doc.id) if doc.kind in RECORD_KINDS else ("", doc.id)  # records: per school
+        if key in seen:
+            first = seen[key]
             yield _at(doc, "/id", f"编号“{doc.id}”已被 {first.path} 使用。", "每个文档的编号在全库中必须唯一，请换一个编号。")
         else:
-            seen[doc.id] = doc
+            seen[key] = doc
 
 
 @rule("references", ERROR, "引用的文档、集合点和审批人都存在")
@@ -551,3 +552,4 @@ def check_free_text_mobiles(library: Library):
 
 
 from safeplan.checks import site_checks  # noqa: E402,F401  registers the rules over mkdocs.yml, assets/ and site-assets/
+from safeplan.checks import records  # noqa: E402,F401  registers the rules over records/ (hazards, drills held, incidents)

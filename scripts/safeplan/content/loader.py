@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from safeplan.content.model import KINDS, Document, Library, Section
+from safeplan.content.model import KINDS, Document, Library, Section, record_kind
 from safeplan.problems import CONTROL, ERROR, WARNING, ContentError, Problem, control_name
 from safeplan.content.site_inputs import ASSETS, SITE_ASSETS, list_folder, load_site_config
 
@@ -77,7 +77,9 @@ def kind_of(rel: str) -> str | None:
             parts = rel.split("/")
             if any(part.startswith(".") for part in parts) or parts[-1].startswith("README"):
                 return None
-            return kind if "." + rel.rsplit(".", 1)[-1].lower() in suffixes else None
+            if "." + rel.rsplit(".", 1)[-1].lower() not in suffixes:
+                return None
+            return record_kind(rel) if kind == "record" else kind
     return None
 
 
@@ -128,8 +130,15 @@ def _content_files(root: Path, problems: list[Problem]):
                 problem = _unreadable(root, path)
                 if problem:
                     problems.append(problem)
-                elif path.suffix.lower() in suffixes:
+                elif path.suffix.lower() in suffixes and kind != "record":
                     yield kind, path
+                elif path.suffix.lower() in suffixes and record_kind(_rel(root, path)):
+                    yield record_kind(_rel(root, path)), path
+                elif path.suffix.lower() in suffixes:
+                    problems.append(Problem(
+                        _rel(root, path), 1, 1, WARNING, "unknown-file",
+                        "记录文件应放在 records/<学校编号>/hazards|drills|incidents/<四位年份>/<编号>.yaml，本文件不会被读取。",
+                        "把文件移到对应学校、类别和年份的目录下。"))
                 else:
                     problems.append(Problem(
                         _rel(root, path), 1, 1, WARNING, "unknown-file",

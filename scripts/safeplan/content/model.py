@@ -16,7 +16,20 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "note": ("notes", (".md",)),
     "config": ("safeplan.yaml", (".yaml",)),
     "workflow": ("workflow.yaml", (".yaml",)),
+    "record": ("records", (".yaml",)),  # not a kind of its own: record_kind() names it from the path
 }
+
+# records/<school>/<folder>/<year>/<id>.yaml: what a school did (internal only, never deleted)
+RECORD_FOLDERS = {"hazards": "hazard", "drills": "drill_record", "incidents": "incident"}
+RECORD_KINDS = tuple(RECORD_FOLDERS.values())
+
+
+def record_kind(rel: str) -> str | None:
+    """The kind of a path under records/, or None when it is not where a record belongs."""
+    parts = rel.split("/")
+    if len(parts) == 5 and parts[0] == KINDS["record"][0] and parts[3].isdigit() and len(parts[3]) == 4:
+        return RECORD_FOLDERS.get(parts[2])
+    return None
 
 # Documents that go through the review workflow (schools and the district are data).
 WORKFLOW_KINDS = ("plan", "checklist", "drill", "note")

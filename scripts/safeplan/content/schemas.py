@@ -27,6 +27,9 @@ SCHEMA_FILES = {
     "note": "note.schema.json",
     "config": "config.schema.json",
     "workflow": "workflow.schema.json",
+    "hazard": "hazard.schema.json",
+    "drill_record": "drill_record.schema.json",
+    "incident": "incident.schema.json",
 }
 
 
