@@ -79,13 +79,14 @@ def _person(school: dict, key: str, fallback: str) -> dict:
 
 
 def _hazards(school: dict, rng: random.Random, count: int, start: date, until: date, overdue: int) -> list[dict]:
-    buildings = [r["building"].split("（")[0] for r in school["evacuation_routes"]]
+    routes = school["evacuation_routes"]
+    buildings = [r["building"].split("（")[0] for r in routes if r.get("floors", 1) >= 4] or [routes[0]["building"].split("（")[0]]
     dorms = [b for b in buildings if "公寓" in b or "宿舍" in b] or buildings
     pool = [(category, item) for category, (needs, items) in HAZARDS.items()
             if needs is None or _field(school, needs) for item in items]
     found = []
     span = (until - start).days
-    states = ["verified"] * (count - 5) + ["closed", "rectifying", "open", "overdue" if overdue else "verified", "void"]
+    states = ["verified"] * (count - 6) + ["carried", "closed", "rectifying", "open", "overdue" if overdue else "verified", "void"]
     if overdue > 1:
         states[0] = "overdue"
     for index, state in enumerate(states):
@@ -100,11 +101,15 @@ def _hazards(school: dict, rng: random.Random, count: int, start: date, until: d
             "place": place.format(building=buildings[rng.randrange(len(buildings))], dorm=dorms[0]),
             "description": text, "risk_level": level, "owner": owner,
             "deadline": _date(day + timedelta(days=days)), "fix_plan": plan, "interim_measures": interim,
-            "status": "rectifying" if state == "overdue" else state,
+            "status": "rectifying" if state in ("overdue", "carried") else state,
         }
         if state == "overdue":  # found 25 days before `until` with a 7-day deadline: past it, within the grace
             record["found_on"], record["deadline"] = _date(until - timedelta(days=25)), _date(until - timedelta(days=18))
             record["id"] = f"hz-{until - timedelta(days=25):%Y%m}-{index + 1:02d}"
+        if state == "carried":  # found last month, a long fix (a contractor, the town) still within its deadline
+            record["found_on"], record["deadline"] = _date(until - timedelta(days=45)), _date(until + timedelta(days=20))
+            record["id"] = f"hz-{until - timedelta(days=45):%Y%m}-{index + 1:02d}"
+            record["fix_plan"] += "（需外请施工单位，已报总务处立项。）"
         if state in ("closed", "verified"):
             record["closed_on"] = _date(min(day + timedelta(days=max(1, days - 2)), until))
         if state == "verified":

@@ -348,6 +348,10 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
     preview = command("serve", cmd_serve, "在本机预览网站（http://127.0.0.1:8000/），内容文件改动后自动重新生成",
                       DESCRIPTIONS["serve"], AUDIENCE)
     preview.add_argument("--port", type=int, default=8000, help="端口（默认 8000）")
+
+    from safeplan import cli_records
+
+    cli_records.register(command, _root)
     return parser
 
 

@@ -39,9 +39,17 @@ class Problem:
     rule: str
     message: str
     hint: str = field(default="", compare=False)
+    cell: str = ""  # a spreadsheet's sheet!cell (隐患!C7), shown in place of line:column
+
+    @property
+    def place(self) -> str:
+        return f"{self.path}:{self.cell}" if self.cell else f"{self.path}:{self.line}:{self.column}"
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        found = asdict(self)
+        if not self.cell:
+            del found["cell"]
+        return found
 
 
 class ContentError(Exception):

@@ -88,7 +88,7 @@ def _explained(p: Problem) -> str:
 def as_text(problems: list[Problem], files: int) -> str:
     lines = []
     for p in problems:
-        lines.append(printable(f"{p.path}:{p.line}:{p.column}: {p.severity}[{p.rule}]: {p.message}"))
+        lines.append(printable(f"{p.place}: {p.severity}[{p.rule}]: {p.message}"))
         if p.hint:
             lines.append(printable(f"  {HINT_PREFIX}{p.hint}"))
     lines.append(summary(problems, files))
