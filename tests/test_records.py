@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
-from conftest import edit
+from conftest import MINI, REPO, edit
 from safeplan.checks.library_check import check_tree
+from safeplan.content.loader import load_library
+from safeplan.review import codeowners
+from test_workflow import commit, git, problems
 
 SCHOOL = "hutang-experimental-primary"  # 小学 with a school bus and anti-collision barriers
 HAZARD = """id: {id}
@@ -189,3 +193,29 @@ def test_first_report_against_the_reporting_limit(tree, first, late):
     path.write_text(INCIDENT.format(school=SCHOOL, plan=plan, first=first), encoding="utf-8")
     problems = found(tree, "incident-first-report")
     assert [(p.line, "135 分钟" in p.message) for p in problems] == ([(line_of(path, "  - {stage: first"), True)] if late else [])
+
+
+# ---- the review gate over records ------------------------------------------------------------------
+
+def test_records_are_never_deleted_and_closed_hazards_never_reopen(tmp_path):
+    root = tmp_path / "repo"
+    shutil.copytree(MINI, root)
+    shutil.copy(REPO / "workflow.yaml", root / "workflow.yaml")
+    verified = hazard(root)
+    voided = hazard(root, id="hz-202611-02", status="void", extra="void_reason: 重复登记。\n")
+    kept = hazard(root, id="hz-202611-03", status="open", found="2026-11-28", deadline="2026-12-05")
+    git(root, "init", "-q", "-b", "main")
+    codeowners.write(load_library(root)[0])
+    commit(root, "初始内容和隐患记录")
+    git(root, "checkout", "-q", "-b", "change")
+    assert problems(root) == []
+    edit(kept, "status: open", "status: rectifying")  # work goes on: allowed
+    assert problems(root) == []
+    edit(verified, "status: verified", "status: open")
+    edit(voided, "status: void", "status: open")
+    kept.unlink()
+    found = problems(root)
+    rel = lambda p: p.relative_to(root).as_posix()  # noqa: E731
+    assert (f"{rel(kept)}:1:1", "record-deleted") in found
+    assert (f"{rel(verified)}:{line_of(verified, 'status')}:1", "hazard-reopened") in found
+    assert (f"{rel(voided)}:{line_of(voided, 'status')}:1", "hazard-reopened") in found

@@ -28,6 +28,8 @@ RULES = {
     "retired-revived": (ERROR, "废止的文档不被恢复"),
     "dangling-after-delete": (ERROR, "删除或改名的文档没有被其他文档引用"),
     "codeowners-stale": (ERROR, "托管平台读取的 CODEOWNERS 与负责人名单一致"),
+    "record-deleted": (ERROR, "隐患、演练和信息报告记录不被删除（作废要写明原因）"),
+    "hazard-reopened": (ERROR, "已销号或作废的隐患不被悄悄重新打开"),
     "retire-in-use": (WARNING, "废止的文档没有被现行文档引用、没有学校正在使用（否则列出它们）"),
 }
 

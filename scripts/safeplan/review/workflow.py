@@ -19,6 +19,7 @@ from safeplan.review import history
 from safeplan.checks import rules
 from safeplan.review.approvals import UNVERIFIED, Review, approver_problems, protected_file_problems
 from safeplan.review.compare import Pair, compare
+from safeplan.review.records_gate import record_problems
 from safeplan.content.model import REVIEWED, WORKFLOW_KINDS, Document, Library
 from safeplan.checks.check_rules import RULES, allowed_severities  # noqa: F401  re-exported: workflow implements these rules
 from safeplan.problems import ERROR, OFF, WARNING, Problem
@@ -283,6 +284,7 @@ def check(base: Library, head: Library, pairs: list[Pair], review: Review | None
             if (new or old).kind in WORKFLOW_KINDS:
                 problems += check_pair(old, new, base, head, flow, review, renamed_schools)
     problems += dangling(base, head, pairs)
+    problems += record_problems(pairs)
     problems += retired_in_use(base, head, pairs)
     problems += codeowners.stale(head)
     problems += protected_file_problems(list(protected_files), base.owners().people, review)
