@@ -166,9 +166,12 @@ class Library:
     def __post_init__(self) -> None:
         self.by_id: dict[tuple[str, str], Document] = {}
         self.by_kind: dict[str, list[Document]] = {}
+        self.records: dict[tuple[str, str], list[Document]] = {}  # (kind, school) → records in the school's folder
         for doc in self.documents:
             self.by_id.setdefault((doc.kind, doc.id), doc)
             self.by_kind.setdefault(doc.kind, []).append(doc)
+            if doc.kind in RECORD_KINDS and doc.data.get("school") == doc.path.split("/")[1]:
+                self.records.setdefault((doc.kind, doc.data["school"]), []).append(doc)
 
     def of_kind(self, kind: str) -> list[Document]:
         return list(self.by_kind.get(kind, ()))

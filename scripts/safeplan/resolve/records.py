@@ -104,7 +104,8 @@ def hazard_month(library: Library, school: Document, month: Month, as_of: date |
 
 
 def school_records(library: Library, school: Document, kind: str) -> list[Document]:
-    return [d for d in library.of_kind(kind) if d.data.get("school") == school.id and d.path.split("/")[1] == school.id]
+    """The school's records of a kind: those in its own folder that name it (record-place reports the others)."""
+    return list(library.records.get((kind, school.id), ()))
 
 
 @dataclass(frozen=True)
