@@ -10,7 +10,6 @@ deliberate change to the pages, regenerate the golden files and review their dif
 from __future__ import annotations
 
 import difflib
-from pathlib import Path
 
 import pytest
 
