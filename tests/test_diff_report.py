@@ -22,7 +22,7 @@ from safeplan.review.compare import compare
 from safeplan.diff_report import MARKER, as_markdown, as_text, problems_markdown
 from safeplan.content.loader import load_library
 from safeplan.problems import Problem
-from safeplan.review.semdiff import DocumentDiff, FieldChange, SchoolImpact, SemanticDiff, semantic_diff
+from safeplan.review.semdiff import DocumentDiff, FieldChange, SchoolImpact, SemanticDiff, Step, semantic_diff
 
 FIRE = "plans/school/special/fire.md"
 VILLAGE = "schools/small-village-primary.yaml"
@@ -224,7 +224,7 @@ def test_every_group_is_kept_with_closed_tags():
 def test_2000_groups_and_2000_changed_files_fit_and_say_what_is_left_out():
     schools = _schools(2000, lambda i: [f"学校信息修改：应急集合点「点{i}」"])
     documents = [DocumentDiff("school", s.id, s.name, f"schools/{s.id}.yaml", "modified",
-                              fields=[FieldChange(f"应急集合点「yard」 · 集合点名称与位置 {n}", "应急集合点", "/x", "changed",
+                              fields=[FieldChange([Step("应急集合点", item="yard"), Step(f"集合点名称与位置 {n}")], "应急集合点", "/x", "changed",
                                                   "操场中央" * 5, "操场西侧" * 5) for n in range(60)])
                  for s in schools]
     md = as_markdown(_diff(schools, documents))

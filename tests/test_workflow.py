@@ -494,7 +494,9 @@ def test_diff_names_the_assembly_point_and_only_that_school(repo):
     )
     data = json.loads(run_cli("diff", "main", "--format", "json", cwd=repo).stdout)
     assert [s["id"] for s in data["schools"]] == ["small-village-primary"]
-    assert data["documents"][0]["fields"] == [{"label": "应急集合点「yard」 · 集合点名称与位置", "field": "应急集合点",
+    assert data["documents"][0]["fields"] == [{"place": [{"label": "应急集合点", "item": "yard", "number": 0},
+                                                         {"label": "集合点名称与位置", "item": "", "number": 0}],
+                                               "field": "应急集合点",
                                                "pointer": "/assembly_points/0/name", "change": "changed",
                                                "old": "操场中央", "new": "操场西侧"}]
     markdown = run_cli("diff", "main", "--format", "md", cwd=repo).stdout
@@ -701,7 +703,7 @@ def test_affected_schools_match_full_resolution(repo, change):
 
 
 def test_long_text_changes_show_the_part_that_differs():
-    from safeplan.review.semdiff import focus
+    from safeplan.diff_report import focus
 
     old = "第一步：" + "甲" * 80 + "报告教导主任。" + "乙" * 80
     new = "第一步：" + "甲" * 80 + "报告分管副校长。" + "乙" * 80
