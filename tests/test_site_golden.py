@@ -17,7 +17,9 @@ from conftest import MINI, REPO
 from safeplan import dates
 from safeplan.content.loader import load_library
 from safeplan.content.model import WORKFLOW_KINDS
-from safeplan.render.site.site_pages import Bundle, SiteData, generate
+from safeplan.render.site import site_pages
+from safeplan.render.site.index import SiteIndex
+from safeplan.render.site.site_pages import PAGES, Bundle, SiteData, generate
 from safeplan.resolve.views import district_context, resolve_all, resolve_district
 from safeplan.review.history import Commit
 
@@ -96,3 +98,19 @@ def test_the_pinned_inputs_reach_the_pages():
     assert "| 2026-11-20 | 王老师 |" in internal["plans/fire.md"] and "王老师" not in public["plans/fire.md"]
     assert "hutang-experimental-primary-public.pdf" in public["downloads.md"]
     assert "份文档超期未评审" in overdue["index.md"] and "份文档超期未评审" not in internal["index.md"]
+
+
+def test_each_page_function_renders_alone_what_the_site_has():
+    """Page functions read the frozen index only: each one alone gives exactly its pages of the whole site."""
+    data = site_data("internal")
+    whole, index = generate(data), SiteIndex.gather(data)
+    for page_function in PAGES:
+        alone = page_function(index)
+        assert alone and all(whole[path] == markdown for path, markdown in alone.items()), page_function.__name__
+    assert sum(len(page_function(index)) for page_function in PAGES) == len(whole)
+
+
+def test_two_page_functions_writing_one_path_stop_the_build(monkeypatch):
+    monkeypatch.setattr(site_pages, "PAGES", (*site_pages.PAGES, site_pages.PAGES[0]))
+    with pytest.raises(RuntimeError, match="index.md is written by home_page"):
+        generate(site_data("internal"))

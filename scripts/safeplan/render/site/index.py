@@ -1,8 +1,8 @@
 """SiteData (what render_site gathered) → SiteIndex: what the site publishes, decided once and frozen.
 
 Like Sphinx's environment: every page function reads the same index (which documents have a page
-and where, which schools each applies to, which paths are content) and none changes it, so pages
-can be rendered alone, in any order. School data comes only from the SchoolViews, already redacted
+and where, which schools each applies to, which paths are content) through read-only mappings and
+none changes it, so pages can be rendered alone, in any order. School data comes only from the SchoolViews, already redacted
 for the audience.
 """
 
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping
 
-from safeplan.content.model import FOLDERS, WORKFLOW_KINDS, Document, Library
+from safeplan.content.model import FOLDERS, WORKFLOW_KINDS, Library
 from safeplan.content.vocabulary import Vocabulary, vocabulary
 from safeplan.render.site.markup import days_between, page_name, relative, text
 from safeplan.render.site.templates import template_fill
@@ -55,22 +55,11 @@ class SiteData:
     words: Vocabulary = field(default_factory=vocabulary)  # the labels of kinds, statuses, tiers… from the schemas
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One published document: what its page shows."""
+@dataclass
+class Entry(Applied):
+    """One published document: its shown text (a school's own filled one, or the district's template) and its page."""
 
-    doc: Document
-    data: dict
-    body: str
     page: str
-
-    @property
-    def kind(self) -> str:
-        return self.doc.kind
-
-    @property
-    def title(self) -> str:
-        return str(self.data.get("title") or self.doc.id)
 
 
 @dataclass(frozen=True)
@@ -96,10 +85,10 @@ class SiteIndex:
             page = f"{SECTION_PAGES[doc.kind]}/{page_name(doc.id)}.md"
             if (doc.kind, doc.id) in filled:
                 applied = filled[(doc.kind, doc.id)]
-                entries[(doc.kind, doc.id)] = Entry(doc, applied.data, applied.body, page)
-            else:
-                data = template_fill(doc.data, site.district)
-                entries[(doc.kind, doc.id)] = Entry(doc, data, template_fill(doc.body, site.district), page)
+                entries[(doc.kind, doc.id)] = Entry(doc, applied.data, applied.body, applied.reason, page)
+            else:  # shown as the district's template: it applies to no one school
+                entries[(doc.kind, doc.id)] = Entry(doc, template_fill(doc.data, site.district),
+                                                    template_fill(doc.body, site.district), "", page)
         applied: dict[tuple[str, str], list[tuple[SchoolView, str]]] = defaultdict(list)
         for view in site.views:
             for document in view.documents:
