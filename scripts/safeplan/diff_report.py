@@ -15,7 +15,7 @@ import re
 from safeplan.problems import ERROR, Problem
 from safeplan.report import HINT_PREFIX
 from safeplan.content.vocabulary import vocabulary
-from safeplan.review.semdiff import DocumentDiff, FieldChange, SchoolImpact, SectionChange, SemanticDiff, Step
+from safeplan.review.semdiff import DocumentDiff, FieldChange, Reason, SchoolImpact, SectionChange, SemanticDiff, Step
 
 # GitHub refuses a comment over 65,536 characters (its store holds 262,144 UTF-8 bytes, which
 # 60,000 characters of Chinese, three bytes each, also stay under); the margin leaves room for CI to add a line.
@@ -143,10 +143,26 @@ def _summary(diff: SemanticDiff) -> str:
     return f"{base}{head}：{len(diff.documents)} 个文件有改动，{schools}。"
 
 
+def reason_text(reason: Reason) -> str:
+    """Why a school's bundle changes, e.g. 应急预案“火灾事故专项应急预案”修改（适用于全部学校）."""
+    document = f"{vocabulary().kind(reason.kind)}“{reason.title}”" if reason.kind else ""
+    return {
+        "school-added": "新增学校：生成新的汇编",
+        "school-removed": "删除学校：不再生成汇编",
+        "school-data": "学校信息修改：" + "、".join(reason.fields),
+        "district-data": "区教育局信息修改",
+        "document-added": f"新增{document}（{reason.why}）",
+        "document-changed": f"{document}修改（{reason.why}）",
+        "document-removed": f"移除{document}（{reason.why or '已不是现行文档或已删除'}）",
+        "unfillable": f"无法生成汇编：{reason.why}（请先运行 safeplan validate）",
+    }.get(reason.change, "汇编内容变化")
+
+
 def _grouped(schools: list[SchoolImpact]) -> list[tuple[tuple[str, ...], list[SchoolImpact]]]:
+    """Schools that share their reasons, under those reasons in words."""
     groups: dict[tuple[str, ...], list[SchoolImpact]] = {}
     for school in schools:
-        groups.setdefault(tuple(school.reasons), []).append(school)
+        groups.setdefault(tuple(reason_text(r) for r in school.reasons), []).append(school)
     return list(groups.items())
 
 

@@ -72,11 +72,23 @@ class DocumentDiff:
     sections: list[SectionChange] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Reason:
+    """Why one school's bundle changes; diff_report puts it into words."""
+
+    change: str  # school-added, school-removed, school-data, district-data, document-added, document-changed,
+    #              document-removed, unfillable (a document cannot be filled: why says the error) or bundle (otherwise)
+    kind: str = ""  # of the document (document-…)
+    title: str = ""
+    why: str = ""  # why the document applies (added, changed) or no longer does (removed; "" when it left the library)
+    fields: tuple[str, ...] = ()  # school-data: the top-level labels of the school's changed fields
+
+
 @dataclass
 class SchoolImpact:
     id: str
     name: str
-    reasons: list[str]
+    reasons: list[Reason]
 
 
 @dataclass
@@ -269,12 +281,8 @@ def _reachable(pairs, base: Library, head: Library) -> set[str]:
     return reach
 
 
-def _label(doc: Document, words: Vocabulary) -> str:
-    return f"{words.kind(doc.kind)}“{doc.title}”"
-
-
 def school_reasons(base: Library, head: Library, old_school: Document, new_school: Document,
-                   district_changed: bool, words: Vocabulary | None = None) -> list[str]:
+                   district_changed: bool, words: Vocabulary | None = None) -> list[Reason]:
     """Why one school's bundle changes; [] when it does not.
 
     A bundle (resolve.SchoolView) is the school's data, the district's, and the approved
@@ -299,22 +307,22 @@ def school_reasons(base: Library, head: Library, old_school: Document, new_schoo
             edited = [key for key in edited
                       if _shown(filled(before[key][0], old_context, "")) != _shown(filled(after[key][0], new_context, ""))]
         except PlaceholderError as error:
-            return [f"无法生成汇编：{error.message}（请先运行 safeplan validate）"]
+            return [Reason("unfillable", why=error.message)]
         if not edited:
             return []
-    reasons = ["学校信息修改：" + "、".join(fields)] if fields else []
+    reasons = [Reason("school-data", fields=tuple(fields))] if fields else []
     if district_changed:
-        reasons.append("区教育局信息修改")
+        reasons.append(Reason("district-data"))
     for key, (doc, reason) in after.items():
         if key not in before:
-            reasons.append(f"新增{_label(doc, words)}（{reason}）")
+            reasons.append(Reason("document-added", doc.kind, doc.title, reason))
         elif key in edited:
-            reasons.append(f"{_label(doc, words)}修改（{reason}）")
+            reasons.append(Reason("document-changed", doc.kind, doc.title, reason))
     for key, (doc, _) in before.items():
         if key not in after:
-            why = next((r for d, r in not_applied if (d.kind, d.id) == key), "已不是现行文档或已删除")
-            reasons.append(f"移除{_label(doc, words)}（{why}）")
-    return reasons or ["汇编内容变化"]
+            why = next((r for d, r in not_applied if (d.kind, d.id) == key), "")
+            reasons.append(Reason("document-removed", doc.kind, doc.title, why))
+    return reasons or [Reason("bundle")]
 
 
 def _shown(applied) -> tuple:
@@ -330,9 +338,9 @@ def affected_schools(pairs, base: Library, head: Library, words: Vocabulary | No
         school = new_school or old_school
         name = str(school.data.get("name", school_id))
         if old_school is None:
-            reasons = ["新增学校：生成新的汇编"]
+            reasons = [Reason("school-added")]
         elif new_school is None:
-            reasons = ["删除学校：不再生成汇编"]
+            reasons = [Reason("school-removed")]
         else:
             reasons = school_reasons(base, head, old_school, new_school, district_changed, words)
         if reasons:
