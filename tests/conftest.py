@@ -38,3 +38,8 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     """The installed console script, as a user runs it."""
     exe = Path(sys.executable).with_name("safeplan")
     return subprocess.run([str(exe), *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true",
+                     help="rewrite tests/golden/ from what the code generates now (test_site_golden.py)")

@@ -23,7 +23,8 @@ import test_bad_inputs as corpus
 from safeplan import cli
 from safeplan.checks import validate
 from safeplan.content.loader import kind_of, load_library
-from safeplan.render.site.site_pages import SECTION_PAGES, page_name
+from safeplan.render.site.index import SECTION_PAGES
+from safeplan.render.site.markup import page_name
 
 # Rules about what content says that the renderer enforces again by itself (sanitize.py); a case
 # refused by any other rule cannot be built and is checked by test_bad_inputs alone.

@@ -22,7 +22,7 @@ from safeplan.review.compare import compare
 from safeplan.diff_report import MARKER, as_markdown, as_text, problems_markdown
 from safeplan.content.loader import load_library
 from safeplan.problems import Problem
-from safeplan.review.semdiff import DocumentDiff, FieldChange, SchoolImpact, SemanticDiff, semantic_diff
+from safeplan.review.semdiff import DocumentDiff, FieldChange, Reason, SchoolImpact, SemanticDiff, Step, semantic_diff
 
 FIRE = "plans/school/special/fire.md"
 VILLAGE = "schools/small-village-primary.yaml"
@@ -204,7 +204,7 @@ def _diff(schools: list[SchoolImpact], documents: list[DocumentDiff] = ()) -> Se
 
 
 def test_one_group_of_2000_schools_stays_whole_and_says_how_many_are_left_out():
-    md = as_markdown(_diff(_schools(2000, lambda i: ["区教育局信息修改"])))
+    md = as_markdown(_diff(_schools(2000, lambda i: [Reason("district-data")])))
     assert _fits(md) and _balanced(md) and dangers(md) == rendered_dangers(md) == set()
     assert md.count("<details>") == 1
     shown = md.count("（school-")
@@ -214,7 +214,8 @@ def test_one_group_of_2000_schools_stays_whole_and_says_how_many_are_left_out():
 
 def test_every_group_is_kept_with_closed_tags():
     """Twenty groups of a hundred schools, and a few schools with reasons of their own."""
-    reasons = lambda i: [f"应急预案“第{i % 20}号预案”修改（适用于全部学校）"] if i < 1990 else [f"学校信息修改：第{i}项"]
+    reasons = lambda i: ([Reason("document-changed", "plan", f"第{i % 20}号预案", "适用于全部学校")] if i < 1990
+                         else [Reason("school-data", fields=(f"第{i}项",))])
     md = as_markdown(_diff(_schools(2000, reasons)))
     assert _fits(md) and _balanced(md) and dangers(md) == set()
     assert all(f"第{n}号预案" in md for n in range(20)) and all(f"第{i}项" in md for i in range(1990, 2000))
@@ -222,9 +223,9 @@ def test_every_group_is_kept_with_closed_tags():
 
 
 def test_2000_groups_and_2000_changed_files_fit_and_say_what_is_left_out():
-    schools = _schools(2000, lambda i: [f"学校信息修改：应急集合点「点{i}」"])
+    schools = _schools(2000, lambda i: [Reason("school-data", fields=(f"应急集合点「点{i}」",))])
     documents = [DocumentDiff("school", s.id, s.name, f"schools/{s.id}.yaml", "modified",
-                              fields=[FieldChange(f"应急集合点「yard」 · 集合点名称与位置 {n}", "应急集合点", "/x", "changed",
+                              fields=[FieldChange([Step("应急集合点", item="yard"), Step(f"集合点名称与位置 {n}")], "应急集合点", "/x", "changed",
                                                   "操场中央" * 5, "操场西侧" * 5) for n in range(60)])
                  for s in schools]
     md = as_markdown(_diff(schools, documents))
@@ -244,7 +245,7 @@ def test_a_long_rewrite_is_shown_shorter_and_leaves_room_for_the_schools():
                               [ProseChange([f"原来的第{k}句，" + "甲" * 300 + "。"], [f"新的第{k}句。"]) for k in range(50)])
                 for n in range(40)]
     document = DocumentDiff("plan", "fire", "火灾事故专项应急预案", "plans/fire.md", "modified", sections=sections)
-    md = as_markdown(_diff(_schools(2000, lambda i: ["应急预案“火灾事故专项应急预案”修改（适用于全部学校）"]), [document]))
+    md = as_markdown(_diff(_schools(2000, lambda i: [Reason("document-changed", "plan", "火灾事故专项应急预案", "适用于全部学校")]), [document]))
     assert _fits(md) and _balanced(md) and dangers(md) == set()
     assert "### 修改应急预案“火灾事故专项应急预案”（plans/fire.md）" in md and "另有 10 个章节的改动未列出" in md
     assert md.count("句改动未列出") == 30 and "- **应急预案“火灾事故专项应急预案”修改（适用于全部学校）**（2000 所）" in md

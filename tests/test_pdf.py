@@ -17,7 +17,7 @@ from pypdf import PdfReader
 from conftest import MINI, edit, run_cli
 from safeplan.build import BuildOptions, build
 from safeplan.render.pdf.render_pdf import in_shard
-from safeplan.checks.validate import REQUIRED_SECTIONS
+from safeplan.checks.structure_rules import REQUIRED_SECTIONS
 
 BUS_SCHOOL = "hutang-experimental-primary"  # facilities.school_bus: true
 WALK_SCHOOL = "small-village-primary"  # facilities.school_bus: false

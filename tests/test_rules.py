@@ -6,7 +6,8 @@ import pytest
 
 from conftest import edit
 from safeplan.content.loader import load_library
-from safeplan.checks.validate import required_guards, validate
+from safeplan.checks.safety_rules import required_guards
+from safeplan.checks.validate import validate
 
 PLAN = "plans/school/special/fire.md"
 DRILL = "drills/fire-drill.md"

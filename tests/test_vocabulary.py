@@ -21,7 +21,8 @@ from safeplan.resolve.views import district_context, resolve_district, resolve_s
 from safeplan.content.schemas import common_definition
 from safeplan.review.semdiff import semantic_diff
 from safeplan.render.site.site_pages import SiteData, generate
-from safeplan.checks.validate import REQUIRED_SECTIONS, validate
+from safeplan.checks.structure_rules import REQUIRED_SECTIONS
+from safeplan.checks.validate import validate
 from safeplan.content.vocabulary import vocabulary
 
 PLAN = "plans/school/special/fire.md"

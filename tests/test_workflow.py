@@ -494,7 +494,9 @@ def test_diff_names_the_assembly_point_and_only_that_school(repo):
     )
     data = json.loads(run_cli("diff", "main", "--format", "json", cwd=repo).stdout)
     assert [s["id"] for s in data["schools"]] == ["small-village-primary"]
-    assert data["documents"][0]["fields"] == [{"label": "应急集合点「yard」 · 集合点名称与位置", "field": "应急集合点",
+    assert data["documents"][0]["fields"] == [{"place": [{"label": "应急集合点", "item": "yard", "number": 0},
+                                                         {"label": "集合点名称与位置", "item": "", "number": 0}],
+                                               "field": "应急集合点",
                                                "pointer": "/assembly_points/0/name", "change": "changed",
                                                "old": "操场中央", "new": "操场西侧"}]
     markdown = run_cli("diff", "main", "--format", "md", cwd=repo).stdout
@@ -515,7 +517,8 @@ def test_diff_between_two_commits_ignores_the_working_tree(repo):
 def test_template_plan_edit_affects_every_school_it_applies_to(repo):
     edit(repo / FIRE, "先报 119，再报学校领导", "先报 119，立即再报学校领导")
     data = json.loads(run_cli("diff", "main", "--format", "json", cwd=repo).stdout)
-    reason = ["应急预案“火灾事故专项应急预案”修改（适用于全部学校）"]
+    reason = [{"change": "document-changed", "kind": "plan", "title": "火灾事故专项应急预案", "why": "适用于全部学校",
+               "fields": []}]
     assert [(s["id"], s["reasons"]) for s in data["schools"]] == [
         ("hutang-experimental-primary", reason), ("small-village-primary", reason)]
     sentence = "1. **报警**：先报 119，{}再报学校领导和区教育局安全科（{{{{ school.contacts.bureau.phone }}}}）。"
@@ -531,8 +534,8 @@ def test_document_for_some_schools_lists_only_those_and_why(repo):
     data = json.loads(run_cli("diff", "main", "--format", "json", cwd=repo).stdout)
     assert [(d["change"], d["path"]) for d in data["documents"]] == [("added", "checklists/bus-fire-safety.yaml")]
     assert [s["id"] for s in data["schools"]] == ["hutang-experimental-primary"]
-    assert data["schools"][0]["reasons"][0].startswith("新增排查清单")
-    assert "使用校车" in data["schools"][0]["reasons"][0]
+    (reason,) = data["schools"][0]["reasons"]
+    assert (reason["change"], reason["kind"]) == ("document-added", "checklist") and "使用校车" in reason["why"]
 
 
 def test_sections_added_removed_and_changed_with_line_counts(repo):
@@ -701,7 +704,7 @@ def test_affected_schools_match_full_resolution(repo, change):
 
 
 def test_long_text_changes_show_the_part_that_differs():
-    from safeplan.review.semdiff import focus
+    from safeplan.diff_report import focus
 
     old = "第一步：" + "甲" * 80 + "报告教导主任。" + "乙" * 80
     new = "第一步：" + "甲" * 80 + "报告分管副校长。" + "乙" * 80

@@ -14,7 +14,8 @@ import re
 
 from safeplan.problems import ERROR, Problem
 from safeplan.report import HINT_PREFIX
-from safeplan.review.semdiff import DocumentDiff, FieldChange, SchoolImpact, SectionChange, SemanticDiff, focus
+from safeplan.content.vocabulary import vocabulary
+from safeplan.review.semdiff import DocumentDiff, FieldChange, Reason, SchoolImpact, SectionChange, SemanticDiff, Step
 
 # GitHub refuses a comment over 65,536 characters (its store holds 262,144 UTF-8 bytes, which
 # 60,000 characters of Chinese, three bytes each, also stay under); the margin leaves room for CI to add a line.
@@ -30,6 +31,7 @@ SIGN_WORDS = {"−": "删去", "+": "加入"}  # a removed or added sentence, in
 REASONS_CHARS = 600  # per school group
 NAMES_SHOWN = (None, 300, 100, 30, 10, 3, 0)  # per school group, tried in turn until the list fits
 SCHOOLS_SHARE = 0.6  # of the limit, at most, for the affected schools when documents need the rest
+VALUE_CHARS = 120  # an added or removed value; a changed one is cut around the difference (focus)
 
 
 # ---- escaping -------------------------------------------------------------------------------
@@ -57,6 +59,50 @@ def _clip(text: str, limit: int) -> str:
 
 # ---- lines shared by text and Markdown ------------------------------------------------------
 
+def focus(old: str, new: str, context: int = 12, limit: int = 60) -> tuple[str, str]:
+    """Two long texts → the part that differs, with a little context on each side."""
+    if len(old) <= limit and len(new) <= limit:
+        return old, new
+    head = 0
+    while head < min(len(old), len(new)) and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(old), len(new)) - head and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    start = max(0, head - context)
+
+    def cut(text: str) -> str:
+        end = min(len(text), len(text) - tail + context)
+        middle = text[start:end]
+        if len(middle) > 2 * limit:
+            middle = middle[:2 * limit] + "…"
+        return ("…" if start else "") + middle + ("…" if end < len(text) else "")
+
+    return cut(old), cut(new)
+
+
+
+def _step(step: Step) -> str:
+    return step.label + (f"「{step.item}」" if step.item else f"第 {step.number} 项" if step.number else "")
+
+
+def place_label(change: FieldChange) -> str:
+    """[Step("应急集合点", item="yard"), Step("集合点名称与位置")] → 应急集合点「yard」 · 集合点名称与位置."""
+    parts: list[str] = []
+    for step in change.place:
+        if step.label or not parts:
+            parts.append(_step(step))
+        else:  # an item of a list that is itself an item: named right after it
+            parts[-1] += _step(step)
+    return " · ".join(parts)
+
+
+def _values(change: FieldChange) -> tuple[str, str]:
+    """The old and new value as shown: a changed one around its difference, an added or removed one cut short."""
+    if change.change == "changed":
+        return focus(change.old, change.new)
+    return tuple(value if len(value) <= VALUE_CHARS else value[:VALUE_CHARS - 3] + "…" for value in (change.old, change.new))
+
 def _section_line(section: SectionChange) -> str:
     if section.change == "changed":
         return f"修改章节“{section.title}”：+{section.added} −{section.removed} 行"
@@ -76,17 +122,18 @@ def _sentence_lines(section: SectionChange, limit: int = 0) -> list[tuple[str, s
 
 
 def _field_line(change: FieldChange) -> str:
+    (old, new), label = _values(change), place_label(change)
     if change.change == "added":
-        return f"{change.label}: 新增 {change.new}"
+        return f"{label}: 新增 {new}"
     if change.change == "removed":
-        return f"{change.label}: 删除（原为 {change.old}）"
-    return f"{change.label}: {change.old} → {change.new}"
+        return f"{label}: 删除（原为 {old}）"
+    return f"{label}: {old} → {new}"
 
 
 def _heading(doc: DocumentDiff) -> str:
     where = f"{doc.old_path} → {doc.path}" if doc.old_path else doc.path
     title = f"“{doc.title}”" if doc.title else ""
-    return f"{CHANGE_LABELS[doc.change]}{doc.kind_label}{title}（{where}）"
+    return f"{CHANGE_LABELS[doc.change]}{vocabulary().kind(doc.kind)}{title}（{where}）"
 
 
 def _summary(diff: SemanticDiff) -> str:
@@ -96,10 +143,26 @@ def _summary(diff: SemanticDiff) -> str:
     return f"{base}{head}：{len(diff.documents)} 个文件有改动，{schools}。"
 
 
+def reason_text(reason: Reason) -> str:
+    """Why a school's bundle changes, e.g. 应急预案“火灾事故专项应急预案”修改（适用于全部学校）."""
+    document = f"{vocabulary().kind(reason.kind)}“{reason.title}”" if reason.kind else ""
+    return {
+        "school-added": "新增学校：生成新的汇编",
+        "school-removed": "删除学校：不再生成汇编",
+        "school-data": "学校信息修改：" + "、".join(reason.fields),
+        "district-data": "区教育局信息修改",
+        "document-added": f"新增{document}（{reason.why}）",
+        "document-changed": f"{document}修改（{reason.why}）",
+        "document-removed": f"移除{document}（{reason.why or '已不是现行文档或已删除'}）",
+        "unfillable": f"无法生成汇编：{reason.why}（请先运行 safeplan validate）",
+    }.get(reason.change, "汇编内容变化")
+
+
 def _grouped(schools: list[SchoolImpact]) -> list[tuple[tuple[str, ...], list[SchoolImpact]]]:
+    """Schools that share their reasons, under those reasons in words."""
     groups: dict[tuple[str, ...], list[SchoolImpact]] = {}
     for school in schools:
-        groups.setdefault(tuple(school.reasons), []).append(school)
+        groups.setdefault(tuple(reason_text(r) for r in school.reasons), []).append(school)
     return list(groups.items())
 
 
@@ -139,7 +202,9 @@ def _document_lines(doc: DocumentDiff, fields_shown: int, sentences_shown: int) 
     lines = ["", f"### {inline(_heading(doc))}"]
     if doc.fields:
         lines += ["", "| 字段 | 原来 | 现在 |", "|---|---|---|"]
-        lines += [f"| {inline(c.label)} | {inline(c.old) or '—'} | {inline(c.new) or '—'} |" for c in doc.fields[:fields_shown]]
+        for change in doc.fields[:fields_shown]:
+            old, new = _values(change)
+            lines.append(f"| {inline(place_label(change))} | {inline(old) or '—'} | {inline(new) or '—'} |")
         if len(doc.fields) > fields_shown:
             lines += ["", _more(len(doc.fields) - fields_shown, "项字段改动")]
     if doc.sections:

@@ -1,9 +1,9 @@
-"""Base Library + head Library → the reviewer's diff: fields under their Chinese labels, sections, affected schools.
+"""Base Library + head Library → the changes a reviewer reads: fields at their schema places, sections, affected schools.
 
 A school's bundle changes exactly when its resolved view (resolve.resolve_school)
 would change; only schools that a changed file can reach are looked at, and only
-the documents that changed are filled (see school_reasons). diff_report.py
-formats the result.
+the documents that changed are filled (see school_reasons). This module computes;
+diff_report.py formats (labels joined, values shortened, text, JSON, Markdown).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from safeplan.content.model import WORKFLOW_KINDS, Document, Library
 from safeplan.resolve.views import applicable, applies_to_school, filled, school_context
@@ -24,12 +24,21 @@ _MISSING = object()
 
 
 @dataclass
+class Step:
+    """One step of the place a field changed at: a field under its schema label, or an item of the list before it."""
+
+    label: str  # e.g. "应急集合点"; "" for an item of a list that is itself an item
+    item: str = ""  # a list item's identity (its id, role, stage…), e.g. "playground-east"
+    number: int = 0  # a list item without an identity: its position, from 1
+
+
+@dataclass
 class FieldChange:
-    label: str  # e.g. "应急集合点「playground-east」· 集合点名称与位置"
+    place: list[Step]  # e.g. [Step("应急集合点", item="playground-east"), Step("集合点名称与位置")]
     field: str  # the top-level field's label, e.g. "应急集合点"
     pointer: str
     change: str  # "changed", "added" or "removed"
-    old: str = ""
+    old: str = ""  # the value in words (a coded one as 草稿（draft）), whole: diff_report shortens it
     new: str = ""
 
 
@@ -62,16 +71,24 @@ class DocumentDiff:
     fields: list[FieldChange] = field(default_factory=list)
     sections: list[SectionChange] = field(default_factory=list)
 
-    @property
-    def kind_label(self) -> str:
-        return vocabulary().kind(self.kind)
+
+@dataclass(frozen=True)
+class Reason:
+    """Why one school's bundle changes; diff_report puts it into words."""
+
+    change: str  # school-added, school-removed, school-data, district-data, document-added, document-changed,
+    #              document-removed, unfillable (a document cannot be filled: why says the error) or bundle (otherwise)
+    kind: str = ""  # of the document (document-…)
+    title: str = ""
+    why: str = ""  # why the document applies (added, changed) or no longer does (removed; "" when it left the library)
+    fields: tuple[str, ...] = ()  # school-data: the top-level labels of the school's changed fields
 
 
 @dataclass
 class SchoolImpact:
     id: str
     name: str
-    reasons: list[str]
+    reasons: list[Reason]
 
 
 @dataclass
@@ -89,11 +106,6 @@ class SemanticDiff:
 
 # ---- fields ---------------------------------------------------------------------------------
 
-def show(value) -> str:
-    text = _text(value)
-    return text if len(text) <= 120 else text[:117] + "…"
-
-
 def _text(value) -> str:
     if value is _MISSING or value is None:
         return "（空）"
@@ -104,28 +116,6 @@ def _text(value) -> str:
     else:
         text = str(value)
     return " ".join(text.split())
-
-
-def focus(old: str, new: str, context: int = 12, limit: int = 60) -> tuple[str, str]:
-    """Two long texts → the part that differs, with a little context on each side."""
-    if len(old) <= limit and len(new) <= limit:
-        return old, new
-    head = 0
-    while head < min(len(old), len(new)) and old[head] == new[head]:
-        head += 1
-    tail = 0
-    while tail < min(len(old), len(new)) - head and old[-1 - tail] == new[-1 - tail]:
-        tail += 1
-    start = max(0, head - context)
-
-    def cut(text: str) -> str:
-        end = min(len(text), len(text) - tail + context)
-        middle = text[start:end]
-        if len(middle) > 2 * limit:
-            middle = middle[:2 * limit] + "…"
-        return ("…" if start else "") + middle + ("…" if end < len(text) else "")
-
-    return cut(old), cut(new)
 
 
 def _identity(*lists: list) -> str | None:
@@ -157,42 +147,44 @@ def diff_fields(kind: str, old, new, words: Vocabulary | None = None) -> list[Fi
         return "，".join(f"{field_labels(kind, path + (key,))[-1] or key} {_text(coded(path + (key,), v))}"
                         for key, v in value.items())
 
-    def label(path: tuple, names: tuple) -> tuple[str, str]:
+    def place(path: tuple, items: tuple) -> tuple[list[Step], str]:
         labels = field_labels(kind, path)
-        parts = []
-        for text, name in zip(labels, names):
-            if text == "" and parts:  # a list item: name it after the list
-                parts[-1] += name
-            elif text:
-                parts.append(text)
-        return " · ".join(parts), labels[0] if labels else ""
+        steps: list[Step] = []
+        for text, item in zip(labels, items):
+            if item is None:
+                if text:
+                    steps.append(Step(text))
+            elif steps and not (steps[-1].item or steps[-1].number):  # a list item: named after its list
+                steps[-1] = replace(steps[-1], **item)
+            elif steps:
+                steps.append(Step("", **item))
+        return steps, labels[0] if labels else ""
 
-    def walk(a, b, path: tuple, names: tuple):
+    def walk(a, b, path: tuple, items: tuple):
         pointer = "".join(f"/{p}" for p in path)
         if isinstance(a, dict) and isinstance(b, dict):
             for key in list(b) + [k for k in a if k not in b]:
-                walk(a.get(key, _MISSING), b.get(key, _MISSING), path + (key,), names + ("",))
+                walk(a.get(key, _MISSING), b.get(key, _MISSING), path + (key,), items + (None,))
             return
         if isinstance(a, list) and isinstance(b, list) and any(isinstance(i, dict) for i in a + b):
             key = _identity(a, b)
             if key:
                 olds = {item[key]: item for item in a}
                 for index, item in enumerate(b):
-                    walk(olds.pop(item[key], _MISSING), item, path + (index,), names + (f"「{item[key]}」",))
+                    walk(olds.pop(item[key], _MISSING), item, path + (index,), items + ({"item": str(item[key])},))
                 for ident, item in olds.items():
-                    walk(item, _MISSING, path + (a.index(item),), names + (f"「{ident}」",))
+                    walk(item, _MISSING, path + (a.index(item),), items + ({"item": str(ident)},))
             else:
                 for index in range(max(len(a), len(b))):
                     walk(a[index] if index < len(a) else _MISSING, b[index] if index < len(b) else _MISSING,
-                         path + (index,), names + (f"第 {index + 1} 项",))
+                         path + (index,), items + ({"number": index + 1},))
             return
         if a == b:
             return
         change = "added" if a is _MISSING else "removed" if b is _MISSING else "changed"
         a, b = (v if v is _MISSING else as_shown(path, v) for v in (a, b))
-        shown_a, shown_b = focus(_text(a), _text(b)) if change == "changed" else (show(a), show(b))
-        found.append(FieldChange(*label(path, names), pointer, change,
-                                 "" if change == "added" else shown_a, "" if change == "removed" else shown_b))
+        found.append(FieldChange(*place(path, items), pointer, change,
+                                 "" if change == "added" else _text(a), "" if change == "removed" else _text(b)))
 
     walk(old, new, (), ())
     return found
@@ -289,12 +281,8 @@ def _reachable(pairs, base: Library, head: Library) -> set[str]:
     return reach
 
 
-def _label(doc: Document, words: Vocabulary) -> str:
-    return f"{words.kind(doc.kind)}“{doc.title}”"
-
-
 def school_reasons(base: Library, head: Library, old_school: Document, new_school: Document,
-                   district_changed: bool, words: Vocabulary | None = None) -> list[str]:
+                   district_changed: bool, words: Vocabulary | None = None) -> list[Reason]:
     """Why one school's bundle changes; [] when it does not.
 
     A bundle (resolve.SchoolView) is the school's data, the district's, and the approved
@@ -319,22 +307,22 @@ def school_reasons(base: Library, head: Library, old_school: Document, new_schoo
             edited = [key for key in edited
                       if _shown(filled(before[key][0], old_context, "")) != _shown(filled(after[key][0], new_context, ""))]
         except PlaceholderError as error:
-            return [f"无法生成汇编：{error.message}（请先运行 safeplan validate）"]
+            return [Reason("unfillable", why=error.message)]
         if not edited:
             return []
-    reasons = ["学校信息修改：" + "、".join(fields)] if fields else []
+    reasons = [Reason("school-data", fields=tuple(fields))] if fields else []
     if district_changed:
-        reasons.append("区教育局信息修改")
+        reasons.append(Reason("district-data"))
     for key, (doc, reason) in after.items():
         if key not in before:
-            reasons.append(f"新增{_label(doc, words)}（{reason}）")
+            reasons.append(Reason("document-added", doc.kind, doc.title, reason))
         elif key in edited:
-            reasons.append(f"{_label(doc, words)}修改（{reason}）")
+            reasons.append(Reason("document-changed", doc.kind, doc.title, reason))
     for key, (doc, _) in before.items():
         if key not in after:
-            why = next((r for d, r in not_applied if (d.kind, d.id) == key), "已不是现行文档或已删除")
-            reasons.append(f"移除{_label(doc, words)}（{why}）")
-    return reasons or ["汇编内容变化"]
+            why = next((r for d, r in not_applied if (d.kind, d.id) == key), "")
+            reasons.append(Reason("document-removed", doc.kind, doc.title, why))
+    return reasons or [Reason("bundle")]
 
 
 def _shown(applied) -> tuple:
@@ -350,9 +338,9 @@ def affected_schools(pairs, base: Library, head: Library, words: Vocabulary | No
         school = new_school or old_school
         name = str(school.data.get("name", school_id))
         if old_school is None:
-            reasons = ["新增学校：生成新的汇编"]
+            reasons = [Reason("school-added")]
         elif new_school is None:
-            reasons = ["删除学校：不再生成汇编"]
+            reasons = [Reason("school-removed")]
         else:
             reasons = school_reasons(base, head, old_school, new_school, district_changed, words)
         if reasons:
