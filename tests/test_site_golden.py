@@ -60,7 +60,8 @@ def site_data(edition: str) -> SiteData:
 
 def golden_pages(edition: str) -> dict[str, str]:
     folder = GOLDEN / edition
-    return {p.relative_to(folder).as_posix(): p.read_text(encoding="utf-8") for p in sorted(folder.rglob("*.md"))}
+    # every file the pages write (Markdown, and the ICS calendars with their CRLF line ends), byte for byte
+    return {p.relative_to(folder).as_posix(): p.read_bytes().decode("utf-8") for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def short_diff(expected: dict[str, str], actual: dict[str, str]) -> str:
@@ -78,11 +79,11 @@ def test_generated_pages_match_the_golden_files(edition, request):
     pages = generate(site_data(edition))
     if request.config.getoption(UPDATE):
         folder = GOLDEN / edition
-        for old in folder.rglob("*.md"):
+        for old in [p for p in folder.rglob("*") if p.is_file()]:
             old.unlink()
         for path, markdown in pages.items():
             (folder / path).parent.mkdir(parents=True, exist_ok=True)
-            (folder / path).write_text(markdown, encoding="utf-8")
+            (folder / path).write_bytes(markdown.encode("utf-8"))
     golden = golden_pages(edition)
     assert golden, f"no golden files in {GOLDEN / edition}: run pytest tests/test_site_golden.py {UPDATE}"
     difference = short_diff(golden, pages)

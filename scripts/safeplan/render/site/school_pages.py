@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from safeplan.content.schemas import school_field_labels
 from safeplan.render.site.index import SECTION_PAGES, SiteIndex
+from safeplan.render.site.records_pages import DASHBOARD, school_records_section
 from safeplan.render.site.markup import month_label, relative, size_label, table, text, titled, unsearched
 from safeplan.resolve.views import SchoolView
 
@@ -18,6 +19,8 @@ def schools_index(index: SiteIndex) -> dict[str, str]:
              str(len(view.documents)), index.bundle_link(source, view.id) or "—"]
             for view in sorted(views, key=lambda v: (str(v.data.get("town")), str(v.data.get("name")), v.id))]
     lines.append(table(["学校", "类型", "所在镇（街道）", "适用文档", "预案汇编"], rows) if rows else "暂无学校。")
+    if index.site.audience == "internal":
+        lines += ["", f"各校隐患整改和演练情况（落后的学校在前）见[隐患与演练]({relative(source, DASHBOARD)})。"]
     return {SCHOOLS: "\n".join(lines) + "\n"}
 
 
@@ -69,4 +72,5 @@ def school_page(index: SiteIndex, view: SchoolView) -> str:
         lines += ["按学年平均分布在十个教学月；具体日期由学校安排。", "", table(["月份", "演练", "类型"], rows), ""]
     else:
         lines += ["暂无适用的演练指南。", ""]
+    lines += school_records_section(index, view)
     return "\n".join(lines) + "\n"

@@ -22,6 +22,7 @@ from safeplan.render.site.district_pages import downloads_page, home_page, tags_
 from safeplan.render.site.document_pages import document_pages
 from safeplan.render.site.index import Bundle, SiteData, SiteIndex
 from safeplan.render.site.navigation import section_pages
+from safeplan.render.site.records_pages import records_pages
 from safeplan.render.site.school_pages import school_pages, schools_index
 
 __all__ = ["PAGES", "Bundle", "SiteData", "generate"]
@@ -34,6 +35,7 @@ PAGES = (
     school_pages,
     downloads_page,
     tags_page,
+    records_pages,
 )
 
 
