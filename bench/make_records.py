@@ -11,7 +11,6 @@ organisation. The same school always gets the same records (seeded by its id).
 from __future__ import annotations
 
 import argparse
-import math
 import random
 import sys
 from datetime import date, timedelta
@@ -128,43 +127,36 @@ def _field(school: dict, path: str):
     return value
 
 
-def _drills(school: dict, guides: list[dict], rng: random.Random, start: date, until: date, behind: bool) -> list[dict]:
-    """Each term's evacuation drills (half the year's national minimum, alternating guides), spread over its
-    teaching months up to `until`; a school that is behind holds half of them and reports some late."""
-    kind = school["kind"]
-    evacuation = [g for g in guides if g.get("evacuation") and g["per_year"].get(kind)]
-    per_term = math.ceil(sum(g["per_year"][kind] for g in evacuation) / 2)
+def _drills(school: dict, calendar: list, guides: dict, rng: random.Random, start: date, until: date,
+            behind: bool) -> list[dict]:
+    """The drills the school's calendar plans (this school year's, and the same months a year earlier), held up to
+    `until`; a school that is behind skipped every other one and reported some late."""
     pupils = school["counts"].get("students") or school["counts"].get("children") or 300
     staff = school["counts"].get("staff", 40)
+    planned = sorted({(f"{int(d.month[:4]) - shift}{d.month[4:]}", d.drill_id) for d in calendar for shift in (0, 1)})
     records = []
-    for year in range(start.year, until.year + 1):
-        for months in ([date(year, m, 1) for m in (9, 10, 11, 12)] + [date(year + 1, 1, 1)],
-                       [date(year + 1, m, 1) for m in (2, 3, 4, 5, 6)]):
-            if months[0] < start:
-                continue
-            held = [m for m in months if m <= until]
-            count = per_term * len(held) // len(months)
-            if behind:
-                count //= 2
-            for index in range(count):
-                month = held[index * len(held) // count] if count else None
-                guide = evacuation[len(records) % len(evacuation)]
-                day = month + timedelta(days=rng.randrange(8, 24))
-                if day > until:
-                    day = until
-                seconds = rng.randrange(95, 150)
-                problems = [] if seconds <= 120 else [f"最后一个班到达集合点用时 {seconds} 秒，超过 2 分钟目标。"]
-                record = {
-                    "id": f"{guide['id']}-{day:%Y%m%d}", "sample": True, "school": school["id"], "drill": guide["id"],
-                    "held_on": _date(day), "start_time": f"{rng.choice((9, 10, 14, 15)):02d}:{rng.choice(('00', '20', '40'))}",
-                    "scenario": f"{guide['title'].replace('演练指南', '')}：按演练方案发出信号后全员疏散至集合点。",
-                    "participants": {"pupils": pupils, "staff": staff}, "evacuation_seconds": seconds,
-                    "problems": problems,
-                    "actions": [{"action": "调整拥堵楼层的分流方案，下次演练复核。"}] if problems else [],
-                }
-                if not (behind and index % 2):
-                    record["reported_on"] = _date(min(day + timedelta(days=1), until))
-                records.append(record)
+    for index, (month, drill_id) in enumerate(planned):
+        first = date.fromisoformat(month + "-01")
+        if first < start or first > until or (behind and index % 2):
+            continue
+        guide = guides[drill_id]
+        day = min(first + timedelta(days=rng.randrange(8, 24)), until)
+        record = {
+            "id": f"{drill_id}-{day:%Y%m%d}", "sample": True, "school": school["id"], "drill": drill_id,
+            "held_on": _date(day), "start_time": f"{rng.choice((9, 10, 14, 15)):02d}:{rng.choice(('00', '20', '40'))}",
+            "scenario": f"{guide['title'].replace('演练指南', '')}：按演练方案发出信号，各岗位按分工处置。",
+            "participants": {"pupils": pupils, "staff": staff},
+        }
+        problems = []
+        if guide.get("evacuation"):
+            record["evacuation_seconds"] = seconds = rng.randrange(95, 150)
+            if seconds > 120:
+                problems = [f"最后一个班到达集合点用时 {seconds} 秒，超过 2 分钟目标。"]
+        record["problems"] = problems
+        record["actions"] = [{"action": "调整拥堵楼层的分流方案，下次演练复核。"}] if problems else []
+        if not (behind and index % 4 == 0):
+            record["reported_on"] = _date(min(day + timedelta(days=1), until))
+        records.append(record)
     return records
 
 
@@ -203,20 +195,22 @@ def _write(root: Path, folder: str, record: dict, when: str) -> None:
 
 
 def make_records(root: Path, hazards: int = 10, until: date = date(2026, 11, 30), start: date = date(2025, 9, 1)) -> int:
+    from safeplan.content.loader import load_library
+    from safeplan.resolve.views import resolve_school
+
     root = Path(root)
-    guides = []
-    for path in sorted((root / "drills").glob("*.md")):
-        text = path.read_text(encoding="utf-8")
-        guides.append(yaml.safe_load(text.split("---")[1]))
+    library, _ = load_library(root)
+    guides = {d.id: d.data for d in library.of_kind("drill")}
     written = 0
-    for index, path in enumerate(sorted((root / "schools").glob("*.yaml"))):
-        school = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for index, doc in enumerate(sorted(library.schools, key=lambda s: s.id)):
+        school = doc.data
         rng = random.Random(school["id"])
         behind = index % 6 == 5  # one school in six is behind with its drills and reports late
         for record in _hazards(school, rng, hazards, start, until, overdue=2 if behind else index % 2):
             _write(root, "hazards", record, "found_on")
             written += 1
-        for record in _drills(school, guides, rng, start, until, behind):
+        calendar = resolve_school(library, doc, "internal").calendar
+        for record in _drills(school, calendar, guides, rng, start, until, behind):
             _write(root, "drills", record, "held_on")
             written += 1
         _write(root, "incidents", _incident(school, rng, until, late=behind), "occurred_at")
