@@ -219,3 +219,16 @@ def test_records_are_never_deleted_and_closed_hazards_never_reopen(tmp_path):
     assert (f"{rel(kept)}:1:1", "record-deleted") in found
     assert (f"{rel(verified)}:{line_of(verified, 'status')}:1", "hazard-reopened") in found
     assert (f"{rel(voided)}:{line_of(voided, 'status')}:1", "hazard-reopened") in found
+
+
+def test_evacuation_time_against_the_two_minute_target(tree):
+    drill(tree, "2026-11-10")
+    path = tree / "records" / SCHOOL / "drills" / "2026" / "fire-2026-11-10.yaml"
+    assert found(tree, "drill-evacuation-time") == []
+    edit(path, "evacuation_seconds: 110", "evacuation_seconds: 150")  # hutang's buildings have at most 4 floors
+    [problem] = found(tree, "drill-evacuation-time")
+    assert problem.line == line_of(path, "evacuation_seconds") and "150 秒" in problem.message
+    edit(path, "problems: []", "problems: [二楼东侧楼梯拥堵。]")
+    assert found(tree, "drill-evacuation-time") == []
+    edit(path, "evacuation_seconds: 150\n", "")
+    assert "没有记录疏散用时" in found(tree, "drill-evacuation-time")[0].message

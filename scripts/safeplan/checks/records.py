@@ -216,3 +216,26 @@ def check_incident_reports(library: Library):
         for i, report in enumerate(reports):
             if _moment(report["at"]) < occurred:
                 yield _at(doc, f"/reports/{i}/at", f"报告时间 {report['at']} 早于事发时间 {doc.data['occurred_at']}。", "核对时间。")
+
+
+EVACUATION_TARGET_SECONDS = 120  # MOE drill guide: buildings of at most 4 floors, all out within 2 minutes
+
+
+@rule("drill-evacuation-time", WARNING, "疏散演练记录写明疏散用时；4 层及以下的学校超过 2 分钟时写明发现的问题")
+def check_drill_evacuation_time(library: Library):
+    drills = {d.id: d for d in library.of_kind("drill")}
+    schools = {s.id: s for s in library.schools}
+    for doc in records(library, "drill_record"):
+        guide, school = drills.get(doc.data["drill"]), schools.get(doc.data["school"])
+        if guide is None or not guide.data.get("evacuation"):
+            continue
+        seconds = doc.data.get("evacuation_seconds")
+        if seconds is None:
+            yield _at(doc, "/drill", "疏散演练没有记录疏散用时。",
+                      "写 evacuation_seconds：从发出信号到最后一个班到达集合点的秒数。")
+            continue
+        routes = (school.data.get("evacuation_routes") or []) if school else []
+        low = routes and all(isinstance(r.get("floors"), int) and r["floors"] <= 4 for r in routes)
+        if low and seconds > EVACUATION_TARGET_SECONDS and not doc.data["problems"]:
+            yield _at(doc, "/evacuation_seconds", f"疏散用时 {seconds} 秒，超过 2 分钟的目标，但没有记录发现的问题。",
+                      "在 problems 中写明哪里拖慢了疏散，在 actions 中写整改措施。")
