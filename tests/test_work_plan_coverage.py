@@ -78,6 +78,11 @@ def chapters(doc) -> dict[str, str]:
     return found
 
 
+def holds(value, wanted) -> bool:
+    """A school field against an applies_where condition: a value, or {not: value}."""
+    return value != wanted["not"] if isinstance(wanted, dict) else value == wanted
+
+
 def shortfalls(lib: Library, broken: set[str], entry: dict) -> list[str]:
     """What the serving document lacks; [] when it serves the obligation."""
     kind, doc_id = entry["serves"]["kind"], entry["serves"]["id"]
@@ -95,8 +100,8 @@ def shortfalls(lib: Library, broken: set[str], entry: dict) -> list[str]:
         if not (value == wanted or (isinstance(value, list) and wanted in value)):
             found.append(f"{key} 应为 {wanted}，实为 {value}")
     if "applies_where" in requires:
-        expected = {s.id for s in lib.schools
-                    if all(field_value(s.data, path) == value for path, value in requires["applies_where"].items())}
+        expected = {s.id for s in lib.schools if all(holds(field_value(s.data, path), value)
+                                                     for path, value in requires["applies_where"].items())}
         actual = {s.id for s in lib.schools if applies_to_school(doc, s)[0]}
         if not expected or actual != expected:
             found.append(f"适用学校应为 {sorted(expected)}，实为 {sorted(actual)}")
