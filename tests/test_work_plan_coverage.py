@@ -117,6 +117,11 @@ def shortfalls(lib: Library, broken: set[str], entry: dict) -> list[str]:
         bad = [v for v in values if not re.search(pattern, str(v))]
         if not values or bad:
             found.append(f"{path} 每项都应符合 {pattern}：{bad[:2] or '没有任何一项'}")
+    for path, total in requires.get("total", {}).items():
+        numbers = [re.search(total["pattern"], str(v)) for v in values_at(data, path)]
+        score = sum(int(n.group(1)) for n in numbers if n)
+        if score != total["equals"]:
+            found.append(f"{path} 中 {total['pattern']} 合计应为 {total['equals']}，实为 {score}")
     for cover in requires.get("covers", []):
         values = [str(v) for v in values_at(data, cover["field"])]
         missing = [w for w in wanted_values(cover) if not any(w in v for v in values)]
@@ -162,6 +167,9 @@ def hollowed(doc, requirement: str, entry: dict):
     elif requirement == "each":
         for path in requires["each"]:
             rewrite(data, path.split("."), lambda items, key: [dict(i, **{key: ""}) if key else "" for i in items])
+    elif requirement == "total":
+        for path in requires["total"]:
+            rewrite(data, path.split("."), lambda items, key: items[:-1])
     elif requirement == "covers":
         for cover in requires["covers"]:
             last = wanted_values(cover)[-1]
