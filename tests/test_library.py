@@ -7,6 +7,7 @@ import pytest
 from conftest import REPO
 from safeplan.content.loader import load_library
 from safeplan.checks.validate import validate
+from test_work_plan_coverage import is_first_edition_in_review
 
 
 @pytest.fixture(scope="module")
@@ -20,12 +21,6 @@ def test_repository_validates_clean(library):
     _, problems = library
     errors = [f"{p.path}:{p.line}:{p.column}: {p.rule}: {p.message}" for p in problems if p.severity == "error"]
     assert errors == []
-
-
-def is_first_edition_in_review(doc) -> bool:
-    """A new document as workflow.yaml lets it enter: in review at 1.0, with its one revision record."""
-    data = doc.data
-    return data.get("status") == "review" and data.get("version") == "1.0" and len(data.get("revisions") or []) == 1
 
 
 def test_every_document_is_approved_except_workflow_examples_and_new_ones(library):
