@@ -9,9 +9,9 @@ for the audience.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
 
 from safeplan.content.model import FOLDERS, WORKFLOW_KINDS, Library
 from safeplan.content.vocabulary import Vocabulary, vocabulary
@@ -64,6 +64,8 @@ class Entry(Applied):
 
 @dataclass(frozen=True)
 class SiteIndex:
+    """What the site publishes, gathered once by gather() and read, never changed, by every page function."""
+
     site: SiteData
     entries: Mapping[tuple[str, str], Entry]  # (kind, id) → the published document, in path order
     applied: Mapping[tuple[str, str], tuple[tuple[SchoolView, str], ...]]  # (kind, id) → (school, why it applies)
