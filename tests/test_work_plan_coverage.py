@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from safeplan.checks.validate import REQUIRED_SECTIONS, validate
+from safeplan.checks.structure_rules import REQUIRED_SECTIONS
+from safeplan.checks.validate import validate
 from safeplan.content.loader import load_library
 from safeplan.content.model import Library, heading_text
 from safeplan.content.applicability import field_value
