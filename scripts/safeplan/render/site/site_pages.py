@@ -288,7 +288,7 @@ class Site:
             filled.update({(a.kind, a.id): a for a in view.documents if a.doc.data.get("school") == view.id})
         self.entries: dict[tuple[str, str], Entry] = {}
         for doc in sorted(site.library.documents, key=lambda d: d.path):
-            if doc.kind not in WORKFLOW_KINDS or (doc.kind, doc.id) in self.entries:
+            if doc.kind not in SECTION_PAGES or (doc.kind, doc.id) in self.entries:
                 continue
             if site.audience == "public" and doc.data.get("status") != "approved":
                 continue  # the public site carries only what has been approved
