@@ -142,6 +142,7 @@ def approved_copy(target: Path) -> Path:
     """The repository's library with its cards approved, as the district's approver would approve them."""
     import shutil
 
+    target.mkdir(parents=True, exist_ok=True)
     for name in CONTENT:
         source = REPO / name
         if source.is_dir():
@@ -229,3 +230,17 @@ def test_an_empty_number_or_leftover_placeholder_is_a_problem(tree):
     library, _ = load_library(tree)
     found = resolve_school(library, library.get("school", "small-village-primary")).card_problems
     assert any("未填写的占位符" in p.message for p in found), found
+
+
+def test_a_building_without_a_route_is_a_warning_where_it_is_written(tree):
+    approved = CARD.replace("status: review", 'status: approved\napproved_by: wj-safety-head\n'
+                            'issued_on: "2026-12-01"\nnext_review: "2029-11-30"')
+    _with_card(tree, approved)
+    library, _ = load_library(tree)
+    school = library.get("school", "small-village-primary")
+    assert resolve_school(library, school).card_problems == []  # control: 教学楼 has its route
+    _with_card(tree, approved.replace("building: teaching", "building: canteen"))
+    library, _ = load_library(tree)
+    found = resolve_school(library, library.get("school", "small-village-primary")).card_problems
+    assert [(p.severity, p.line, p.column) for p in found] == [("warning", 21, 5)]
+    assert "疏散路线中没有食堂" in found[0].message

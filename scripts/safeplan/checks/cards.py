@@ -33,6 +33,13 @@ def post_rule(post: str) -> dict:
     return _post_schema().get("x-applies-to", {}).get(post, {})
 
 
+def post_person(post: str, school: dict) -> dict:
+    """The school's person who holds (or leads) the post (the schema's x-person), {} for posts held by many."""
+    key = _post_schema().get("x-person", {}).get(post)
+    person = (school.get("organisation") or {}).get(key) if key else None
+    return person if isinstance(person, dict) else {}
+
+
 def post_applies(post: str, school: dict) -> bool:
     return applies(post_rule(post), school)[0]
 

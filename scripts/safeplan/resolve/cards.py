@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from safeplan.checks.cards import fill_card, post_applies, post_steps
+from safeplan.checks.cards import fill_card, post_applies, post_person, post_steps, row_posts
 from safeplan.content.model import Document
 from safeplan.content.templating import has_placeholders
 from safeplan.content.vocabulary import Vocabulary, vocabulary
-from safeplan.problems import ERROR, Problem
+from safeplan.problems import ERROR, WARNING, Problem
 
 # How a building of each kind is written in schools/*.yaml today (evacuation_routes[].building is free text).
 _BUILDING_WORDS = {"dormitory": ("公寓", "宿舍"), "canteen": ("食堂", "厨房", "餐厅"), "laboratory": ("实验", "科技"),
@@ -41,6 +41,7 @@ class Card:
     assembly: str = ""  # the assembly point of the building the post works in, '' where none applies
     building: str = ""  # that building's label
     go: str = ""
+    person: str = ""  # who holds the post at this school, e.g. 皮样例（安全保卫处主任） 13900070004
 
 
 def assembly_point(school: dict, building: str) -> str:
@@ -82,11 +83,48 @@ def school_cards(card_docs: list[Document], plans: list, school: Document, conte
                 card = Card(plan.id, plan.title, entry["post"], words.posts.get(entry["post"], entry["post"]), steps,
                             [(c["who"], c["phone"]) for c in filled["call"]], filled["dont"],
                             assembly_point(context["school"], entry.get("building", "")),
-                            words.buildings.get(entry.get("building", ""), ""), filled.get("go", ""))
+                            words.buildings.get(entry.get("building", ""), ""), filled.get("go", ""),
+                            _person(post_person(entry["post"], context["school"])))
                 found += _leftovers(doc, index, card, school)
+                if entry.get("building") not in (None, "outdoor") and not card.assembly:
+                    line, column = doc.position(f"/cards/{index}/building")
+                    found.append(Problem(doc.path, line, column, WARNING, "card-fill",
+                                         f"{_name(school)}：疏散路线中没有{card.building}，{card.post_label}卡上写不出集合点。",
+                                         "在学校文件的 evacuation_routes 中写明这栋楼的路线和集合点。"))
                 problems += found
                 cards.append(card)
     return cards, problems
+
+
+def openings(cards: list[Card], plans: list, school: dict, words: Vocabulary | None = None
+             ) -> dict[str, list[tuple[str, str, list[CardStep]]]]:
+    """Plan id → who does what in its first ten minutes, (post, person, steps) in order: its cards where it has
+    them, else its first-steps rows grouped by the post a row names (or by the row's own who)."""
+    words = words or vocabulary()
+    found = {}
+    for plan in plans:
+        rows = [(card.post_label, card.person, card.steps) for card in cards if card.plan_id == plan.id]
+        if not rows:
+            groups: dict[str, tuple[str, list[CardStep]]] = {}
+            for row in plan.data.get("procedure") or []:
+                posts = [post for post in words.posts if post in row_posts(plan.doc, row)]
+                label = words.posts[posts[0]] if posts else str(row["who"])
+                person = _person(post_person(posts[0], school)) if posts else ""
+                groups.setdefault(label, (person, []))[1].append(CardStep(row["within"], row["who"], row["action"]))
+            rows = [(label, person, steps) for label, (person, steps) in groups.items()]
+        found[plan.id] = rows
+    return found
+
+
+def _person(person: dict) -> str:
+    if not person.get("name"):
+        return ""
+    number = person.get("mobile") or person.get("office_phone") or ""
+    return f"{person['name']}（{person.get('title', '')}）" + (f" {number}" if number else "")
+
+
+def _name(school: Document) -> str:
+    return str(school.data.get("short_name") or school.data.get("name") or school.id)
 
 
 def _leftovers(doc: Document, index: int, card: Card, school: Document) -> list[Problem]:
@@ -94,7 +132,7 @@ def _leftovers(doc: Document, index: int, card: Card, school: Document) -> list[
     texts = [s.action for s in card.steps] + [s.who for s in card.steps] + [w for w, _ in card.calls] + card.dont
     texts += [card.go]
     line, column = doc.position(f"/cards/{index}")
-    name = school.data.get("short_name") or school.data.get("name") or school.id
+    name = _name(school)
     found = []
     if any(has_placeholders(text) for text in texts):
         found.append(Problem(doc.path, line, column, ERROR, "card-fill", f"{name}：{card.post_label}卡上留有未填写的占位符。",

@@ -14,7 +14,7 @@ from datetime import date
 
 from safeplan.content.applicability import applies
 from safeplan.problems import Problem
-from safeplan.resolve.cards import Card, school_cards
+from safeplan.resolve.cards import Card, CardStep, openings, school_cards
 from safeplan.content.model import SECTION_KINDS, Document, Library
 from safeplan.content.schemas import internal_pointers
 from safeplan.content.templating import fill, fill_data
@@ -77,6 +77,7 @@ class SchoolView:
     calendar: list[DrillDate] = field(default_factory=list)
     cards: list[Card] = field(default_factory=list)  # the emergency cards of its plans, filled (resolve/cards.py)
     card_problems: list[Problem] = field(default_factory=list)
+    openings: dict[str, list[tuple[str, str, list[CardStep]]]] = field(default_factory=dict)  # plan → who does what first
 
     @property
     def id(self) -> str:
@@ -92,6 +93,8 @@ class SchoolView:
             "documents": [(a.kind, a.id, a.data, a.body, a.reason) for a in self.documents],
             "calendar": [vars(d) for d in self.calendar],
             "cards": [asdict(card) for card in self.cards],
+            "openings": {plan: [(post, person, [vars(s) for s in steps]) for post, person, steps in rows]
+                         for plan, rows in self.openings.items()},
         }
         return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -189,6 +192,7 @@ def resolve_school(library: Library, school: Document, audience: str = "internal
     view.calendar = drill_calendar(view)
     approved_cards = [doc for doc in library.of_kind("card") if is_publishable(doc)]
     view.cards, view.card_problems = school_cards(approved_cards, view.of_kind("plan"), school, context)
+    view.openings = openings(view.cards, view.of_kind("plan"), context["school"])
     return view
 
 

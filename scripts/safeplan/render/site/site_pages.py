@@ -28,6 +28,7 @@ from safeplan.content.sanitize import markdown_to_safe_html
 from safeplan.content.schemas import common_definition, schema_for, schema_steps, school_field_labels
 from safeplan.content.templating import PlaceholderError, fill
 from safeplan.content.vocabulary import Vocabulary, vocabulary
+from safeplan.render.site.school_cards import cards_section
 
 SECTION_PAGES = FOLDERS  # each workflow kind's section of the site is named after its folder
 STATUS_ORDER = ("approved", "review", "draft", "retired")
@@ -736,6 +737,7 @@ class Site:
                       f'{text(bundle.date)}）]({link}){{ .md-button .md-button--primary }}</p>', ""]
         else:
             lines += ["本校预案汇编尚未生成（运行 `safeplan build` 后在此下载）。", ""]
+        lines += cards_section(view, self.site.audience)
 
         rows = []
         for path, label in school_field_labels().items():  # schema order
