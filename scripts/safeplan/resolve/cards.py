@@ -16,7 +16,7 @@ from safeplan.content.vocabulary import Vocabulary, vocabulary
 from safeplan.problems import ERROR, WARNING, Problem
 
 # How a building of each kind is written in schools/*.yaml today (evacuation_routes[].building is free text).
-_BUILDING_WORDS = {"dormitory": ("公寓", "宿舍"), "canteen": ("食堂", "厨房", "餐厅"), "laboratory": ("实验", "科技"),
+_BUILDING_WORDS = {"dormitory": ("公寓", "宿舍"), "canteen": ("食堂", "厨房", "餐厅"), "laboratory": ("实验", "实训", "科技"),
                    "pool": ("游泳",), "teaching": ("教学",)}
 
 
