@@ -150,6 +150,8 @@ def approved_copy(target: Path) -> Path:
         elif source.exists():
             shutil.copy2(source, target / name)
     for path in sorted((target / "cards").glob("*.yaml")):
+        if "status: approved" in path.read_text(encoding="utf-8"):
+            continue
         edit(path, "status: review\n", 'status: approved\napproved_by: wj-safety-head\nissued_on: "2026-12-01"\n'
                                         'next_review: "2029-11-30"\n')
     return target
@@ -166,10 +168,16 @@ def _views(root: Path):
     return library, resolve_all(library)
 
 
-def test_review_cards_are_not_resolved_until_approved():
-    library, _ = check_library(REPO)
-    assert {doc.data["status"] for doc in library.of_kind("card")} == {"review"}
+def test_cards_are_resolved_only_once_approved(tree):
+    _with_card(tree)  # in review
+    library, _ = load_library(tree)
     assert all(view.cards == [] for view in resolve_all(library))
+    _with_card(tree, CARD.replace("status: review", 'status: approved\napproved_by: wj-safety-head\n'
+                                  'issued_on: "2026-12-01"\nnext_review: "2029-11-30"'))
+    library, _ = load_library(tree)
+    assert {(view.id, card.post) for view in resolve_all(library) for card in view.cards} == {
+        (school, post) for school in ("hutang-experimental-primary", "small-village-primary")
+        for post in ("guard", "class_teacher")}
 
 
 def test_every_school_gets_the_cards_of_its_plans_and_posts_filled(approved):
