@@ -54,6 +54,9 @@ def _build(options: BuildOptions) -> BuildResult:
         raise UsageError(f"没有这些学校：{'、'.join(unknown)}")
 
     views = resolve_all(library, options.audience, only=set(options.schools) or None)
+    result.problems += [problem for view in views for problem in view.card_problems]
+    if any(p.severity in failing for p in result.problems):
+        return result
     district_docs = resolve_district(library, options.audience)
 
     if "pdf" in options.only:

@@ -14,6 +14,7 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "checklist": ("checklists", (".yaml",)),
     "drill": ("drills", (".md",)),
     "note": ("notes", (".md",)),
+    "card": ("cards", (".yaml",)),
     "config": ("safeplan.yaml", (".yaml",)),
     "workflow": ("workflow.yaml", (".yaml",)),
     "record": ("records", (".yaml",)),  # not a kind of its own: record_kind() names it from the path
@@ -31,11 +32,15 @@ def record_kind(rel: str) -> str | None:
         return RECORD_FOLDERS.get(parts[2])
     return None
 
-# Documents that go through the review workflow (schools and the district are data).
-WORKFLOW_KINDS = ("plan", "checklist", "drill", "note")
 
-# A workflow kind's folder: where its files live, its key under `references`, its section of the site.
-FOLDERS = {kind: KINDS[kind][0] for kind in WORKFLOW_KINDS}
+# Documents with their own section of the site, which other documents may reference.
+SECTION_KINDS = ("plan", "checklist", "drill", "note")
+# Documents that go through the review workflow (schools and the district are data); a plan's
+# emergency cards are reviewed like it but shown with it, not in a section of their own.
+WORKFLOW_KINDS = SECTION_KINDS + ("card",)
+
+# A section kind's folder: where its files live, its key under `references`, its section of the site.
+FOLDERS = {kind: KINDS[kind][0] for kind in SECTION_KINDS}
 REFERENCE_KINDS = {folder: kind for kind, folder in FOLDERS.items()}
 
 REVIEWED = "reviewed"  # the revision reason of a review that left the content as it was (next_review moves on)

@@ -25,6 +25,7 @@ SCHEMA_FILES = {
     "checklist": "checklist.schema.json",
     "drill": "drill.schema.json",
     "note": "note.schema.json",
+    "card": "card.schema.json",
     "config": "config.schema.json",
     "workflow": "workflow.schema.json",
     "hazard": "hazard.schema.json",

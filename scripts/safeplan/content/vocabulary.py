@@ -26,6 +26,8 @@ class Vocabulary:
     frequencies: dict[str, str]  # daily → 每日, in checklist order
     revision_reasons: dict[str, str]  # law_change → 法规标准或上级预案变化
     folders: dict[str, str] = field(default_factory=lambda: dict(FOLDERS))  # plan → plans
+    posts: dict[str, str] = field(default_factory=dict)  # guard → 保安/门卫, in the card schema's order
+    buildings: dict[str, str] = field(default_factory=dict)  # dormitory → 宿舍楼
 
     def kind(self, kind: str) -> str:
         return self.kinds.get(kind, kind)
@@ -52,7 +54,7 @@ class Vocabulary:
     def fingerprint(self) -> str:
         """Changes exactly when a label does: part of every cache key of rendered output."""
         payload = json.dumps([self.kinds, self.statuses, self.tiers, self.categories, self.frequencies,
-                              self.revision_reasons, self.folders], ensure_ascii=False)
+                              self.revision_reasons, self.folders, self.posts, self.buildings], ensure_ascii=False)
         return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -66,6 +68,8 @@ def vocabulary(schema=schema_for, definition=common_definition) -> Vocabulary:
         categories=_anchors(plan["category"]),
         frequencies=_labels(checklist["frequency"]),
         revision_reasons=_labels(definition("revision_reason")),
+        posts=_labels(schema("card")["$defs"]["post"]),
+        buildings=_labels(schema("card")["$defs"]["building"]),
     )
 
 

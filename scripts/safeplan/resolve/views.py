@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 
 from safeplan.content.applicability import applies
-from safeplan.content.model import WORKFLOW_KINDS, Document, Library
+from safeplan.problems import Problem
+from safeplan.resolve.cards import Card, CardStep, openings, school_cards
+from safeplan.content.model import SECTION_KINDS, Document, Library
 from safeplan.content.schemas import internal_pointers
 from safeplan.content.templating import fill, fill_data
 from safeplan.content.vocabulary import Vocabulary, vocabulary
@@ -73,6 +75,9 @@ class SchoolView:
     documents: list[Applied] = field(default_factory=list)
     not_applied: list[tuple[Document, str]] = field(default_factory=list)
     calendar: list[DrillDate] = field(default_factory=list)
+    cards: list[Card] = field(default_factory=list)  # the emergency cards of its plans, filled (resolve/cards.py)
+    card_problems: list[Problem] = field(default_factory=list)
+    openings: dict[str, list[tuple[str, str, list[CardStep]]]] = field(default_factory=dict)  # plan → who does what first
 
     @property
     def id(self) -> str:
@@ -87,6 +92,9 @@ class SchoolView:
             "school": self.data, "district": self.district, "audience": self.audience,
             "documents": [(a.kind, a.id, a.data, a.body, a.reason) for a in self.documents],
             "calendar": [vars(d) for d in self.calendar],
+            "cards": [asdict(card) for card in self.cards],
+            "openings": {plan: [(post, person, [vars(s) for s in steps]) for post, person, steps in rows]
+                         for plan, rows in self.openings.items()},
         }
         return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -162,7 +170,7 @@ def applicable(library: Library, school: Document, data: dict | None = None
     Judged on `data`, the school's data as the audience sees it: the public edition's choice of documents
     must not reveal a hidden field."""
     applied, not_applied = [], []
-    candidates = [doc for kind in WORKFLOW_KINDS if kind != "note" for doc in library.of_kind(kind)]
+    candidates = [doc for kind in SECTION_KINDS if kind != "note" for doc in library.of_kind(kind)]
     for doc in bundle_order(candidates):
         if not is_publishable(doc):
             continue
@@ -182,6 +190,9 @@ def resolve_school(library: Library, school: Document, audience: str = "internal
     applied, view.not_applied = applicable(library, school, context["school"])
     view.documents = [filled(doc, context, reason) for doc, reason in applied]
     view.calendar = drill_calendar(view)
+    approved_cards = [doc for doc in library.of_kind("card") if is_publishable(doc)]
+    view.cards, view.card_problems = school_cards(approved_cards, view.of_kind("plan"), school, context)
+    view.openings = openings(view.cards, view.of_kind("plan"), context["school"])
     return view
 
 

@@ -11,12 +11,13 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from safeplan.content.model import HEADING_NUMBER, heading_text
+from safeplan.render.pdf import cards
 from safeplan.resolve.views import REDACTED, SchoolView, school_year
 from safeplan.content.sanitize import markdown_to_safe_html
 from safeplan.content.vocabulary import Vocabulary, vocabulary
 
 TEMPLATES = Path(__file__).parent / "templates"
-TEMPLATE_FILES = ("bundle.html.j2", "bundle.css")
+TEMPLATE_FILES = ("bundle.html.j2", "bundle.css") + cards.TEMPLATE_FILES
 
 SCHOOL_ROLES = {
     "principal": "总指挥（组长）", "party_secretary": "安全第一责任人", "deputy": "副总指挥（副组长）",
@@ -87,7 +88,8 @@ def bundle_html(view: SchoolView, meta: BundleMeta, words: Vocabulary | None = N
 
     plans = [_article(f"plan-{doc.id}", doc.title, lambda a, doc=doc: t.plan(
         a, doc, _plan_sections(doc), doc.data["organisation"], doc.data["procedure"],
-        doc.data.get("response_levels") or [], _plan_contacts(view, doc))) for doc in view.of_kind("plan")]
+        doc.data.get("response_levels") or [], _plan_contacts(view, doc), cards.plan_opening(view, doc)))
+        for doc in view.of_kind("plan")]
     parts.append(("应急预案", plans))
 
     order = list(words.frequencies)
@@ -105,6 +107,7 @@ def bundle_html(view: SchoolView, meta: BundleMeta, words: Vocabulary | None = N
         drills.insert(0, _article("drill-calendar", title, lambda a: t.calendar(a, title, entries)))
     parts.append(("应急演练", drills))
     parts.append(("应急通讯录", _directory(view)))
+    parts.append((cards.CARDS_TITLE, [article for article in [cards.bundle_cards(view, "cards")] if article]))
 
     rows = [{"title": doc.title, "version": r.get("version", ""), "date": r.get("date", ""),
              "reason": words.revision_reason(r.get("reason", "")), "summary": r.get("summary", "")}
@@ -126,7 +129,7 @@ def bundle_html(view: SchoolView, meta: BundleMeta, words: Vocabulary | None = N
     year = school_year(view.district)
     principal = school["organisation"]["principal"]["name"]
     bundle = {
-        "title": bundle_title(view), "school": school, "meta": meta, "css": Markup(_css()),
+        "title": bundle_title(view), "school": school, "meta": meta, "css": Markup(_css() + cards.card_css()),
         "subject": f"{school['name']}的应急预案、隐患排查清单、演练指南与应急通讯录",
         "keywords": ["应急预案", "隐患排查", "应急演练", "应急通讯录", school["name"]],
         "version": f"{year}—{year + 1} 学年版 · {view.fingerprint()[:8]}",
@@ -191,7 +194,7 @@ def _body_sections(body: str) -> list[dict]:
 
 def _plan_sections(doc) -> list[dict]:
     sections = _body_sections(doc.body)
-    wanted = {"organisation": True, "levels": bool(doc.data.get("response_levels")), "procedure": True}
+    wanted = {"organisation": False, "levels": False, "procedure": True}  # the first two open the plan: cards.py
     for what, titles in INJECT_AFTER.items():
         if not wanted[what]:
             continue

@@ -29,6 +29,7 @@ from weasyprint.text.ffi import harfbuzz_subset
 from safeplan import __version__
 from safeplan.review import history
 from safeplan.render.pdf.bundle_html import TEMPLATE_FILES, TEMPLATES, BundleMeta, bundle_html
+from safeplan.render.pdf.cards import card_sheet_html
 from safeplan.dates import epoch_date, fixed_epoch
 from safeplan.content.model import Document, Library, iter_strings
 from safeplan.render.output import staged_directory, write_bytes, write_text
@@ -42,7 +43,7 @@ FACES = (("Noto Serif CJK SC", "regular"), ("Noto Serif CJK SC", "bold"), ("Noto
 RECYCLE_AFTER = 6  # bundles per worker process before it is replaced
 CACHE_FORMAT = "1"
 CODE_FILES = ("render/pdf/bundle_html.py", "content/sanitize.py", "render/pdf/render_pdf.py", "content/model.py",
-              "content/vocabulary.py")  # what turns a view into bytes
+              "content/vocabulary.py", "render/pdf/cards.py")  # what turns a view into bytes
 
 
 class FontsMissing(EnvironmentProblem):
@@ -80,6 +81,7 @@ class Bundle:
     bytes: int
     sha256: str
     seconds: float = 0.0  # render time; 0 for a cache hit
+    cards: dict | None = None  # the cards sheet <key>.cards.pdf: pages, bytes, sha256; None for a school without cards
 
 
 def render_bundles(library: Library, views: list[SchoolView], options, notes: list[str]) -> list[Path]:
@@ -112,8 +114,10 @@ def render_bundles(library: Library, views: list[SchoolView], options, notes: li
     if options.audience == "public":  # before _publish: a leak leaves the last build/pdf as it was
         if options.progress:
             print("PDF：扫描公开版…", file=sys.stderr, flush=True)
-        refuse_leaks(scan_files(library, [(f"build/pdf/{view.id}.pdf", cache / f"{bundles[view.id].key}.pdf")
-                                          for view in selected], build_dir / "cache"))
+        files = [(f"build/pdf/{view.id}.pdf", cache / f"{bundles[view.id].key}.pdf") for view in selected]
+        files += [(f"build/pdf/{view.id}-cards.pdf", cache / f"{bundles[view.id].key}.cards.pdf")
+                  for view in selected if bundles[view.id].cards]
+        refuse_leaks(scan_files(library, files, build_dir / "cache"))
 
     partial = bool(options.schools or options.shard)
     # A shard names its manifest after itself, so the shards' outputs can be laid side by side.
@@ -293,9 +297,11 @@ def _cached(cache: Path, view: SchoolView, key: str) -> Bundle | None:
         entry = json.loads((cache / f"{key}.json").read_text(encoding="utf-8"))
         if (cache / f"{key}.pdf").stat().st_size != entry["bytes"]:
             return None
-    except (OSError, ValueError, KeyError):
+        if entry.get("cards") and (cache / f"{key}.cards.pdf").stat().st_size != entry["cards"]["bytes"]:
+            return None
+    except (OSError, ValueError, KeyError, TypeError):
         return None
-    return Bundle(view.id, view.data["name"], key, entry["pages"], entry["bytes"], entry["sha256"])
+    return Bundle(view.id, view.data["name"], key, entry["pages"], entry["bytes"], entry["sha256"], cards=entry.get("cards"))
 
 
 def _prune(cache: Path, keep: set[str], limit: int) -> None:
@@ -314,6 +320,7 @@ def _prune(cache: Path, keep: set[str], limit: int) -> None:
         if stale.stem not in keep:
             stale.unlink(missing_ok=True)
             stale.with_suffix(".pdf").unlink(missing_ok=True)
+            stale.with_suffix(".cards.pdf").unlink(missing_ok=True)
 
 
 # ---- rendering ---------------------------------------------------------------------------------
@@ -330,10 +337,16 @@ def render_one(view: SchoolView, meta: BundleMeta, key: str, cache: Path, words:
     """Render one bundle into the cache (worker side); the entry is complete or absent."""
     started = time.perf_counter()
     data, pages = render_pdf(bundle_html(view, meta, words), key)
+    sheet = None
+    if view.cards:  # written before the entry: the entry is what makes either file count
+        sheet_data, sheet_pages = render_pdf(card_sheet_html(view), hashlib.sha256(f"{key}|cards".encode()).hexdigest())
+        write_bytes(cache / f"{key}.cards.pdf", sheet_data)
+        sheet = {"pages": sheet_pages, "bytes": len(sheet_data), "sha256": hashlib.sha256(sheet_data).hexdigest()}
     bundle = Bundle(view.id, view.data["name"], key, pages, len(data), hashlib.sha256(data).hexdigest(),
-                    time.perf_counter() - started)
+                    time.perf_counter() - started, sheet)
     write_bytes(cache / f"{key}.pdf", data)
-    write_text(cache / f"{key}.json", json.dumps({"pages": pages, "bytes": len(data), "sha256": bundle.sha256}))
+    write_text(cache / f"{key}.json", json.dumps({"pages": pages, "bytes": len(data), "sha256": bundle.sha256,
+                                                  "cards": sheet}))
     return bundle
 
 
@@ -398,6 +411,8 @@ def _publish(out: Path, manifest_name: str, cache: Path, bundles: list[Bundle], 
         for school, entry in previous.items():
             if school in keep_others and entry.get("audience") == audience and (out / entry["file"]).is_file():
                 _link(out / entry["file"], staging / entry["file"])
+                if isinstance(entry.get("cards"), dict) and (out / entry["cards"]["file"]).is_file():
+                    _link(out / entry["cards"]["file"], staging / entry["cards"]["file"])
                 entries[school] = entry
         for bundle in bundles:
             name = f"{bundle.school}.pdf"
@@ -406,9 +421,13 @@ def _publish(out: Path, manifest_name: str, cache: Path, bundles: list[Bundle], 
                                       "bytes": bundle.bytes, "pages": bundle.pages, "sha256": bundle.sha256,
                                       "date": metas[bundle.school].date, "commit": metas[bundle.school].commit,
                                       "audience": audience}
+            if bundle.cards:
+                _link(cache / f"{bundle.key}.cards.pdf", staging / f"{bundle.school}-cards.pdf")
+                entries[bundle.school]["cards"] = {"file": f"{bundle.school}-cards.pdf", **bundle.cards}
         manifest = {"bundles": [entries[school] for school in sorted(entries)]}
         write_text(staging / manifest_name, json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
-    return [out / f"{bundle.school}.pdf" for bundle in bundles] + [out / manifest_name]
+    return ([out / f"{bundle.school}.pdf" for bundle in bundles] + [out / f"{b.school}-cards.pdf" for b in bundles if b.cards]
+            + [out / manifest_name])
 
 
 def _read_manifest(out: Path) -> dict[str, dict]:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from safeplan.content.model import FOLDERS, WORKFLOW_KINDS, Library
+from safeplan.content.model import FOLDERS, Library
 from safeplan.content.vocabulary import Vocabulary, vocabulary
 from safeplan.render.site.markup import days_between, page_name, relative, text
 from safeplan.render.site.templates import template_fill
@@ -80,7 +80,7 @@ class SiteIndex:
             filled.update({(a.kind, a.id): a for a in view.documents if a.doc.data.get("school") == view.id})
         entries: dict[tuple[str, str], Entry] = {}
         for doc in sorted(site.library.documents, key=lambda d: d.path):
-            if doc.kind not in WORKFLOW_KINDS or (doc.kind, doc.id) in entries:
+            if doc.kind not in SECTION_PAGES or (doc.kind, doc.id) in entries:  # cards show with their plan
                 continue
             if site.audience == "public" and doc.data.get("status") != "approved":
                 continue  # the public site carries only what has been approved

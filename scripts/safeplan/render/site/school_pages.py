@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from safeplan.content.schemas import school_field_labels
 from safeplan.render.site.index import SECTION_PAGES, SiteIndex
+from safeplan.render.site.school_cards import cards_section
 from safeplan.render.site.records_pages import DASHBOARD, school_records_section
 from safeplan.render.site.markup import month_label, relative, size_label, table, text, titled, unsearched
 from safeplan.resolve.views import SchoolView
@@ -45,6 +46,7 @@ def school_page(index: SiteIndex, view: SchoolView) -> str:
                   f'{text(bundle.date)}）]({link}){{ .md-button .md-button--primary }}</p>', ""]
     else:
         lines += ["本校预案汇编尚未生成（运行 `safeplan build` 后在此下载）。", ""]
+    lines += cards_section(view, index.site.audience)
 
     rows = []
     for path, label in school_field_labels().items():  # schema order

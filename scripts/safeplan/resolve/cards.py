@@ -1,0 +1,143 @@
+"""Approved cards + a school + its filled plans → the school's emergency cards (应急处置卡), filled, and their problems.
+
+Only cards whose plan applies to the school and whose post the school has (no 宿管 card for a day school,
+no 校车 cards without buses). Steps, time limits and roles come from the plan as filled for the school, so a
+card says what the plan says; names and numbers come from the school's data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from safeplan.checks.cards import fill_card, post_applies, post_person, post_steps, row_posts
+from safeplan.content.model import Document
+from safeplan.content.templating import has_placeholders
+from safeplan.content.vocabulary import Vocabulary, vocabulary
+from safeplan.problems import ERROR, WARNING, Problem
+
+# How a building of each kind is written in schools/*.yaml today (evacuation_routes[].building is free text).
+_BUILDING_WORDS = {"dormitory": ("公寓", "宿舍"), "canteen": ("食堂", "厨房", "餐厅"), "laboratory": ("实验", "实训", "科技"),
+                   "pool": ("游泳",), "teaching": ("教学",)}
+
+
+@dataclass
+class CardStep:
+    within: str
+    who: str
+    action: str
+
+
+@dataclass
+class Card:
+    """One post's card for one plan, as it applies to one school."""
+
+    plan_id: str
+    plan_title: str
+    post: str
+    post_label: str
+    steps: list[CardStep]
+    calls: list[tuple[str, str]]  # (who, number)
+    dont: list[str]
+    assembly: str = ""  # the assembly point of the building the post works in, '' where none applies
+    building: str = ""  # that building's label
+    go: str = ""
+    person: str = ""  # who holds the post at this school, e.g. 皮样例（安全保卫处主任） 13900070004
+
+
+def assembly_point(school: dict, building: str) -> str:
+    """The name of the assembly point of the school's building of this kind ('' for outdoor posts or none found).
+
+    The one place that reads which building goes where: today the first evacuation route whose free-text
+    building is written with the kind's words; a teaching building without such words is the first route."""
+    if building not in _BUILDING_WORDS:
+        return ""
+    names = {point.get("id"): point.get("name", "") for point in school.get("assembly_points") or []}
+    routes = school.get("evacuation_routes") or []
+    chosen = next((route for route in routes
+                   if any(word in str(route.get("building", "")) for word in _BUILDING_WORDS[building])), None)
+    if chosen is None and building == "teaching" and routes:
+        chosen = routes[0]
+    return names.get(chosen.get("assembly_point"), "") if chosen else ""
+
+
+def school_cards(card_docs: list[Document], plans: list, school: Document, context: dict,
+                 words: Vocabulary | None = None) -> tuple[list[Card], list[Problem]]:
+    """The school's cards in plan order (as `plans`, the school's filled plans, come) then post order, and every
+    name, number or text that did not fill. `plans` are the view's applied plans: .doc, .data filled."""
+    words = words or vocabulary()
+    by_plan: dict[str, list[Document]] = {}
+    for doc in card_docs:
+        by_plan.setdefault(doc.data.get("plan"), []).append(doc)
+    order = list(words.posts)
+    cards, problems = [], []
+    for plan in plans:
+        for doc in by_plan.get(plan.id, []):
+            entries = sorted(enumerate(doc.data["cards"]), key=lambda e: order.index(e[1]["post"]))
+            for index, entry in entries:
+                if not post_applies(entry["post"], context["school"]):
+                    continue
+                filled, found = fill_card(doc, index, context)
+                rows = plan.data.get("procedure") or []
+                steps = [CardStep(**{key: rows[n - 1][key] for key in ("within", "who", "action")})
+                         for n in post_steps(plan.doc, entry["post"]) if n <= len(rows)]
+                card = Card(plan.id, plan.title, entry["post"], words.posts.get(entry["post"], entry["post"]), steps,
+                            [(c["who"], c["phone"]) for c in filled["call"]], filled["dont"],
+                            assembly_point(context["school"], entry.get("building", "")),
+                            words.buildings.get(entry.get("building", ""), ""), filled.get("go", ""),
+                            _person(post_person(entry["post"], context["school"])))
+                found += _leftovers(doc, index, card, school)
+                if entry.get("building") not in (None, "outdoor") and not card.assembly:
+                    line, column = doc.position(f"/cards/{index}/building")
+                    found.append(Problem(doc.path, line, column, WARNING, "card-fill",
+                                         f"{_name(school)}：疏散路线中没有{card.building}，{card.post_label}卡上写不出集合点。",
+                                         "在学校文件的 evacuation_routes 中写明这栋楼的路线和集合点。"))
+                problems += found
+                cards.append(card)
+    return cards, problems
+
+
+def openings(cards: list[Card], plans: list, school: dict, words: Vocabulary | None = None
+             ) -> dict[str, list[tuple[str, str, list[CardStep]]]]:
+    """Plan id → who does what in its first ten minutes, (post, person, steps) in order: its cards where it has
+    them, else its first-steps rows grouped by the post a row names (or by the row's own who)."""
+    words = words or vocabulary()
+    found = {}
+    for plan in plans:
+        rows = [(card.post_label, card.person, card.steps) for card in cards if card.plan_id == plan.id]
+        if not rows:
+            groups: dict[str, tuple[str, list[CardStep]]] = {}
+            for row in plan.data.get("procedure") or []:
+                posts = [post for post in words.posts if post in row_posts(plan.doc, row)]
+                label = words.posts[posts[0]] if posts else str(row["who"])
+                person = _person(post_person(posts[0], school)) if posts else ""
+                groups.setdefault(label, (person, []))[1].append(CardStep(row["within"], row["who"], row["action"]))
+            rows = [(label, person, steps) for label, (person, steps) in groups.items()]
+        found[plan.id] = rows
+    return found
+
+
+def _person(person: dict) -> str:
+    if not person.get("name"):
+        return ""
+    number = person.get("mobile") or person.get("office_phone") or ""
+    return f"{person['name']}（{person.get('title', '')}）" + (f" {number}" if number else "")
+
+
+def _name(school: Document) -> str:
+    return str(school.data.get("short_name") or school.data.get("name") or school.id)
+
+
+def _leftovers(doc: Document, index: int, card: Card, school: Document) -> list[Problem]:
+    """Placeholder text or an empty number left on a filled card (e.g. a plan step the placeholders rule let by)."""
+    texts = [s.action for s in card.steps] + [s.who for s in card.steps] + [w for w, _ in card.calls] + card.dont
+    texts += [card.go]
+    line, column = doc.position(f"/cards/{index}")
+    name = _name(school)
+    found = []
+    if any(has_placeholders(text) for text in texts):
+        found.append(Problem(doc.path, line, column, ERROR, "card-fill", f"{name}：{card.post_label}卡上留有未填写的占位符。",
+                             "检查预案和处置卡中的占位符，确认学校文件里有对应的字段。"))
+    if any(not number.strip() or has_placeholders(number) for _, number in card.calls):
+        found.append(Problem(doc.path, line, column, ERROR, "card-fill", f"{name}：{card.post_label}卡上有空号码。",
+                             "在学校文件中补上号码，或换一个本校有的联系人。"))
+    return found
