@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import io
 import os
 import shutil
@@ -20,6 +21,27 @@ MINI = REPO / "tests" / "fixtures" / "mini"
 def fixed_today(monkeypatch):
     """Reviews fall due against the real clock; tests pin the day so that none starts failing when it passes."""
     monkeypatch.setenv("SAFEPLAN_TODAY", "2026-12-01")
+
+
+@pytest.fixture(scope="session")
+def run_dir(tmp_path_factory) -> Path:
+    """A folder of this test run that every xdist worker sees (each worker's own base folder is below it)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def built_once(run_dir: Path, name: str, make) -> Path:
+    """run_dir/name, made by make(folder) once per test run: the first worker to ask makes it under a lock,
+    the others wait and then read it. Tests must not change it (copy it first)."""
+    target = run_dir / name
+    with open(run_dir / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (run_dir / f"{name}.done").exists():
+            shutil.rmtree(target, ignore_errors=True)
+            target.mkdir()
+            make(target)
+            (run_dir / f"{name}.done").touch()
+    return target
 
 
 @pytest.fixture
