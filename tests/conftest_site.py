@@ -190,11 +190,12 @@ def bundle_entry(tree: Path, school: str = BUS_SCHOOL) -> dict:
 
 
 @contextlib.contextmanager
-def _unguarded(environment: dict):
-    """This process with `environment` set and the rules the hostile note fails out of the registry, until the end."""
+def unguarded(environment: dict, rules: tuple[str, ...] = HOSTILE_RULES):
+    """This process with `environment` set and `rules` (by default the two the hostile note fails) out of
+    the rule registry, until the end: unguarded_safeplan() without a new interpreter."""
     saved_rules, saved_environ = dict(validate.RULES), dict(os.environ)
     try:
-        for rule_id in HOSTILE_RULES:
+        for rule_id in rules:
             del validate.RULES[rule_id]
         os.environ.update(environment)
         yield
@@ -213,7 +214,7 @@ def build_tree(tree: Path, *args: str, env: dict | None = None) -> subprocess.Co
     if "PYTHONPATH" in environment:
         return subprocess.run([str(unguarded_safeplan()), *argv], capture_output=True, text=True, timeout=600,
                               env={**os.environ, **environment})
-    with _unguarded(environment):
+    with unguarded(environment):
         return run_cli(*argv)
 
 
