@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, edit
-from conftest_site import (BUS_SCHOOL, SAFEPLAN, SMALL_SCHOOL, add_bundle, build_site, built_tree,  # noqa: F401
+from conftest import REPO, edit, run_cli
+from conftest_site import (BUS_SCHOOL, SMALL_SCHOOL, add_bundle, build_site, built_tree,  # noqa: F401
                            bundle_entry, check_links, make_site_tree, site_files, unguarded_safeplan)
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -215,7 +215,7 @@ def test_downloads_page_has_an_empty_state(tmp_path):
 def test_the_hostile_note_is_refused_by_the_real_command(tmp_path):
     """Control for the renderer tests below: the validator's safety rules catch the hostile note."""
     tree = make_site_tree(tmp_path)
-    result = subprocess.run([str(SAFEPLAN), "--root", str(tree), "validate"], capture_output=True, text=True, timeout=300)
+    result = run_cli("--root", str(tree), "validate")
     assert result.returncode == 1
     assert "notes/hostile.md" in result.stdout and "error[unsafe-html]" in result.stdout and "error[unsafe-link]" in result.stdout
 
@@ -335,8 +335,7 @@ def test_a_failing_build_keeps_the_last_good_site(built_tree, tmp_path):
 def test_repository_site_builds_strictly_with_working_links(tmp_path):
     clone = tmp_path / "repo"
     subprocess.run(["git", "clone", "-q", str(REPO), str(clone)], check=True, capture_output=True)
-    result = subprocess.run([str(SAFEPLAN), "--root", str(clone), "build", "--only", "site"],
-                            capture_output=True, text=True, timeout=900, env={**os.environ, "CI": "1"})
+    result = run_cli("--root", str(clone), "build", "--only", "site")
     assert result.returncode == 0, result.stderr
     broken, external = check_links(clone / "build" / "site")
     assert broken == [] and external == []
