@@ -25,6 +25,9 @@ from safeplan.checks import validate
 from safeplan.content.loader import kind_of, load_library
 from safeplan.render.site.site_pages import SECTION_PAGES, page_name
 
+# one worker builds every corpus case once (built_cases) under pytest -n --dist loadgroup
+pytestmark = pytest.mark.xdist_group("test_corpus_browser")
+
 # Rules about what content says that the renderer enforces again by itself (sanitize.py); a case
 # refused by any other rule cannot be built and is checked by test_bad_inputs alone.
 RENDERER_ENFORCED = {"unsafe-html", "unsafe-link"}

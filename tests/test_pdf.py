@@ -19,6 +19,9 @@ from safeplan.build import BuildOptions, build
 from safeplan.render.pdf.render_pdf import in_shard
 from safeplan.checks.validate import REQUIRED_SECTIONS
 
+# one worker builds the module's bundles (library, built, second) once under pytest -n --dist loadgroup
+pytestmark = pytest.mark.xdist_group("test_pdf")
+
 BUS_SCHOOL = "hutang-experimental-primary"  # facilities.school_bus: true
 WALK_SCHOOL = "small-village-primary"  # facilities.school_bus: false
 CLOSING = "，。、；：？！）」』】〕》”’,.;:!?)"
