@@ -12,7 +12,7 @@ build: system-build $(STAMP)
 
 test: system-test $(STAMP)
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n auto --dist loadgroup $(PYTEST_ARGS)
 
 validate: $(STAMP)
 	$(BIN)/safeplan validate

@@ -1,10 +1,11 @@
-"""Site test fixtures: a small real library in git, built into a real MkDocs site, and a link checker.
+"""Site test fixtures: a small real library in git, its real PDF bundle, built into a real MkDocs site, and a link checker.
 
 Imported by tests/test_site.py (tests/conftest.py belongs to another part of the suite).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -21,7 +22,8 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from conftest import MINI
+from conftest import MINI, built_once, run_cli
+from safeplan.checks import validate
 
 SAFEPLAN = Path(sys.executable).with_name("safeplan")
 HOSTILE_RULES = ("unsafe-html", "unsafe-link")  # what the hostile note below would fail
@@ -149,11 +151,6 @@ tags: ["<i>恶意</i>"]
 [点我](javascript:window.__pwned=5) 和 <a href="../../../../etc/passwd">本机文件</a> 和 <b onmouseover="window.__pwned=6">加粗</b>
 """
 
-# A minimal one-page PDF, standing in for a bundle from the PDF renderer.
-TINY_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-            b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
-
-
 def git(tree: Path, *args: str, date: str = "2026-09-01T08:00:00+08:00") -> None:
     env = {**os.environ, **GIT_ENV, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
     subprocess.run(["git", *args], cwd=tree, env=env, check=True, capture_output=True)
@@ -181,33 +178,62 @@ def make_site_tree(base: Path) -> Path:
     return tree
 
 
-def add_bundle(tree: Path, school: str = BUS_SCHOOL) -> dict:
-    """What the PDF renderer leaves behind: build/pdf/<school>.pdf and manifest.json."""
-    pdf_dir = tree / "build" / "pdf"
-    pdf_dir.mkdir(parents=True, exist_ok=True)
-    (pdf_dir / f"{school}.pdf").write_bytes(TINY_PDF)
-    entry = {"school": school, "name": "武进区湖塘样例实验小学", "file": f"{school}.pdf", "bytes": len(TINY_PDF),
-             "pages": 1, "sha256": hashlib.sha256(TINY_PDF).hexdigest(), "date": "2029-07-15", "commit": "0123456789"}
-    (pdf_dir / "manifest.json").write_text(json.dumps({"bundles": [entry]}, ensure_ascii=False), encoding="utf-8")
-    return entry
+def add_bundle(tree: Path, built: Path) -> dict:
+    """The PDF renderer's output (build/pdf: the bundle and manifest.json) of the built tree, laid into tree."""
+    shutil.copytree(built / "build" / "pdf", tree / "build" / "pdf", ignore=shutil.ignore_patterns(".*"))
+    return bundle_entry(tree)
+
+
+def bundle_entry(tree: Path, school: str = BUS_SCHOOL) -> dict:
+    manifest = json.loads((tree / "build" / "pdf" / "manifest.json").read_text(encoding="utf-8"))
+    return next(entry for entry in manifest["bundles"] if entry["school"] == school)
+
+
+@contextlib.contextmanager
+def unguarded(environment: dict, rules: tuple[str, ...] = HOSTILE_RULES):
+    """This process with `environment` set and `rules` (by default the two the hostile note fails) out of
+    the rule registry, until the end: unguarded_safeplan() without a new interpreter."""
+    saved_rules, saved_environ = dict(validate.RULES), dict(os.environ)
+    try:
+        for rule_id in rules:
+            del validate.RULES[rule_id]
+        os.environ.update(environment)
+        yield
+    finally:
+        validate.RULES.clear()
+        validate.RULES.update(saved_rules)  # in their order: the listing and the config schema follow it
+        os.environ.clear()
+        os.environ.update(saved_environ)
+
+
+def build_tree(tree: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """`safeplan --root TREE build ARGS`, as an editor runs it (without the rules the hostile note fails):
+    in this process, or through unguarded_safeplan() when env changes what Python imports."""
+    environment = {"SOURCE_DATE_EPOCH": str(BUILD_EPOCH), "SAFEPLAN_TODAY": BUILD_DAY, "CI": "1", **(env or {})}
+    argv = ["--root", str(tree), "build", *args]
+    if "PYTHONPATH" in environment:
+        return subprocess.run([str(unguarded_safeplan()), *argv], capture_output=True, text=True, timeout=600,
+                              env={**os.environ, **environment})
+    with unguarded(environment):
+        return run_cli(*argv)
 
 
 def build_site(tree: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    """`safeplan --root TREE build --only site`, as an editor runs it (without the rules the hostile note fails)."""
-    environment = {**os.environ, "SOURCE_DATE_EPOCH": str(BUILD_EPOCH), "SAFEPLAN_TODAY": BUILD_DAY, "CI": "1",
-                   **(env or {})}
-    return subprocess.run([str(unguarded_safeplan()), "--root", str(tree), "build", "--only", "site", *args],
-                          capture_output=True, text=True, timeout=600, env=environment)
+    """`safeplan --root TREE build --only site ARGS` (see build_tree)."""
+    return build_tree(tree, "--only", "site", *args, env=env)
 
 
-@pytest.fixture(scope="module")
-def built_tree(tmp_path_factory) -> Path:
-    """The test library with one bundle, built once for the module."""
-    tree = make_site_tree(tmp_path_factory.mktemp("site"))
-    add_bundle(tree)
-    result = build_site(tree)
-    assert result.returncode == 0, result.stderr + result.stdout
-    return tree
+def _make_built_tree(folder: Path) -> None:
+    tree = make_site_tree(folder)
+    for target in (["--only", "pdf", "--school", BUS_SCHOOL], ["--only", "site"]):
+        result = build_tree(tree, *target)
+        assert result.returncode == 0, result.stderr + result.stdout
+
+
+@pytest.fixture(scope="session")
+def built_tree(run_dir) -> Path:
+    """The test library with the real PDF bundle of one school, built once for the test run (read only: copy it to change it)."""
+    return built_once(run_dir, "site-tree", _make_built_tree) / "library"
 
 
 def site_files(site: Path) -> dict[str, str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import json
 import os
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pytest
 from conftest import edit
 from safeplan import cli
 from safeplan.render import output
+from safeplan.render.pdf import render_pdf
 
 OLD = {f"page-{n}.html": f"old {n}" for n in range(5)}
 NEW = {f"page-{n}.html": f"new {n}" for n in range(6)}
@@ -98,40 +100,76 @@ def digest(folder: Path) -> str | None:
 
 @pytest.mark.parametrize("target", ["site", "pdf"])
 def test_disk_full_at_every_step_of_a_real_build(target, tree, monkeypatch, capsys):
-    """Real `build --only TARGET` runs in-process; the k-th write or rename fails as a full disk would."""
+    """Real `build --only TARGET` runs in-process, switching between two versions of one school; in the
+    k-th build the k-th write or rename fails as a full disk would. Each build runs every step of the
+    measured one: the changed school's bundle is taken out of the PDF cache first, so it is cached again."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1788220800")
     monkeypatch.setenv("CI", "1")
+    rendered: dict[tuple[str, str], tuple[bytes, int]] = {}
+    weasyprint_render = render_pdf.render_pdf
+
+    def render_once(html: str, key: str) -> tuple[bytes, int]:  # WeasyPrint's bytes, rendered once per input
+        if (html, key) not in rendered:
+            rendered[html, key] = weasyprint_render(html, key)
+        return rendered[html, key]
+    monkeypatch.setattr(render_pdf, "render_pdf", render_once)
+
     argv = ["--root", str(tree), "build", "--only", target, "--jobs", "1"]
-    assert cli.main(argv) == 0
-    site = tree / "build" / target
-    old = digest(site)
-    edit(tree / "schools/small-village-primary.yaml", "name: 武进区样例村小", "name: 武进区样例村小（新）")
-    steps = steps_of(lambda: cli.main(argv), monkeypatch)
-    new = digest(site)
-    assert new and new != old and steps.count("exchange") == (2 if target == "site" else 1), steps  # docs and site, or pdf
-    edit(tree / "schools/small-village-primary.yaml", "（新）", "")
-    assert cli.main(argv) == 0 and digest(site) == old
+    out, cache = tree / "build" / target, tree / "build" / "cache" / "pdf"
+    school = tree / "schools/small-village-primary.yaml"
+    versions = {"old": school.read_text(encoding="utf-8")}
+    versions["new"] = versions["old"].replace("name: 武进区样例村小", "name: 武进区样例村小（新）")
+    assert versions["new"] != versions["old"]
+
+    def build_version(name: str) -> int:
+        school.write_text(versions[name], encoding="utf-8")
+        return cli.main(argv)
+
+    digests, changed = {}, {}
+    for name in ("old", "new"):
+        assert build_version(name) == 0
+        digests[name] = digest(out)
+        if target == "pdf":
+            manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+            changed[name] = next(b["sha256"] for b in manifest["bundles"] if b["school"] == "small-village-primary")
+    assert digests["old"] and digests["new"] and digests["old"] != digests["new"]
+
+    def uncache(name: str) -> None:
+        """The changed school's bundle of this version leaves the cache: the next build renders and caches it."""
+        for entry in cache.glob("*.json") if name in changed else ():
+            if json.loads(entry.read_text(encoding="utf-8"))["sha256"] == changed[name]:
+                entry.unlink()
+                entry.with_suffix(".pdf").unlink()
+
+    uncache("old")
+    steps = steps_of(lambda: build_version("old"), monkeypatch)
+    assert digest(out) == digests["old"]
+    expected = {"site": ["exchange", "exchange"],  # build/docs and build/site
+                "pdf": ["write", "replace"] * 3 + ["exchange"]}  # the bundle and its entry into the cache, the manifest
+    assert steps == expected[target], steps
+    current = "old"
     for k in range(1, len(steps) + 1):
+        goal = "new" if current == "old" else "old"
+        uncache(goal)
         count = [0]
 
         def step(name, path):
             count[0] += 1
             if count[0] == k:
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
-        edit(tree / "schools/small-village-primary.yaml", "name: 武进区样例村小", "name: 武进区样例村小（新）")
         capsys.readouterr()
         monkeypatch.setattr(output, "_step", step)
-        code = cli.main(argv)
+        code = build_version(goal)
         monkeypatch.setattr(output, "_step", lambda name, path: None)
         err = capsys.readouterr().err
-        if count[0] >= k:  # the failure happened: environment exit, named, the old or the new site in place
-            assert code == 4 and "磁盘空间已满" in err and "Traceback" not in err, (k, steps[k - 1], err)
-        assert digest(site) in (old, new), f"step {k} ({steps[k - 1]})"
-        assert cli.main(argv) == 0 and digest(site) == new, f"the build after step {k}"
+        assert count[0] >= k, f"step {k} ({steps[k - 1]}) never came: the build ran {count[0]} steps"
+        assert code == 4 and "磁盘空间已满" in err and "Traceback" not in err, (k, steps[k - 1], err)
+        assert digest(out) in (digests[current], digests[goal]), f"step {k} ({steps[k - 1]})"
+        assert build_version(goal) == 0 and digest(out) == digests[goal], f"the build after step {k}"
         leftovers = [p.name for p in (tree / "build").iterdir() if ".staging-" in p.name or p.name.endswith(".previous")]
         assert leftovers == [], (k, leftovers)
-        edit(tree / "schools/small-village-primary.yaml", "（新）", "")
-        assert cli.main(argv) == 0 and digest(site) == old
+        assert not [p.name for p in cache.glob(".*")], (k, "a temporary file left in the cache")
+        current = goal
 
 
 def test_serve_recovers_a_swap_a_kill_interrupted(tree):

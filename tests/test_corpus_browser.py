@@ -26,6 +26,9 @@ from safeplan.content.loader import kind_of, load_library
 from safeplan.render.site.index import SECTION_PAGES
 from safeplan.render.site.markup import page_name
 
+# one worker builds every corpus case once (built_cases) under pytest -n --dist loadgroup
+pytestmark = pytest.mark.xdist_group("test_corpus_browser")
+
 # Rules about what content says that the renderer enforces again by itself (sanitize.py); a case
 # refused by any other rule cannot be built and is checked by test_bad_inputs alone.
 RENDERER_ENFORCED = {"unsafe-html", "unsafe-link"}

@@ -6,12 +6,13 @@ import json
 import os
 import socket
 import subprocess
-import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+
+from conftest import run_cli
 
 SHA = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
 
@@ -58,11 +59,16 @@ def host():
 
 
 def approvals(tmp_path: Path, env: dict, *args: str) -> tuple[subprocess.CompletedProcess, object, str | None]:
-    """Run the real command with only the given environment; return (result, approvals file, author file)."""
+    """Run the real command (in this process) with only the given environment; return (result, approvals file, author file)."""
     out, author = tmp_path / "approvals.json", tmp_path / "author.txt"
-    exe = Path(sys.executable).with_name("safeplan")
-    result = subprocess.run([str(exe), "approvals", "--output", str(out), "--author-output", str(author), *args],
-                            env={"PATH": os.environ["PATH"], **env}, capture_output=True, text=True, timeout=60)
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update({"PATH": saved["PATH"], **env})
+    try:
+        result = run_cli("approvals", "--output", str(out), "--author-output", str(author), *args)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
     return (result, json.loads(out.read_text()) if out.exists() else None,
             author.read_text() if author.exists() else None)
 

@@ -19,6 +19,9 @@ from safeplan.build import BuildOptions, build
 from safeplan.render.pdf.render_pdf import in_shard
 from safeplan.checks.structure_rules import REQUIRED_SECTIONS
 
+# one worker builds the module's bundles (library, built, second) once under pytest -n --dist loadgroup
+pytestmark = pytest.mark.xdist_group("test_pdf")
+
 BUS_SCHOOL = "hutang-experimental-primary"  # facilities.school_bus: true
 WALK_SCHOOL = "small-village-primary"  # facilities.school_bus: false
 CLOSING = "，。、；：？！）」』】〕》”’,.;:!?)"
@@ -391,7 +394,7 @@ from safeplan.resolve.views import resolve_school
 library, _ = load_library(Path(sys.argv[1]))
 view = resolve_school(library, library.get("school", sys.argv[2]))
 views = [replace(view, school=Document("school", f"schools/copy-{n}.yaml", {"id": f"copy-{n}"}, {}))
-         for n in range(5)]
+         for n in range(3)]
 render_pdf.RECYCLE_AFTER = 1  # every bundle in a fresh worker process
 meta = BundleMeta("2026-09-01", "0123456789", "test")
 done = render_pdf._render_all(views, {v.id: meta for v in views},
@@ -401,12 +404,12 @@ print(sorted(bundle.school for bundle in done))
 
 
 def test_recycled_workers_finish_every_bundle(library, tmp_path):
-    # More bundles than workers × tasks per worker: CPython 3.11's pool hangs here unless fed one at a time.
+    # More bundles (3) than workers × tasks per worker (2 × 1): CPython 3.11's pool hangs here unless fed one at a time.
     result = subprocess.run([sys.executable, "-c", RECYCLING, str(library), WALK_SCHOOL, str(tmp_path)],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == str([f"copy-{n}" for n in range(5)])
-    assert len(list(tmp_path.glob("*.pdf"))) == 5
+    assert result.stdout.strip() == str([f"copy-{n}" for n in range(3)])
+    assert len(list(tmp_path.glob("*.pdf"))) == 3
 
 
 def test_missing_font_names_the_package_to_install(monkeypatch):

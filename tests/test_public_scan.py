@@ -4,19 +4,17 @@ disguise, the same scan over the internal edition as a control, and the unmodifi
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import struct
 import subprocess
-import sys
 import zlib
 from pathlib import Path
 
 import pytest
 
-from conftest import MINI, REPO, edit
-from conftest_site import unguarded_safeplan
+from conftest import MINI, REPO, edit, run_cli
+from conftest_site import unguarded
 from safeplan.content.loader import load_library
 from safeplan.checks.privacy import ID_CARD, MOBILE, find_numbers, internal_values, is_id_card, normalise
 from safeplan.render.public_scan import markup_chunks, scan_files, scan_site
@@ -203,9 +201,8 @@ def injected_tree(base: Path) -> tuple[Path, dict[str, tuple[str, int]]]:
 def build(tree: Path, *args: str, guarded: bool = False) -> subprocess.CompletedProcess:
     """`safeplan build`; unless guarded, without the validate rules that would refuse the injected numbers
     before the scan runs."""
-    exe = Path(sys.executable).with_name("safeplan") if guarded else unguarded_safeplan(PRIVACY_RULES)
-    return subprocess.run([str(exe), "--root", str(tree), "build", *args], capture_output=True, text=True,
-                          timeout=900, env={**os.environ, **EPOCH})
+    with unguarded(EPOCH, () if guarded else PRIVACY_RULES):
+        return run_cli("--root", str(tree), "build", *args)
 
 
 def leak_sources(stderr: str) -> set[tuple[str, int]]:

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, edit
-from conftest_site import (BUS_SCHOOL, SAFEPLAN, SMALL_SCHOOL, TINY_PDF, add_bundle, build_site,  # noqa: F401
-                           built_tree, check_links, make_site_tree, site_files, unguarded_safeplan)
+from conftest import REPO, edit, run_cli
+from conftest_site import (BUS_SCHOOL, SMALL_SCHOOL, add_bundle, build_site, built_tree,  # noqa: F401
+                           bundle_entry, check_links, make_site_tree, site_files, unguarded_safeplan)
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
@@ -193,10 +193,15 @@ def test_school_page_lists_what_applies_why_calendar_and_bundle(built_tree):
 
 
 def test_downloads_page_lists_bundles_and_copies_the_pdfs(built_tree):
+    """The manifest and the PDF the renderer wrote for the bus school (the only one it was asked for)."""
     text = visible(page(built_tree, "downloads"))
-    digest = hashlib.sha256(TINY_PDF).hexdigest()
-    assert f"{BUS_SCHOOL}.pdf" in text and digest in text and "2029-07-15" in text and "1 KB" in text
-    assert (built_tree / "build" / "site" / "downloads" / f"{BUS_SCHOOL}.pdf").read_bytes() == TINY_PDF
+    bundle = (built_tree / "build" / "pdf" / f"{BUS_SCHOOL}.pdf").read_bytes()
+    entry = bundle_entry(built_tree)
+    assert (entry["sha256"], entry["bytes"]) == (hashlib.sha256(bundle).hexdigest(), len(bundle))
+    assert 1024 < len(bundle) < 1024 * 1024, len(bundle)  # shown in KB
+    assert f"{BUS_SCHOOL}.pdf {round(len(bundle) / 1024)} KB {entry['pages']} 2029-07-15 {entry['sha256']}" in text, text
+    assert SMALL_SCHOOL not in text
+    assert (built_tree / "build" / "site" / "downloads" / f"{BUS_SCHOOL}.pdf").read_bytes() == bundle
 
 
 def test_downloads_page_has_an_empty_state(tmp_path):
@@ -210,7 +215,7 @@ def test_downloads_page_has_an_empty_state(tmp_path):
 def test_the_hostile_note_is_refused_by_the_real_command(tmp_path):
     """Control for the renderer tests below: the validator's safety rules catch the hostile note."""
     tree = make_site_tree(tmp_path)
-    result = subprocess.run([str(SAFEPLAN), "--root", str(tree), "validate"], capture_output=True, text=True, timeout=300)
+    result = run_cli("--root", str(tree), "validate")
     assert result.returncode == 1
     assert "notes/hostile.md" in result.stdout and "error[unsafe-html]" in result.stdout and "error[unsafe-link]" in result.stdout
 
@@ -285,9 +290,9 @@ def test_public_build_leaves_out_phones_commits_and_drafts(tmp_path):
         assert "微型消防站器材与值守月检表 建有微型消防站：（内部版可见）" in text  # not applied, for every school
 
 
-def test_public_site_never_offers_an_internal_bundle(tmp_path):
+def test_public_site_never_offers_an_internal_bundle(built_tree, tmp_path):
     tree = make_site_tree(tmp_path)
-    add_bundle(tree)  # written without an audience: an internal bundle
+    assert add_bundle(tree, built_tree)["audience"] == "internal"
     result = build_site(tree, "--audience", "public")
     assert result.returncode == 0, result.stderr
     assert "尚未生成任何学校的 PDF 汇编" in visible(page(tree, "downloads"))
@@ -308,7 +313,7 @@ def test_two_builds_of_the_same_commit_are_identical(built_tree, tmp_path):
     first = site_files(built_tree / "build" / "site")
     copy = tmp_path / "elsewhere"
     shutil.copytree(built_tree, copy, ignore=shutil.ignore_patterns("build"), symlinks=True)
-    add_bundle(copy)
+    add_bundle(copy, built_tree)
     result = build_site(copy)
     assert result.returncode == 0, result.stderr
     assert site_files(copy / "build" / "site") == first
@@ -330,8 +335,7 @@ def test_a_failing_build_keeps_the_last_good_site(built_tree, tmp_path):
 def test_repository_site_builds_strictly_with_working_links(tmp_path):
     clone = tmp_path / "repo"
     subprocess.run(["git", "clone", "-q", str(REPO), str(clone)], check=True, capture_output=True)
-    result = subprocess.run([str(SAFEPLAN), "--root", str(clone), "build", "--only", "site"],
-                            capture_output=True, text=True, timeout=900, env={**os.environ, "CI": "1"})
+    result = run_cli("--root", str(clone), "build", "--only", "site")
     assert result.returncode == 0, result.stderr
     broken, external = check_links(clone / "build" / "site")
     assert broken == [] and external == []
@@ -462,14 +466,14 @@ def test_chinese_search_finds_terms_whole_and_by_parts(browser, served):
         watched.close()
 
 
-def test_school_page_links_its_bundle_and_reads_on_a_phone(browser, served):
+def test_school_page_links_its_bundle_and_reads_on_a_phone(browser, served, built_tree):
     watched = Watched(browser, width=375)
     try:
         watched.page.goto(f"{served}/schools/{BUS_SCHOOL}/")
         link = watched.page.locator(f'a[href$="downloads/{BUS_SCHOOL}.pdf"]').first
         assert link.is_visible()
         response = watched.context.request.get(link.evaluate("a => a.href"))
-        assert response.status == 200 and response.body() == TINY_PDF
+        assert response.status == 200 and response.body() == (built_tree / "build" / "pdf" / f"{BUS_SCHOOL}.pdf").read_bytes()
         for url in (f"/schools/{BUS_SCHOOL}/", "/plans/fire/", "/checklists/micro-fire-kit/", "/"):
             watched.page.goto(served + url)
             width = watched.page.evaluate("document.documentElement.scrollWidth")
