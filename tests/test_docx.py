@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import html
 import io
+import zipfile
+from pathlib import Path
 import re
 
 import docx
@@ -250,3 +252,23 @@ def test_a_library_with_errors_writes_no_file(tree):
     assert result.returncode == 1
     assert "没有写出 Word 文件" in result.stderr
     assert not out.exists()
+
+
+def _all_text(path: Path) -> str:
+    """Every w:t of the package: body, tables, headers and footers."""
+    with zipfile.ZipFile(path) as package:
+        return "".join(package.read(name).decode("utf-8") for name in package.namelist() if name.endswith(".xml"))
+
+
+def test_public_audience_leaves_out_personal_mobiles(tree):
+    mobiles = re.findall(r'mobile: "(1\d{10})"', (tree / "schools" / f"{MINI_SCHOOL}.yaml").read_text(encoding="utf-8"))
+    assert len(mobiles) >= 3
+    written = {}
+    for audience in ("internal", "public"):
+        out = tree / f"{audience}.docx"
+        result = run_cli("--root", str(tree), "export", "docx", "--school", MINI_SCHOOL, "--audience", audience, "--out", str(out))
+        assert result.returncode == 0, result.stderr
+        written[audience] = _all_text(out)
+    assert all(m in written["internal"] for m in mobiles)  # the control: the scan finds them where they belong
+    assert not [m for m in mobiles if m in written["public"]]
+    assert "（内部版可见）" in written["public"]

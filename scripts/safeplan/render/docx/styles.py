@@ -42,13 +42,9 @@ class Fonts:
 
 def set_font(target, name: str) -> None:
     """Name one face for Latin and CJK text alike (w:eastAsia is what Word uses for Chinese), and drop theme fonts."""
-    rpr = target.get_or_add_rPr()
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = OxmlElement("w:rFonts")
-        rpr.insert(0, fonts)
+    fonts = target.get_or_add_rPr().get_or_add_rFonts()  # in the schema's place among the run properties
     for attribute in list(fonts.attrib):
-        if attribute.endswith("Theme") or attribute.endswith("theme"):
+        if attribute.lower().endswith("theme"):
             del fonts.attrib[attribute]
     for slot in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
         fonts.set(qn(slot), name)
