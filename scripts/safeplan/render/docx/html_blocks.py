@@ -201,6 +201,8 @@ class Writer:
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         table.autofit = False
         widths = _widths(rows, columns)
+        for column, width in zip(table._tbl.tblGrid.gridCol_lst, widths):  # LibreOffice reads the grid, Word the cells
+            column.w = width
         cells = [row.cells for row in table.rows]  # once: table.cell(r, c) walks the whole table every time
         for line in cells:
             for c, cell in enumerate(line):
