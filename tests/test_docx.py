@@ -134,6 +134,13 @@ def test_tables_are_word_tables_with_repeated_headers(which, request):
     assert [round(c.w.mm / 1.56) for c in steps._tbl.tblGrid.gridCol_lst] == [16, 22, 62]  # bundle.html.j2's widths
 
 
+def test_the_same_inputs_give_the_same_bytes(mini):
+    view, _, _ = mini
+    first = docx_bundle(view, META)
+    assert docx_bundle(view, META) == first
+    assert docx_bundle(view, BundleMeta("2026-12-02", META.commit, META.tool_version)) != first  # the date is in it
+
+
 def test_dropping_a_heading_or_a_row_is_caught(sample):
     """Control: the comparisons above find a heading or a table row that the Word file lost."""
     _, bundle, document = sample

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from datetime import datetime, timezone
 
 import docx
@@ -65,8 +66,19 @@ def docx_bundle(view: SchoolView, meta: BundleMeta, edition: Edition = EDITIONS[
             writer.blocks(document, article.children)
             if index and len(writer.headings) > before:
                 writer.headings[before][1].paragraph_format.page_break_before = True
+    return _reproducible(document, meta.date)
+
+
+def _reproducible(document, day: str) -> bytes:
+    """The saved package again with every member dated `day`: identical inputs give identical bytes, as the PDF does."""
+    saved = io.BytesIO()
+    document.save(saved)
     output = io.BytesIO()
-    document.save(output)
+    stamp = tuple(int(part) for part in day.split("-")) + (0, 0, 0)
+    with zipfile.ZipFile(saved) as source, zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as target:
+        for member in source.infolist():
+            target.writestr(zipfile.ZipInfo(member.filename, date_time=stamp), source.read(member.filename),
+                            compress_type=zipfile.ZIP_DEFLATED)
     return output.getvalue()
 
 
