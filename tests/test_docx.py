@@ -283,3 +283,26 @@ def test_public_audience_leaves_out_personal_mobiles(tree):
     assert all(m in written["internal"] for m in mobiles)  # the control: the scan finds them where they belong
     assert not [m for m in mobiles if m in written["public"]]
     assert "（内部版可见）" in written["public"]
+
+
+def test_nested_and_loose_lists_and_markdown_tables_become_word_structures(tree):
+    from conftest import edit
+
+    plan = tree / "plans" / "school" / "special" / "fire.md"
+    edit(plan, "- 物资：", "- 信号：\n    1. 疏散：警铃连续长鸣\n    2. 就地避险：短鸣三声\n\n    分级说明另见附件。\n\n"
+         "| 信号 | 含义 |\n| --- | --- |\n| 长鸣 | 疏散 |\n| 短鸣 | 避险 |\n\n- 物资：")
+    library, _ = load_library(tree)
+    view = resolve_school(library, library.get("school", MINI_SCHOOL))
+    bundle = bundle_html(view, META)
+    assert "<ol>" in bundle[bundle.index("信号："):bundle.index("物资：")]  # Markdown itself nests the list
+    document = _open(docx_bundle(view, META))
+    styles = {p.text: p.style.name for p in document.paragraphs}
+    assert styles["信号："] == "List Bullet"
+    assert styles["疏散：警铃连续长鸣"] == styles["就地避险：短鸣三声"] == "List Number 2"
+    assert styles["分级说明另见附件。"] == "Normal"  # a further paragraph of the item stays a paragraph
+    assert not any("疏散：警铃" in p.text and "就地避险" in p.text for p in document.paragraphs)
+    signals = next(t for t in document.tables if t.rows[0].cells[0].text == "信号")
+    assert [[c.text for c in row.cells] for row in signals.rows] == [["信号", "含义"], ["长鸣", "疏散"], ["短鸣", "避险"]]
+    assert outline_differences(document, bundle) == []
+    cover = bundle[bundle.index('<section class="front cover">'):bundle.index("</section>")]
+    assert docx_tables(document) == html_tables(cover) + html_tables(_main(bundle))

@@ -174,15 +174,11 @@ class Writer:
         style = LIST_STYLES[(node.tag, min(depth, 3))]
         num_id = restart_numbering(self.document, self.style_id(style), int(node.attrs.get("start") or 1)) if node.tag == "ol" else None
         for item in (c for c in node.children if isinstance(c, Node) and c.tag == "li"):
-            inline, rest = [], []
-            for child in item.children:  # the item's own text, then its nested lists and further paragraphs
-                (rest if rest or (isinstance(child, Node) and child.tag not in INLINE and child.tag != "p") else inline).append(child)
-            if len(inline) == 1 and isinstance(inline[0], Node) and inline[0].tag == "p":
-                inline = inline[0].children
-            elif any(isinstance(c, Node) and c.tag == "p" for c in inline):  # a loose item: paragraphs in one item
-                first = next(c for c in inline if isinstance(c, Node) and c.tag == "p")
-                rest = inline[inline.index(first) + 1:] + rest
-                inline = inline[:inline.index(first)] + first.children
+            children = item.children  # the item's own text, then its nested lists and further blocks
+            split = next((i for i, c in enumerate(children) if isinstance(c, Node) and c.tag not in INLINE), len(children))
+            inline, rest = children[:split], children[split:]
+            if not "".join(c if isinstance(c, str) else c.text() for c in inline).strip() and rest and rest[0].tag == "p":
+                inline, rest = rest[0].children, rest[1:]  # a loose list: the item's first paragraph is its text
             paragraph = self.add_paragraph(container, style)
             if num_id:
                 number_paragraph(paragraph, num_id)
