@@ -349,9 +349,10 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
                       DESCRIPTIONS["serve"], AUDIENCE)
     preview.add_argument("--port", type=int, default=8000, help="端口（默认 8000）")
 
-    from safeplan import cli_records
+    from safeplan import cli_export, cli_records
 
     cli_records.register(command, _root)
+    cli_export.register(command, _root)
     return parser
 
 
