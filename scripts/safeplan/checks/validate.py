@@ -551,3 +551,6 @@ def check_free_text_mobiles(library: Library):
 
 
 from safeplan.checks import site_checks  # noqa: E402,F401  registers the rules over mkdocs.yml, assets/ and site-assets/
+from safeplan.checks import assembly  # noqa: E402,F401  registers the rule on assembly points by building
+from safeplan.checks import reporting  # noqa: E402,F401  registers the rule on response levels and report deadlines
+from safeplan.checks import official_form  # noqa: E402,F401  registers heading numbers, issue dates, printed ids
