@@ -215,10 +215,10 @@ def test_the_dorm_night_fire_cards_send_boarders_to_the_dorm_assembly_point(appr
 
 def test_assembly_point_reads_the_building_of_the_route():
     school = {"assembly_points": [{"id": "a", "name": "操场"}, {"id": "b", "name": "生活区广场"}],
-              "evacuation_routes": [{"building": "致知楼", "assembly_point": "a"},
-                                    {"building": "男生公寓（8 层）", "assembly_point": "b"}]}
-    assert assembly_point(school, "dormitory") == "生活区广场"
-    assert assembly_point(school, "teaching") == "操场"  # no 教学 in any name: the first route
+              "evacuation_routes": [{"building": "致知楼", "assembly_point": "a", "uses": ["teaching"]},
+                                    {"building": "男生公寓（8 层）", "assembly_point": "b", "uses": ["dorm"]}]}
+    assert assembly_point(school, "dorm") == "生活区广场"
+    assert assembly_point(school, "teaching") == "操场"
     assert assembly_point(school, "canteen") == ""
     assert assembly_point(school, "outdoor") == ""
 

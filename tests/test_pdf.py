@@ -189,7 +189,7 @@ def test_bundle_holds_the_schools_plans_and_contacts(built):
                      "火灾事故专项应急预案", "应急组织机构及职责", "先期处置步骤",
                      "0519-86200110", "13900001004", "0519-86000110", "湖塘派出所（虚构）",
                      "隐患描述", "整改", "责任人", "签名", "排查日期", "排查人",
-                     "学年演练计划", "火灾逃生与灭火演练指南", "文档修订记录", "2026-09-01",
+                     "学年演练计划", "火灾逃生与灭火演练指南", "文档修订记录", "2026年9月1日",
                      git(built["root"], "rev-parse", "--short=10", "HEAD")):
         assert compact(expected) in flat, expected
     for section in REQUIRED_SECTIONS["专项应急预案"]:

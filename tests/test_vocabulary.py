@@ -54,7 +54,7 @@ def shown_reasons(base, head, words=None) -> dict[str, str]:
     (row,) = [line for line in page.splitlines() if line.startswith("| 1.1 | 2026-12-01 |")]
     html = bundle_html(resolve_school(head, head.get("school", SCHOOL)), BundleMeta("2026-12-01", "0" * 10, "test"),
                        words)
-    (cell,) = re.findall(r"<td>1\.1</td>\s*<td>2026-12-01</td>\s*<td>([^<]*)</td>", html)
+    (cell,) = re.findall(r"<td>1\.1</td>\s*<td>2026年12月1日</td>\s*<td>([^<]*)</td>", html)
     diff = semantic_diff(base, head, [(base.get("plan", "fire"), head.get("plan", "fire"))], words=words)
     text, markdown = as_text(diff), as_markdown(diff)
     (line,) = [line for line in text.splitlines() if "「1.1」" in line]

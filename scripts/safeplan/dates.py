@@ -34,3 +34,12 @@ def today() -> date:
         return date.fromisoformat(value) if value else date.today()
     except ValueError:
         raise ValueError(f"环境变量 {TODAY_VARIABLE} 应写成 YYYY-MM-DD，现在是“{value}”。") from None
+
+
+def chinese_date(value) -> str:
+    """2026-11-29 → 2026年11月29日, the form official pages print (GB/T 9704); anything else as it is."""
+    try:
+        day = date.fromisoformat(value) if isinstance(value, str) else value
+        return f"{day.year}年{day.month}月{day.day}日" if isinstance(day, date) else str(value)
+    except ValueError:
+        return str(value)

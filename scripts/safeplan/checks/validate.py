@@ -75,7 +75,8 @@ def check_schema(library: Library):
 # The rules by subject: each module registers its rules with @rule when imported, in this order
 # (the order validate runs them and --list-rules lists them). A new module of rules is added here.
 from safeplan.checks import (reference_rules, review_rules, safety_rules, structure_rules,  # noqa: E402
-                             template_rules, markup_rules, privacy_rules, site_checks, records, cards)
+                             template_rules, markup_rules, privacy_rules, site_checks, records, cards,
+                             assembly, reporting, official_form)
 
 RULE_MODULES = (reference_rules, review_rules, safety_rules, structure_rules, template_rules, markup_rules, privacy_rules,
-                site_checks, records, cards)
+                site_checks, records, cards, assembly, reporting, official_form)

@@ -15,6 +15,9 @@ from functools import lru_cache
 from jinja2 import StrictUndefined, TemplateError, UndefinedError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from safeplan.content import reporting_text
+from safeplan.content.schemas import common_definition
+
 _MARKERS = ("{{", "{%", "{#")
 _PLACEHOLDER = re.compile(r"\{\{\s*(.*?)\s*\}\}")
 ROOT_NAMES = ("school", "district")
@@ -68,6 +71,25 @@ def assembly_points(school) -> str:
                                               is not None else "") for p in _field(school, "assembly_points", []))
 
 
+def points_for(school, use: str) -> list[str]:
+    """The names of the assembly points that routes of buildings with this use lead to, in route order."""
+    names = []
+    for route, point in _routes(school):
+        if use in (_field(route, "uses", None) or ()) and point and point not in names:
+            names.append(point)
+    return names
+
+
+def assembly_point_for(school, use: str) -> str:
+    """The assembly point(s) of the school's buildings of one use (dorm, teaching …), joined by 、."""
+    if not isinstance(school, dict):  # the site's generic page: say which point, readably
+        return f"〔{common_definition('building_use').get('x-labels', {}).get(use, use)}的集合点〕"
+    names = points_for(school, use)
+    if not names:
+        raise PlaceholderError(f"本校没有用途为“{use}”的楼栋疏散路线，无法写出它的集合点。", f'assembly_point_for("{use}")')
+    return "、".join(names)
+
+
 # name → (how to use it, how many text arguments it takes); each one's output grows at most
 # linearly in the data and the template.
 FILTERS = {
@@ -76,9 +98,12 @@ FILTERS = {
     "evacuation_rows": ("把本校疏散路线写成表格行，例如 {{ school | evacuation_rows }}", 0),
     "evacuation_steps": ("把本校疏散路线写成列表，例如 {{ school | evacuation_steps }}", 0),
     "assembly_points": ("列出本校集合点及容量，例如 {{ school | assembly_points }}", 0),
+    "assembly_point_for": ('某类楼栋（按疏散路线的 uses）的集合点，例如 {{ school | assembly_point_for("dorm") }}', 1),
+    **{name: (usage, arguments) for name, (usage, arguments, _) in reporting_text.FILTERS.items()},
 }
 _OWN_FILTERS = {"evacuation_rows": evacuation_rows, "evacuation_steps": evacuation_steps,
-                "assembly_points": assembly_points}
+                "assembly_points": assembly_points, "assembly_point_for": assembly_point_for,
+                **{name: function for name, (_, _, function) in reporting_text.FILTERS.items()}}
 _TESTS = ("defined", "undefined", "none")
 _COMPARISONS = ("eq", "ne", "lt", "lteq", "gt", "gteq", "in", "notin")
 

@@ -25,6 +25,7 @@ class Vocabulary:
     categories: dict[str, str]  # 自然灾害 → natural (its anchor)
     frequencies: dict[str, str]  # daily → 每日, in checklist order
     revision_reasons: dict[str, str]  # law_change → 法规标准或上级预案变化
+    terms: dict[str, dict[str, str]] = field(default_factory=dict)  # 幼儿园 → {学生: 幼儿, …}: its own words
     folders: dict[str, str] = field(default_factory=lambda: dict(FOLDERS))  # plan → plans
     posts: dict[str, str] = field(default_factory=dict)  # guard → 保安/门卫, in the card schema's order
     buildings: dict[str, str] = field(default_factory=dict)  # dormitory → 宿舍楼
@@ -45,6 +46,10 @@ class Vocabulary:
         """A plan's place in the standard's order of tiers; unknown tiers last."""
         return list(self.tiers).index(tier) if tier in self.tiers else len(self.tiers)
 
+    def terms_for(self, school_kind) -> dict[str, str]:
+        """The words a kind of school uses instead of the library's (none for most kinds)."""
+        return self.terms.get(school_kind, {}) if isinstance(school_kind, str) else {}
+
     def labels_at(self, path: tuple) -> dict[str, str] | None:
         """The labels of the coded values a field holds, for a data path (list indexes as ints)."""
         shape = tuple("*" if isinstance(step, int) else step for step in path)
@@ -54,7 +59,8 @@ class Vocabulary:
     def fingerprint(self) -> str:
         """Changes exactly when a label does: part of every cache key of rendered output."""
         payload = json.dumps([self.kinds, self.statuses, self.tiers, self.categories, self.frequencies,
-                              self.revision_reasons, self.folders, self.posts, self.buildings], ensure_ascii=False)
+                              self.revision_reasons, self.folders, self.posts, self.buildings, self.terms],
+                             ensure_ascii=False)
         return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -69,7 +75,10 @@ def vocabulary(schema=schema_for, definition=common_definition) -> Vocabulary:
         frequencies=_labels(checklist["frequency"]),
         revision_reasons=_labels(definition("revision_reason")),
         posts=_labels(schema("card")["$defs"]["post"]),
-        buildings=_labels(schema("card")["$defs"]["building"]),
+        buildings={**_labels(definition("building_use")),
+                   **{value: label for branch in schema("card")["$defs"]["building"]["anyOf"]
+                      for value, label in (branch.get("x-labels") or {}).items()}},
+        terms=definition("school_kind").get("x-terms") or {},
     )
 
 

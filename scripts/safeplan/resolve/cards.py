@@ -11,15 +11,11 @@ from dataclasses import dataclass
 
 from safeplan.checks.cards import fill_card, post_applies, post_person, post_steps, row_posts
 from safeplan.content.model import Document
-from safeplan.content.templating import has_placeholders
+from safeplan.content.templating import points_for, has_placeholders
 from safeplan.content.vocabulary import Vocabulary, vocabulary
 from safeplan.problems import ERROR, WARNING, Problem
 
 # How a building of each kind is written in schools/*.yaml today (evacuation_routes[].building is free text).
-_BUILDING_WORDS = {"dormitory": ("公寓", "宿舍"), "canteen": ("食堂", "厨房", "餐厅"), "laboratory": ("实验", "实训", "科技"),
-                   "pool": ("游泳",), "teaching": ("教学",)}
-
-
 @dataclass
 class CardStep:
     within: str
@@ -45,19 +41,9 @@ class Card:
 
 
 def assembly_point(school: dict, building: str) -> str:
-    """The name of the assembly point of the school's building of this kind ('' for outdoor posts or none found).
-
-    The one place that reads which building goes where: today the first evacuation route whose free-text
-    building is written with the kind's words; a teaching building without such words is the first route."""
-    if building not in _BUILDING_WORDS:
-        return ""
-    names = {point.get("id"): point.get("name", "") for point in school.get("assembly_points") or []}
-    routes = school.get("evacuation_routes") or []
-    chosen = next((route for route in routes
-                   if any(word in str(route.get("building", "")) for word in _BUILDING_WORDS[building])), None)
-    if chosen is None and building == "teaching" and routes:
-        chosen = routes[0]
-    return names.get(chosen.get("assembly_point"), "") if chosen else ""
+    """The assembly point(s) of the school's buildings of this use ('' for outdoor posts or none found): the
+    routes' `uses`, read by the same function the plans' assembly_point_for placeholder uses."""
+    return "、".join(points_for(school, building)) if building != "outdoor" else ""
 
 
 def school_cards(card_docs: list[Document], plans: list, school: Document, context: dict,

@@ -17,6 +17,7 @@ from safeplan.problems import Problem
 from safeplan.resolve.cards import Card, CardStep, openings, school_cards
 from safeplan.content.model import SECTION_KINDS, Document, Library
 from safeplan.content.schemas import internal_pointers
+from safeplan.content.school_words import data_in_words_of, in_words_of
 from safeplan.content.templating import fill, fill_data
 from safeplan.content.vocabulary import Vocabulary, vocabulary
 
@@ -179,8 +180,11 @@ def applicable(library: Library, school: Document, data: dict | None = None
     return applied, not_applied
 
 
-def filled(doc: Document, context: dict, reason: str) -> Applied:
-    return Applied(doc, fill_data(doc.data, context), fill(doc.body, context), reason)
+def filled(doc: Document, context: dict, reason: str, words: Vocabulary | None = None) -> Applied:
+    """The document filled for the context's school, in the words of its kind of school."""
+    terms = (words or vocabulary()).terms_for((context.get("school") or {}).get("kind"))
+    return Applied(doc, data_in_words_of(fill_data(doc.data, context), terms),
+                   in_words_of(fill(doc.body, context), terms), in_words_of(reason, terms))
 
 
 def resolve_school(library: Library, school: Document, audience: str = "internal") -> SchoolView:
@@ -188,7 +192,8 @@ def resolve_school(library: Library, school: Document, audience: str = "internal
     context = school_context(library, school, audience)
     view = SchoolView(school=school, data=context["school"], district=context["district"], audience=audience)
     applied, view.not_applied = applicable(library, school, context["school"])
-    view.documents = [filled(doc, context, reason) for doc, reason in applied]
+    words = vocabulary()
+    view.documents = [filled(doc, context, reason, words) for doc, reason in applied]
     view.calendar = drill_calendar(view)
     approved_cards = [doc for doc in library.of_kind("card") if is_publishable(doc)]
     view.cards, view.card_problems = school_cards(approved_cards, view.of_kind("plan"), school, context)

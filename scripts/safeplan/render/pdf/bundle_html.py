@@ -12,8 +12,10 @@ from markupsafe import Markup
 
 from safeplan.content.model import HEADING_NUMBER, heading_text
 from safeplan.render.pdf import cards
+from safeplan.dates import chinese_date
 from safeplan.resolve.views import REDACTED, SchoolView, school_year
 from safeplan.content.sanitize import markdown_to_safe_html
+from safeplan.content.school_words import in_words_of
 from safeplan.content.vocabulary import Vocabulary, vocabulary
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -64,6 +66,7 @@ class BundleMeta:
 def _template():
     environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
                               trim_blocks=False, lstrip_blocks=False)
+    environment.filters["cn_date"] = chinese_date  # 2026年11月29日 on every printed date
     return environment.get_template("bundle.html.j2").module
 
 
@@ -135,9 +138,10 @@ def bundle_html(view: SchoolView, meta: BundleMeta, words: Vocabulary | None = N
         "version": f"{year}—{year + 1} 学年版 · {view.fingerprint()[:8]}",
         "audience_label": AUDIENCES.get(view.audience, view.audience),
         "district_name": view.district.get("name", "区教育局"), "principal": principal,
+        "decree": school.get("decree"), "issued_on": (school.get("decree") or {}).get("issued_on") or meta.date,
         "contents_summary": _contents_summary(view, words), "toc": toc, "parts": assembled,
     }
-    return str(t.document(bundle))
+    return in_words_of(str(t.document(bundle)), words.terms_for(school["kind"]))  # the template's own words too
 
 
 def _article(anchor: str, title: str, render) -> tuple[str, str, Markup]:
