@@ -27,11 +27,10 @@ import weasyprint
 from weasyprint.text.ffi import harfbuzz_subset
 
 from safeplan import __version__
-from safeplan.review import history
 from safeplan.render.pdf.bundle_html import TEMPLATE_FILES, TEMPLATES, BundleMeta, bundle_html
-from safeplan.dates import epoch_date, fixed_epoch
+from safeplan.content.provenance import Provenance
 from safeplan.content.model import Document, Library, iter_strings
-from safeplan.render.output import staged_directory, write_bytes, write_text
+from safeplan.render.output import link_file, prune_cache, staged_directory, write_bytes, write_text
 from safeplan.problems import ERROR, ContentError, EnvironmentProblem, Problem
 from safeplan.render.public_scan import refuse_leaks, scan_files
 from safeplan.resolve.views import SchoolView
@@ -82,7 +81,8 @@ class Bundle:
     seconds: float = 0.0  # render time; 0 for a cache hit
 
 
-def render_bundles(library: Library, views: list[SchoolView], options, notes: list[str]) -> list[Path]:
+def render_bundles(library: Library, views: list[SchoolView], options, notes: list[str],
+                   provenance: Provenance) -> list[Path]:
     """Write build/pdf/<school>.pdf for the selected schools and build/pdf/manifest.json."""
 
     started = time.perf_counter()
@@ -91,7 +91,8 @@ def render_bundles(library: Library, views: list[SchoolView], options, notes: li
     cache = build_dir / "cache" / "pdf"
     selected = [view for view in views if in_shard(view.id, options.shard)]
     faces = bundle_faces()
-    metas = bundle_metas(root, library, selected)
+    metas = {view.id: BundleMeta(date=provenance.sources[view.id].date, commit=provenance.sources[view.id].commit,
+                                 tool_version=__version__) for view in selected}
     words = vocabulary()  # one vocabulary for the whole build, read from the schemas as they are now
     salt = render_salt(faces, words)
     keys = {view.id: cache_key(view, salt, metas[view.id]) for view in selected}
@@ -120,7 +121,7 @@ def render_bundles(library: Library, views: list[SchoolView], options, notes: li
     manifest_name = f"manifest.shard-{options.shard[0]}-of-{options.shard[1]}.json" if options.shard else "manifest.json"
     written = _publish(build_dir / "pdf", manifest_name, cache, [bundles[view.id] for view in selected], metas, options.audience,
                        keep_others={s.id for s in library.schools} if partial else set())
-    _prune(cache, keep=set(keys.values()), limit=3 * len(library.schools) + 10)
+    prune_cache(cache, keep=set(keys.values()), limit=3 * len(library.schools) + 10)
 
     pages = sum(bundles[view.id].pages for view in selected)
     seconds = time.perf_counter() - started
@@ -128,26 +129,6 @@ def render_bundles(library: Library, views: list[SchoolView], options, notes: li
     notes.append(f"PDF：{len(selected)} 份（共 {pages} 页），重新生成 {len(rendered)} 份，缓存命中 {len(hits)} 份，"
                  f"用时 {seconds:.1f} 秒" + (f"（{workers} 个进程）" if rendered else "") + " → build/pdf/")
     return written
-
-
-def bundle_metas(root: Path, library: Library, views: list[SchoolView]) -> dict[str, BundleMeta]:
-    """Each bundle's source commit and date: the newest commit that touched its own inputs.
-
-    Not HEAD: a commit that edits one school must re-render that school's bundle only,
-    so unrelated commits leave the other covers, and the cache, untouched.
-    """
-    fixed = fixed_epoch()
-    fallback = library.latest_date() or "1970-01-01"
-    district = [library.district.path] if library.district else []
-    repo = history.open_repo(root)
-    metas = {}
-    for view in views:
-        paths = sorted({view.school.path, *district, *(a.doc.path for a in view.documents)})
-        source = history.last_commit(root, paths, repo)
-        commit, epoch = source if source else ("", None)
-        date = epoch_date(fixed) if fixed is not None else epoch_date(epoch) if epoch is not None else fallback
-        metas[view.id] = BundleMeta(date=date, commit=commit, tool_version=__version__)
-    return metas
 
 
 def in_shard(school_id: str, shard: tuple[int, int] | None) -> bool:
@@ -298,24 +279,6 @@ def _cached(cache: Path, view: SchoolView, key: str) -> Bundle | None:
     return Bundle(view.id, view.data["name"], key, entry["pages"], entry["bytes"], entry["sha256"])
 
 
-def _prune(cache: Path, keep: set[str], limit: int) -> None:
-    """Mark this build's entries as fresh; drop the least recently used beyond the limit."""
-    if not cache.is_dir():
-        return
-    now = time.time()
-    for key in keep:
-        for suffix in (".pdf", ".json"):
-            try:
-                os.utime(cache / f"{key}{suffix}", (now, now))
-            except FileNotFoundError:
-                pass
-    entries = sorted(cache.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for stale in entries[limit:]:
-        if stale.stem not in keep:
-            stale.unlink(missing_ok=True)
-            stale.with_suffix(".pdf").unlink(missing_ok=True)
-
-
 # ---- rendering ---------------------------------------------------------------------------------
 
 def render_pdf(html: str, key: str) -> tuple[bytes, int]:
@@ -395,13 +358,14 @@ def _publish(out: Path, manifest_name: str, cache: Path, bundles: list[Bundle], 
     previous = _read_manifest(out)
     entries = {}
     with staged_directory(out) as staging:
+        kept = keep_others - {bundle.school for bundle in bundles}
         for school, entry in previous.items():
-            if school in keep_others and entry.get("audience") == audience and (out / entry["file"]).is_file():
-                _link(out / entry["file"], staging / entry["file"])
+            if school in kept and entry.get("audience") == audience and (out / entry["file"]).is_file():
+                link_file(out / entry["file"], staging / entry["file"])
                 entries[school] = entry
         for bundle in bundles:
             name = f"{bundle.school}.pdf"
-            _link(cache / f"{bundle.key}.pdf", staging / name)
+            link_file(cache / f"{bundle.key}.pdf", staging / name)
             entries[bundle.school] = {"school": bundle.school, "name": bundle.name, "file": name,
                                       "bytes": bundle.bytes, "pages": bundle.pages, "sha256": bundle.sha256,
                                       "date": metas[bundle.school].date, "commit": metas[bundle.school].commit,
@@ -420,11 +384,3 @@ def _read_manifest(out: Path) -> dict[str, dict]:
         except (OSError, ValueError, KeyError, TypeError):
             continue
     return entries
-
-
-def _link(source: Path, target: Path) -> None:
-    """Hard-link (cache entries are never modified in place); copy where links are impossible."""
-    try:
-        os.link(source, target)
-    except OSError:
-        write_bytes(target, source.read_bytes())
