@@ -28,6 +28,7 @@ from safeplan.content.loader import load_library  # noqa: E402
 from safeplan.render.site.render_site import render_site, run_mkdocs  # noqa: E402
 from safeplan.resolve.views import resolve_all, resolve_district  # noqa: E402
 from safeplan.checks.validate import validate  # noqa: E402
+from safeplan.content.vocabulary import vocabulary  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -63,7 +64,7 @@ def measure(name: str, root: Path, runs: int) -> dict:
     prepare = time.perf_counter() - started
     notes: list[str] = []
     options = BuildOptions(root=root, only=("site",))
-    render = best(runs, lambda: _clock(lambda: render_site(library, views, district_docs, options, notes, provenance)))
+    render = best(runs, lambda: _clock(lambda: render_site(library, views, district_docs, options, notes, provenance, vocabulary())))
     previous = Path.cwd()
     os.chdir(config.parent)  # mkdocs.yml names the dictionary relative to where mkdocs runs
     try:

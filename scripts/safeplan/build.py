@@ -15,6 +15,8 @@ from pathlib import Path
 from safeplan.checks.library_check import check_library
 from safeplan.content.model import Library
 from safeplan.content.provenance import Provenance, Source
+from safeplan.content.schemas import Schemas, using
+from safeplan.content.vocabulary import vocabulary
 from safeplan.dates import epoch_date, fixed_epoch
 from safeplan.render.output import build_lock, recover_all
 from safeplan.problems import ERROR, ContentError, Problem, UsageError
@@ -46,10 +48,11 @@ class BuildResult:
 def build(options: BuildOptions) -> BuildResult:
     with build_lock(options.root / "build"):
         recover_all(options.root / "build")  # a killed build's swap is completed before anything else
-        return _build(options)
+        with using(Schemas()) as schemas:  # the schemas as they are now: a rebuild in `serve` reads an edit
+            return _build(options, schemas)
 
 
-def _build(options: BuildOptions) -> BuildResult:
+def _build(options: BuildOptions, schemas: Schemas) -> BuildResult:
     result = BuildResult()
     library, result.problems = check_library(options.root)
     failing = {ERROR, "warning"} if options.strict else {ERROR}
@@ -62,12 +65,13 @@ def _build(options: BuildOptions) -> BuildResult:
     views = resolve_all(library, options.audience, only=set(options.schools) or None)
     district_docs = resolve_district(library, options.audience)
     provenance = gather_provenance(library, views)
+    words = vocabulary(schemas.schema_for, schemas.common_definition)  # one vocabulary for the whole build
 
     if "pdf" in options.only:
         from safeplan.render.pdf.render_pdf import render_bundles
 
         try:
-            result.written += render_bundles(library, views, options, result.notes, provenance)
+            result.written += render_bundles(library, views, options, result.notes, provenance, words)
         except ContentError as error:  # e.g. characters the PDF fonts cannot show: nothing written
             result.problems += getattr(error, "problems", [error.problem])
             return result
@@ -76,7 +80,7 @@ def _build(options: BuildOptions) -> BuildResult:
 
         all_views = views if not options.schools else resolve_all(library, options.audience)
         try:
-            result.written += render_site(library, all_views, district_docs, options, result.notes, provenance)
+            result.written += render_site(library, all_views, district_docs, options, result.notes, provenance, words)
         except ContentError as error:  # e.g. a leak the public-edition scan found: the old site stays
             result.problems += getattr(error, "problems", [error.problem])
     return result

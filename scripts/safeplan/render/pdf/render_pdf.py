@@ -34,7 +34,7 @@ from safeplan.render.output import link_file, prune_cache, staged_directory, wri
 from safeplan.problems import ERROR, ContentError, EnvironmentProblem, Problem
 from safeplan.render.public_scan import refuse_leaks, scan_files
 from safeplan.resolve.views import SchoolView
-from safeplan.content.vocabulary import Vocabulary, vocabulary
+from safeplan.content.vocabulary import Vocabulary
 
 FONT_PACKAGE = "fonts-noto-cjk"
 FACES = (("Noto Serif CJK SC", "regular"), ("Noto Serif CJK SC", "bold"), ("Noto Sans CJK SC", "regular"))
@@ -82,7 +82,7 @@ class Bundle:
 
 
 def render_bundles(library: Library, views: list[SchoolView], options, notes: list[str],
-                   provenance: Provenance) -> list[Path]:
+                   provenance: Provenance, words: Vocabulary) -> list[Path]:
     """Write build/pdf/<school>.pdf for the selected schools and build/pdf/manifest.json."""
 
     started = time.perf_counter()
@@ -93,7 +93,6 @@ def render_bundles(library: Library, views: list[SchoolView], options, notes: li
     faces = bundle_faces()
     metas = {view.id: BundleMeta(date=provenance.sources[view.id].date, commit=provenance.sources[view.id].commit,
                                  tool_version=__version__) for view in selected}
-    words = vocabulary()  # one vocabulary for the whole build, read from the schemas as they are now
     salt = render_salt(faces, words)
     keys = {view.id: cache_key(view, salt, metas[view.id]) for view in selected}
 

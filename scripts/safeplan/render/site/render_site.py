@@ -21,6 +21,7 @@ from pathlib import Path
 from safeplan import dates
 from safeplan.content.model import WORKFLOW_KINDS, Library, SiteConfig
 from safeplan.content.provenance import Provenance
+from safeplan.content.vocabulary import Vocabulary
 from safeplan.render.output import UnsafeCopy, copy_file, copy_folder, link_file, staged_directory, write_staged
 from safeplan.problems import ContentRefused, EnvironmentProblem
 from safeplan.render.public_scan import refuse_leaks, scan_site
@@ -47,7 +48,7 @@ class PackageMissing(EnvironmentProblem):
 
 
 def render_site(library: Library, views, district_docs, options, notes: list[str],
-                provenance: Provenance) -> list[Path]:
+                provenance: Provenance, words: Vocabulary) -> list[Path]:
     root = Path(options.root)
     build_dir = root / "build"
     require_jieba()
@@ -58,7 +59,7 @@ def render_site(library: Library, views, district_docs, options, notes: list[str
         district=district_context(library, options.audience), audience=options.audience,
         build_date=provenance.date, dated_by=provenance.dated_by, commit=provenance.head,
         review_due_days=int(library.config.get("review_due_days") or 90), today=dates.today().isoformat(),
-        bundles=read_bundles(build_dir / "pdf", options.audience, notes),
+        bundles=read_bundles(build_dir / "pdf", options.audience, notes), words=words,
     )
     if options.audience != "public":  # public pages show revision records, never commit authors or subjects
         data.histories = {doc.path: list(provenance.logs.get(doc.path, ()))
