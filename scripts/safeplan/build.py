@@ -19,7 +19,7 @@ from safeplan.content.schemas import Schemas, using
 from safeplan.content.vocabulary import vocabulary
 from safeplan.dates import epoch_date, fixed_epoch
 from safeplan.render.output import build_lock, recover_all
-from safeplan.problems import ERROR, ContentError, Problem, UsageError
+from safeplan.problems import ERROR, Problem, UsageError
 from safeplan.resolve.views import SchoolView, resolve_all, resolve_district
 from safeplan.review import history
 
@@ -70,19 +70,18 @@ def _build(options: BuildOptions, schemas: Schemas) -> BuildResult:
     if "pdf" in options.only:
         from safeplan.render.pdf.render_pdf import render_bundles
 
-        try:
-            result.written += render_bundles(library, views, options, result.notes, provenance, words)
-        except ContentError as error:  # e.g. characters the PDF fonts cannot show: nothing written
-            result.problems += getattr(error, "problems", [error.problem])
+        written, problems = render_bundles(library, views, options, result.notes, provenance, words)
+        result.written += written
+        result.problems += problems
+        if problems:  # e.g. characters the PDF fonts cannot show: nothing written, the site not built either
             return result
     if "site" in options.only:
         from safeplan.render.site.render_site import render_site
 
         all_views = views if not options.schools else resolve_all(library, options.audience)
-        try:
-            result.written += render_site(library, all_views, district_docs, options, result.notes, provenance, words)
-        except ContentError as error:  # e.g. a leak the public-edition scan found: the old site stays
-            result.problems += getattr(error, "problems", [error.problem])
+        written, problems = render_site(library, all_views, district_docs, options, result.notes, provenance, words)
+        result.written += written
+        result.problems += problems  # e.g. a leak the public-edition scan found: the old site stays
     return result
 
 

@@ -48,14 +48,6 @@ class FontsMissing(EnvironmentProblem):
     """The CJK fonts the bundles are set in are not installed (message says what to install)."""
 
 
-class GlyphsMissing(ContentError):
-    """Content uses characters the bundle fonts cannot show; one Problem per document."""
-
-    def __init__(self, problems: list[Problem]):
-        super().__init__(problems[0])
-        self.problems = problems
-
-
 @dataclass(frozen=True)
 class Face:
     family: str
@@ -82,15 +74,20 @@ class Bundle:
 
 
 def render_bundles(library: Library, views: list[SchoolView], options, notes: list[str],
-                   provenance: Provenance, words: Vocabulary) -> list[Path]:
-    """Write build/pdf/<school>.pdf for the selected schools and build/pdf/manifest.json."""
+                   provenance: Provenance, words: Vocabulary) -> tuple[list[Path], list[Problem]]:
+    """Write build/pdf/<school>.pdf for the selected schools and build/pdf/manifest.json; with problems
+    (fonts or characters missing, a leak in a public bundle) nothing is written and they are returned."""
 
     started = time.perf_counter()
     root = Path(options.root)
     build_dir = root / "build"
     cache = build_dir / "cache" / "pdf"
     selected = [view for view in views if in_shard(view.id, options.shard)]
-    faces = bundle_faces()
+    try:
+        faces = bundle_faces()
+    except FontsMissing as missing:
+        message, _, hint = str(missing).partition("请安装")
+        return [], [Problem("build/pdf", 1, 1, ERROR, "fonts-missing", message, "请安装" + hint)]
     metas = {view.id: BundleMeta(date=provenance.sources[view.id].date, commit=provenance.sources[view.id].commit,
                                  tool_version=__version__) for view in selected}
     salt = render_salt(faces, words)
@@ -98,8 +95,9 @@ def render_bundles(library: Library, views: list[SchoolView], options, notes: li
 
     hits = {view.id: bundle for view in selected if (bundle := _cached(cache, view, keys[view.id]))}
     misses = [view for view in selected if view.id not in hits]
-    if misses:
-        check_glyphs(library, misses, faces)
+    unprintable = check_glyphs(library, misses, faces) if misses else []
+    if unprintable:
+        return [], unprintable
     if harfbuzz_subset is None:
         notes.append("警告：未安装 libharfbuzz-subset0，字体子集化改用 fontTools，每份 PDF 约多用 10 秒；"
                      "请运行 sudo apt-get install libharfbuzz-subset0。")
@@ -112,8 +110,11 @@ def render_bundles(library: Library, views: list[SchoolView], options, notes: li
     if options.audience == "public":  # before _publish: a leak leaves the last build/pdf as it was
         if options.progress:
             print("PDF：扫描公开版…", file=sys.stderr, flush=True)
-        refuse_leaks(scan_files(library, [(f"build/pdf/{view.id}.pdf", cache / f"{bundles[view.id].key}.pdf")
-                                          for view in selected], build_dir / "cache"))
+        try:
+            refuse_leaks(scan_files(library, [(f"build/pdf/{view.id}.pdf", cache / f"{bundles[view.id].key}.pdf")
+                                              for view in selected], build_dir / "cache"))
+        except ContentError as leak:
+            return [], list(getattr(leak, "problems", [leak.problem]))
 
     partial = bool(options.schools or options.shard)
     # A shard names its manifest after itself, so the shards' outputs can be laid side by side.
@@ -127,7 +128,7 @@ def render_bundles(library: Library, views: list[SchoolView], options, notes: li
     workers = min(jobs, len(misses)) if len(misses) > 1 else 1
     notes.append(f"PDF：{len(selected)} 份（共 {pages} 页），重新生成 {len(rendered)} 份，缓存命中 {len(hits)} 份，"
                  f"用时 {seconds:.1f} 秒" + (f"（{workers} 个进程）" if rendered else "") + " → build/pdf/")
-    return written
+    return written, []
 
 
 def in_shard(school_id: str, shard: tuple[int, int] | None) -> bool:
@@ -209,8 +210,8 @@ def _drawn(char: str) -> bool:
     return not (0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF)
 
 
-def check_glyphs(library: Library, views: list[SchoolView], faces: tuple[Face, ...]) -> None:
-    """Refuse to render text the fonts would show as empty boxes (tofu); name the file and characters."""
+def check_glyphs(library: Library, views: list[SchoolView], faces: tuple[Face, ...]) -> list[Problem]:
+    """Text the fonts would show as empty boxes (tofu), one problem per document naming the characters."""
     covered = covered_codepoints(faces)
     documents: dict[str, Document] = {}
     for view in views:
@@ -231,8 +232,7 @@ def check_glyphs(library: Library, views: list[SchoolView], faces: tuple[Face, .
                 f"PDF 字体（{'、'.join(sorted({f.family for f in faces}))}）中没有这些字符，印出来会是空白方框：{shown}。",
                 f"先确认已安装字体软件包 {FONT_PACKAGE}（sudo apt-get install {FONT_PACKAGE}）；"
                 "已安装仍缺字时，请把这些字符改为常用字或标准写法（生僻字可加括号注明读音）。"))
-    if problems:
-        raise GlyphsMissing(problems)
+    return problems
 
 
 def _locate(doc: Document, char: str) -> tuple[int, int]:

@@ -6,7 +6,8 @@ the pages show besides the provenance build.py gathered (PDF manifest), writes b
 site-assets/ copied in, runs MkDocs strictly into a staging folder from the
 config the loader read safely, copies the content images (assets/) in after it,
 checks that every page carries the Content-Security-Policy and swaps the
-folder into build/site. Copies never follow a link.
+folder into build/site. Copies never follow a link; every file is written through
+render/output. A refusal comes back as a Problem, never as an exception.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from safeplan.content.model import WORKFLOW_KINDS, Library, SiteConfig
 from safeplan.content.provenance import Provenance
 from safeplan.content.vocabulary import Vocabulary
 from safeplan.render.output import UnsafeCopy, copy_file, copy_folder, link_file, staged_directory, write_staged
-from safeplan.problems import ContentRefused, EnvironmentProblem
+from safeplan.problems import ERROR, ContentError, ContentRefused, EnvironmentProblem, Problem
 from safeplan.render.public_scan import refuse_leaks, scan_site
 from safeplan.resolve.views import district_context
 from safeplan.checks.site_checks import config_problems
@@ -48,7 +49,28 @@ class PackageMissing(EnvironmentProblem):
 
 
 def render_site(library: Library, views, district_docs, options, notes: list[str],
-                provenance: Provenance, words: Vocabulary) -> list[Path]:
+                provenance: Provenance, words: Vocabulary) -> tuple[list[Path], list[Problem]]:
+    """Write build/site; with problems (a refused configuration, a missing package, a leak in the public
+    edition) the last good site stays and they are returned."""
+    try:
+        return _render_site(library, views, district_docs, options, notes, provenance, words), []
+    except SiteBuildError as refused:
+        return [], [_problem("site-build", "mkdocs.yml", refused)]
+    except PackageMissing as missing:
+        return [], [_problem("package-missing", "build/site", missing)]
+    except ContentError as leak:
+        return [], list(getattr(leak, "problems", [leak.problem]))
+
+
+def _problem(rule: str, path: str, error: Exception) -> Problem:
+    """A renderer's refusal as a Problem: the message up to its hint, on one line, and the hint."""
+    message, _, hint = str(error).partition("提示：")
+    return Problem(path, 1, 1, ERROR, rule, " ".join(line.strip(" -") for line in message.splitlines() if line.strip(" -")),
+                   " ".join(hint.split()))
+
+
+def _render_site(library: Library, views, district_docs, options, notes: list[str],
+                 provenance: Provenance, words: Vocabulary) -> list[Path]:
     root = Path(options.root)
     build_dir = root / "build"
     require_jieba()
