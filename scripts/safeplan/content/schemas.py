@@ -9,6 +9,7 @@ rebuilt whenever a schema file changes.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import re
 from contextvars import ContextVar
@@ -132,6 +133,15 @@ def active() -> Schemas:
     if _outside_runs is None or _outside_runs[0] != (folder, signature):
         _outside_runs = ((folder, signature), Schemas(folder))
     return _outside_runs[1]
+
+
+def per_run(function):
+    """Memoise a function of the schemas on the active run's Schemas (not for the process's life),
+    so the next run reads an edited schema."""
+    @functools.wraps(function)
+    def memoised(*args):
+        return active()._memoised((function.__module__, function.__qualname__, args), lambda: function(*args))
+    return memoised
 
 
 def schema_for(kind: str) -> dict:

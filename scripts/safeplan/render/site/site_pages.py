@@ -25,7 +25,7 @@ from functools import lru_cache
 from safeplan.content.model import FOLDERS, WORKFLOW_KINDS, Document, Library
 from safeplan.resolve.views import Applied, SchoolView
 from safeplan.content.sanitize import markdown_to_safe_html
-from safeplan.content.schemas import common_definition, schema_for, schema_steps, school_field_labels
+from safeplan.content.schemas import common_definition, per_run, schema_for, schema_steps, school_field_labels
 from safeplan.content.templating import PlaceholderError, fill
 from safeplan.content.vocabulary import Vocabulary, vocabulary
 
@@ -171,7 +171,7 @@ class Placeholder:
         return f"〔{placeholder_label(self._path)}〕"
 
 
-@lru_cache(maxsize=None)
+@per_run
 def placeholder_label(path: tuple) -> str:
     """('school', 'organisation', 'principal', 'name') → 校长姓名, from the school schema."""
     steps = path[1:]
