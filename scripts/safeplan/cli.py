@@ -248,15 +248,6 @@ def cmd_approvals(args) -> int:
     return EXIT_OK
 
 
-def _check_today() -> None:
-    from safeplan.dates import today
-
-    try:
-        today()
-    except ValueError as error:
-        raise UsageError(str(error)) from None
-
-
 def _shared(*flags: str, **options) -> argparse.ArgumentParser:
     """A parent parser: an option that several subcommands take with the same meaning."""
     parent = argparse.ArgumentParser(add_help=False)
@@ -358,7 +349,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         if os.environ.get("SAFEPLAN_TODAY"):
-            _check_today()
+            from safeplan.dates import today
+
+            today()  # a malformed day is a usage error before any work starts
         return args.handler(args)
     except Exception as error:  # report.py names the code; an editor never sees a traceback
         if exit_for(error) == EXIT_INTERNAL and os.environ.get("SAFEPLAN_DEBUG"):
