@@ -23,12 +23,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from make_district import make_district  # noqa: E402
 
-from safeplan.build import BuildOptions  # noqa: E402
-from safeplan.review.history import build_epoch  # noqa: E402
+from safeplan.build import BuildOptions, gather_provenance  # noqa: E402
 from safeplan.content.loader import load_library  # noqa: E402
-from safeplan.render.site.render_site import effective_config, render_site, run_mkdocs  # noqa: E402
+from safeplan.render.site.render_site import render_site, run_mkdocs  # noqa: E402
 from safeplan.resolve.views import resolve_all, resolve_district  # noqa: E402
 from safeplan.checks.validate import validate  # noqa: E402
+from safeplan.content.vocabulary import vocabulary  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -50,24 +50,25 @@ def best(runs: int, function) -> float:
 def measure(name: str, root: Path, runs: int) -> dict:
     # fresh processes, as `make build` runs them
     cli = best(runs, lambda: timed([str(BIN / "safeplan"), "--root", str(root), "build", "--only", "site"], root))
-    config = effective_config(root)
+    library, problems = load_library(root)
+    config = library.site_config.folder / "mkdocs.yml"
     plain_cli = best(runs, lambda: timed([str(BIN / "mkdocs"), "build", "-q", "-f", str(config), "-d",
                                           str(root / "build" / "plain-site")], config.parent))
 
     # one warm process: the stages on their own
-    library, problems = load_library(root)
     started = time.perf_counter()
     problems += validate(library)
     views = resolve_all(library)
     district_docs = resolve_district(library)
+    provenance = gather_provenance(library, views)
     prepare = time.perf_counter() - started
     notes: list[str] = []
     options = BuildOptions(root=root, only=("site",))
-    render = best(runs, lambda: _clock(lambda: render_site(library, views, district_docs, options, notes)))
+    render = best(runs, lambda: _clock(lambda: render_site(library, views, district_docs, options, notes, provenance, vocabulary())))
     previous = Path.cwd()
     os.chdir(config.parent)  # mkdocs.yml names the dictionary relative to where mkdocs runs
     try:
-        plain = best(runs, lambda: _clock(lambda: run_mkdocs(config, root, root / "build" / "plain-site", build_epoch(root))))
+        plain = best(runs, lambda: _clock(lambda: run_mkdocs(library.site_config, root, root / "build" / "docs", root / "build" / "plain-site", provenance.epoch)))
     finally:
         os.chdir(previous)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from safeplan import __version__
 from safeplan.cli_help import DESCRIPTIONS, CjkHelpFormatter
 from safeplan.problems import UsageError
-from safeplan.report import EXIT_ENVIRONMENT, EXIT_INTERNAL, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, FORMATS, describe, exit_code, exit_for, render
+from safeplan.report import EXIT_INTERNAL, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, FORMATS, describe, exit_code, exit_for, nothing_written, render
 
 FORMAT_HELP = ("text：给人看（默认）；json：同样的内容给程序用（files、errors、warnings、problems）；"
                "github：GitHub Actions 的行内注释（Gitea 上只进日志）；gitlab：GitLab 代码质量报告（JSON）")
@@ -71,7 +71,7 @@ def cmd_build(args) -> int:
     if result.problems:
         sys.stderr.write(render(result.problems, len({p.path for p in result.problems}), "text"))
     if blocking:
-        print("safeplan: 内容有错误，未生成任何输出；上一次成功的输出保持不变。", file=sys.stderr)
+        print(nothing_written(blocking), file=sys.stderr)
         return blocking
     for note in result.notes:
         print(note)
@@ -237,28 +237,15 @@ def cmd_codeowners(args) -> int:
 
 
 def cmd_approvals(args) -> int:
-    from safeplan.review.hosts import HostError, approvals_json, fetch
+    from safeplan.review.hosts import approvals_json, fetch
     from safeplan.render.output import write_text
 
-    try:
-        found = fetch(args.host, os.environ, args.commit)
-    except HostError as error:
-        print(f"safeplan: {error}" + (f"\n  提示：{error.hint}" if error.hint else ""), file=sys.stderr)
-        return EXIT_ENVIRONMENT  # the host or the network, not the content or the command
+    found = fetch(args.host, os.environ, args.commit)  # a HostError is the environment's (report.EXIT_FOR)
     write_text(Path(args.output), approvals_json(found))
     if args.author_output:
         write_text(Path(args.author_output), (found.author or "") + "\n")
     print(found.summary(args.commit))
     return EXIT_OK
-
-
-def _check_today() -> None:
-    from safeplan.dates import today
-
-    try:
-        today()
-    except ValueError as error:
-        raise UsageError(str(error)) from None
 
 
 def _shared(*flags: str, **options) -> argparse.ArgumentParser:
@@ -367,7 +354,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         if os.environ.get("SAFEPLAN_TODAY"):
-            _check_today()
+            from safeplan.dates import today
+
+            today()  # a malformed day is a usage error before any work starts
         return args.handler(args)
     except Exception as error:  # report.py names the code; an editor never sees a traceback
         if exit_for(error) == EXIT_INTERNAL and os.environ.get("SAFEPLAN_DEBUG"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from datetime import date, datetime, timezone
 
-from safeplan.problems import EnvironmentProblem
+from safeplan.problems import EnvironmentProblem, UsageError
 
 
 LATEST_EPOCH = 4102444800  # 2100-01-01: content dates end in 2099 (schemas/common.schema.json)
@@ -33,7 +33,7 @@ def today() -> date:
     try:
         return date.fromisoformat(value) if value else date.today()
     except ValueError:
-        raise ValueError(f"环境变量 {TODAY_VARIABLE} 应写成 YYYY-MM-DD，现在是“{value}”。") from None
+        raise UsageError(f"环境变量 {TODAY_VARIABLE} 应写成 YYYY-MM-DD，现在是“{value}”。") from None
 
 
 def chinese_date(value) -> str:

@@ -8,6 +8,7 @@ import json
 from collections import Counter
 
 from safeplan.problems import ERROR, WARNING, ContentError, ContentRefused, EnvironmentProblem, Problem, UsageError, printable
+from safeplan.review.hosts import HostError
 
 # The one table of exit codes (README's table is checked against it): code, name, meaning.
 EXIT_CODES = (
@@ -38,17 +39,43 @@ _ENVIRONMENT_ERRNOS = {
 }
 
 
+def _machine_refused(error) -> bool:
+    return isinstance(error, OSError) and error.errno in _ENVIRONMENT_ERRNOS
+
+
+# The one table from what ends a command to its exit code, first match wins: an exception type (or a
+# test on the exception), or the rule of a blocking Problem. Any other exception is a bug (3); any
+# other blocking Problem is the content's (1).
+EXIT_FOR = (
+    (KeyboardInterrupt, EXIT_INTERRUPTED),
+    (ContentError, EXIT_PROBLEMS),
+    (ContentRefused, EXIT_PROBLEMS),
+    (UsageError, EXIT_USAGE),
+    (EnvironmentProblem, EXIT_ENVIRONMENT),
+    (HostError, EXIT_ENVIRONMENT),  # the host or the network, not the content or the command
+    (_machine_refused, EXIT_ENVIRONMENT),
+    ("fonts-missing", EXIT_ENVIRONMENT),  # render/pdf: the CJK fonts are not installed
+    ("package-missing", EXIT_ENVIRONMENT),  # render/site: jieba is missing where safeplan runs
+)
+
+
+def _code(thing: BaseException | Problem) -> int | None:
+    for what, code in EXIT_FOR:
+        if isinstance(what, str):
+            if isinstance(thing, Problem) and thing.rule == what:
+                return code
+        elif isinstance(what, type):
+            if isinstance(thing, what):
+                return code
+        elif not isinstance(thing, Problem) and what(thing):
+            return code
+    return None
+
+
 def exit_for(error: BaseException) -> int:
     """The exit code for an exception that ended a command."""
-    if isinstance(error, KeyboardInterrupt):
-        return EXIT_INTERRUPTED
-    if isinstance(error, (ContentError, ContentRefused)):
-        return EXIT_PROBLEMS
-    if isinstance(error, UsageError):
-        return EXIT_USAGE
-    if isinstance(error, EnvironmentProblem) or (isinstance(error, OSError) and error.errno in _ENVIRONMENT_ERRNOS):
-        return EXIT_ENVIRONMENT
-    return EXIT_INTERNAL
+    code = _code(error)
+    return EXIT_INTERNAL if code is None else code
 
 
 def describe(error: BaseException) -> str:
@@ -65,12 +92,20 @@ def describe(error: BaseException) -> str:
     if code == EXIT_INTERNAL:
         return (f"safeplan: 内部错误：{type(error).__name__}: {error}\n"
                 "  提示：这是工具的缺陷而不是内容的问题；设置 SAFEPLAN_DEBUG=1 重新运行可看到详细信息，并请报告给区局安全科。")
-    return f"safeplan: {error}"
+    hint = getattr(error, "hint", "")
+    return f"safeplan: {error}" + (f"\n  {HINT_PREFIX}{hint}" if hint else "")
 
 
 def exit_code(problems: list[Problem], strict: bool = False) -> int:
+    """The exit code for problems found (with strict, warnings block too): the highest their rows give."""
     failing = {ERROR, WARNING} if strict else {ERROR}
-    return EXIT_PROBLEMS if any(p.severity in failing for p in problems) else EXIT_OK
+    return max((_code(p) or EXIT_PROBLEMS for p in problems if p.severity in failing), default=EXIT_OK)
+
+
+def nothing_written(code: int) -> str:
+    """What a build that stopped on problems tells the editor after listing them."""
+    cause = "运行环境有问题" if code == EXIT_ENVIRONMENT else "内容有错误"
+    return f"safeplan: {cause}，未生成任何输出；上一次成功的输出保持不变。"
 
 
 def summary(problems: list[Problem], files: int) -> str:

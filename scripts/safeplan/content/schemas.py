@@ -1,10 +1,18 @@
-"""JSON Schemas → validators, and schema errors → Chinese messages located in the file."""
+"""JSON Schemas → a Schemas object (validators, labels, field paths), and schema errors → Chinese messages located in the file.
+
+A Schemas is built per run from the files as they are (build and validate make one and
+activate it with `using`), so `safeplan serve` reads an edited schema on its next rebuild.
+The module-level functions answer from the active run's Schemas; outside a run, from one
+rebuilt whenever a schema file changes.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import re
-from functools import lru_cache
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,34 +48,128 @@ def schema_dir() -> Path:
     return packaged if packaged.is_dir() else Path(__file__).resolve().parents[3] / "schemas"
 
 
-@lru_cache(maxsize=1)
-def _registry() -> Registry:
-    """Every schema under its file name. The schemas carry no `$id` and refer to each other by
-    relative `$ref`s (`common.schema.json#/$defs/id`), so a reference resolves against the referring
-    file here exactly as it does in check-jsonschema or an editor, which take the file's location as
-    its base URI. Nothing is retrieved: a `$ref` to anything else fails rather than go online."""
-    return Registry().with_resources(
-        (path.name, Resource.from_contents(json.loads(path.read_text(encoding="utf-8")), default_specification=DRAFT202012))
-        for path in sorted(schema_dir().glob("*.schema.json")))
-
-
-def schema_for(kind: str) -> dict:
-    return _registry().contents(SCHEMA_FILES[kind])
-
-
-def _resolver(kind: str = "common") -> Resolver:
-    """Resolves `$ref`s written in the schema of `kind` (or in common.schema.json)."""
-    return _registry().resolver(base_uri=SCHEMA_FILES.get(kind, "common.schema.json"))
-
-
 # "integer" means an integer as written: JSON Schema would also accept 60.0, which pages would print as "60.0".
 _Validator = validators.extend(Draft202012Validator, type_checker=Draft202012Validator.TYPE_CHECKER.redefine(
     "integer", lambda checker, value: isinstance(value, int) and not isinstance(value, bool)))
 
 
-@lru_cache(maxsize=None)
+class Schemas:
+    """The schemas of one run, parsed once, with what is derived from them memoised on the object.
+
+    Every schema is registered under its file name. The schemas carry no `$id` and refer to each
+    other by relative `$ref`s (`common.schema.json#/$defs/id`), so a reference resolves against the
+    referring file here exactly as it does in check-jsonschema or an editor, which take the file's
+    location as its base URI. Nothing is retrieved: a `$ref` to anything else fails rather than go online.
+    """
+
+    def __init__(self, folder: Path | None = None):
+        self.folder = folder or schema_dir()
+        self.registry = Registry().with_resources(
+            (path.name, Resource.from_contents(json.loads(path.read_text(encoding="utf-8")),
+                                               default_specification=DRAFT202012))
+            for path in sorted(self.folder.glob("*.schema.json")))
+        self._memo: dict = {}
+
+    def _memoised(self, key, make):
+        if key not in self._memo:
+            self._memo[key] = make()
+        return self._memo[key]
+
+    def schema_for(self, kind: str) -> dict:
+        return self.registry.contents(SCHEMA_FILES[kind])
+
+    def resolver(self, kind: str = "common") -> Resolver:
+        """Resolves `$ref`s written in the schema of `kind` (or in common.schema.json)."""
+        return self.registry.resolver(base_uri=SCHEMA_FILES.get(kind, "common.schema.json"))
+
+    def validator_for(self, kind: str) -> Draft202012Validator:
+        return self._memoised(("validator", kind), lambda: _Validator(
+            self.schema_for(kind), registry=self.registry, format_checker=FormatChecker()))
+
+    def common_definition(self, name: str) -> dict:
+        """A definition from common.schema.json's $defs, e.g. revision_reason."""
+        return self.resolver().lookup(f"#/$defs/{name}").contents
+
+    def school_field_labels(self) -> dict[str, str]:
+        """Dotted paths of school fields an applies_to rule may name → Chinese label."""
+        def make():
+            labels = {}
+            properties = self.schema_for("school")["properties"]
+            for group in ("facilities", "security", "counts"):
+                for name, spec in properties[group]["properties"].items():
+                    labels[f"{group}.{name}"] = spec.get("description", name).rstrip("。")
+            return labels
+        return self._memoised("school_field_labels", make)
+
+    def internal_pointers(self, kind: str) -> list[tuple[str, ...]]:
+        """Paths (with '*' for any key or index) of fields marked x-audience: internal."""
+        return self._memoised(("internal", kind), lambda: _pointers(
+            self, kind, lambda schema: schema.get("x-audience") == "internal"))
+
+    def phone_pointers(self, kind: str) -> list[tuple[str, ...]]:
+        """Paths of fields meant for a phone number: those with the common phone pattern."""
+        pattern = self.common_definition("phone")["pattern"]
+        return self._memoised(("phone", kind), lambda: _pointers(self, kind, lambda schema: schema.get("pattern") == pattern))
+
+
+_ACTIVE: ContextVar[Schemas | None] = ContextVar("safeplan_schemas", default=None)
+_outside_runs: tuple[tuple, Schemas] | None = None
+
+
+@contextlib.contextmanager
+def using(schemas: Schemas):
+    """Make `schemas` the one every lookup in this run answers from."""
+    token = _ACTIVE.set(schemas)
+    try:
+        yield schemas
+    finally:
+        _ACTIVE.reset(token)
+
+
+def active() -> Schemas:
+    """The active run's Schemas; outside a run, one that is rebuilt whenever a schema file changes."""
+    global _outside_runs
+    current = _ACTIVE.get()
+    if current is not None:
+        return current
+    folder = schema_dir()
+    signature = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(folder.glob("*.schema.json")))
+    if _outside_runs is None or _outside_runs[0] != (folder, signature):
+        _outside_runs = ((folder, signature), Schemas(folder))
+    return _outside_runs[1]
+
+
+def per_run(function):
+    """Memoise a function of the schemas on the active run's Schemas (not for the process's life),
+    so the next run reads an edited schema."""
+    @functools.wraps(function)
+    def memoised(*args):
+        return active()._memoised((function.__module__, function.__qualname__, args), lambda: function(*args))
+    return memoised
+
+
+def schema_for(kind: str) -> dict:
+    return active().schema_for(kind)
+
+
 def validator_for(kind: str) -> Draft202012Validator:
-    return _Validator(schema_for(kind), registry=_registry(), format_checker=FormatChecker())
+    return active().validator_for(kind)
+
+
+def common_definition(name: str) -> dict:
+    return active().common_definition(name)
+
+
+def school_field_labels() -> dict[str, str]:
+    return active().school_field_labels()
+
+
+def internal_pointers(kind: str) -> list[tuple[str, ...]]:
+    return active().internal_pointers(kind)
+
+
+def phone_pointers(kind: str) -> list[tuple[str, ...]]:
+    return active().phone_pointers(kind)
 
 
 def check_document(doc: Document) -> list[Problem]:
@@ -165,31 +267,7 @@ def _short(value) -> str:
     return text if len(text) <= 40 else text[:37] + "…"
 
 
-@lru_cache(maxsize=1)
-def school_field_labels() -> dict[str, str]:
-    """Dotted paths of school fields an applies_to rule may name → Chinese label."""
-    labels = {}
-    properties = schema_for("school")["properties"]
-    for group in ("facilities", "security", "counts"):
-        for name, spec in properties[group]["properties"].items():
-            labels[f"{group}.{name}"] = spec.get("description", name).rstrip("。")
-    return labels
-
-
-@lru_cache(maxsize=None)
-def internal_pointers(kind: str) -> list[tuple[str, ...]]:
-    """Paths (with '*' for any key or index) of fields marked x-audience: internal."""
-    return _pointers(kind, lambda schema: schema.get("x-audience") == "internal")
-
-
-@lru_cache(maxsize=None)
-def phone_pointers(kind: str) -> list[tuple[str, ...]]:
-    """Paths of fields meant for a phone number: those with the common phone pattern."""
-    pattern = common_definition("phone")["pattern"]
-    return _pointers(kind, lambda schema: schema.get("pattern") == pattern)
-
-
-def _pointers(kind: str, wanted) -> list[tuple[str, ...]]:
+def _pointers(schemas: Schemas, kind: str, wanted) -> list[tuple[str, ...]]:
     found: list[tuple[str, ...]] = []
 
     def walk(schema, resolver, path, depth=0):
@@ -207,13 +285,8 @@ def _pointers(kind: str, wanted) -> list[tuple[str, ...]]:
         for sub in schema.get("allOf") or []:
             walk(sub, resolver, path, depth + 1)
 
-    walk(schema_for(kind), _resolver(kind), ())
+    walk(schemas.schema_for(kind), schemas.resolver(kind), ())
     return sorted(set(found))
-
-
-def common_definition(name: str) -> dict:
-    """A definition from common.schema.json's $defs, e.g. revision_reason."""
-    return _resolver().lookup(f"#/$defs/{name}").contents
 
 
 _LABEL_END = re.compile(r"[，。；：（(]")
@@ -254,7 +327,8 @@ def _child(schema: dict, resolver: Resolver, key) -> tuple[dict | None, Resolver
 
 
 def _steps(kind: str, path: tuple) -> list[tuple[dict | None, Resolver]]:
-    schema, resolver, steps = schema_for(kind), _resolver(kind), []
+    schemas = active()
+    schema, resolver, steps = schemas.schema_for(kind), schemas.resolver(kind), []
     for key in path:
         schema, resolver = _child(schema, resolver, key) if schema is not None else (None, resolver)
         steps.append((schema, resolver))

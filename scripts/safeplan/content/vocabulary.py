@@ -3,8 +3,8 @@
 Every coded value a reader sees is labelled here and only here, from the schemas: an enum's
 `x-labels` (value → label) or `x-anchors` (value → the site's anchor), a kind's `x-label` or
 `title`. A Vocabulary is built afresh each time it is asked for (a few dictionary lookups over
-the schemas module's parsed files), so a build after a schema edit reads the edit; renderers take
-one as an argument so that one build reads one vocabulary.
+the run's Schemas, content/schemas), so a build after a schema edit reads the edit; build.py makes
+one per run and the renderers take it as an argument, so that one build reads one vocabulary.
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 import stat
+import time
 from pathlib import Path
 
 from safeplan.problems import EnvironmentProblem
@@ -83,6 +84,28 @@ def write_text(path: Path, text: str) -> None:
     write_bytes(path, text.encode("utf-8"))
 
 
+def write_staged(path: Path, text: str) -> None:
+    """Write a file inside a folder staged_directory yielded: the swap of the whole folder is what makes
+    it atomic, so there is no temporary sibling and no fsync per file (a site has hundreds of pages)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _step("write", path)
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def link_file(source: Path, target: Path) -> None:
+    """Hard-link a file that is never modified in place (a cached or published bundle); copy where links
+    are impossible (another file system)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _step("write", target)
+    try:
+        os.link(source, target)
+    except FileExistsError:
+        raise
+    except OSError:
+        shutil.copyfile(source, target)
+
+
 def copy_file(source: Path, target: Path) -> None:
     """Copy one regular file, never through a link, never over a file that is already there."""
     try:
@@ -115,6 +138,25 @@ def copy_folder(source: Path, target: Path, leave_out: tuple[str, ...] = ()) -> 
         for name in filenames:
             if not any(fnmatch.fnmatch(name, p) for p in leave_out):
                 copy_file(here / name, target / (here / name).relative_to(source))
+
+
+def prune_cache(cache: Path, keep: set[str], limit: int, suffixes: tuple[str, ...] = (".json", ".pdf")) -> None:
+    """Mark this build's cache entries (files <key><suffix>) as fresh; drop the least recently used
+    beyond the limit. The first suffix's file stands for the entry."""
+    if not cache.is_dir():
+        return
+    now = time.time()
+    for key in keep:
+        for suffix in suffixes:
+            try:
+                os.utime(cache / f"{key}{suffix}", (now, now))
+            except FileNotFoundError:
+                pass
+    entries = sorted(cache.glob(f"*{suffixes[0]}"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for stale in entries[limit:]:
+        if stale.stem not in keep:
+            for suffix in suffixes:
+                stale.with_suffix(suffix).unlink(missing_ok=True)
 
 
 def _previous(final: Path) -> Path:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 
 import git
 
-from safeplan.dates import epoch_date, fixed_epoch
+from safeplan.content.provenance import Commit
 from safeplan.problems import EnvironmentProblem, UsageError, printable
 
 
@@ -20,15 +20,6 @@ class HistoryError(UsageError):
 
 class GitRefused(EnvironmentProblem):
     """Git refuses to read this repository (e.g. "dubious ownership"); the message has the command that fixes it."""
-
-
-@dataclass(frozen=True)
-class Commit:
-    sha: str
-    date: str  # ISO date of the author date, UTC
-    author: str
-    message: str  # first line
-    path: str  # the file's path in that commit (differs across renames)
 
 
 def open_repo(root: Path) -> git.Repo | None:
@@ -64,19 +55,22 @@ def _check_git_accepts(top: str) -> None:
 
 # Each commit is a NUL-led record of fixed lines; a subject or author name may hold any other
 # character (\x1e, \x1f, escape codes), so no field is split on a character content can contain.
-_LOG_FORMAT = "--format=%x00%H%n%aI%n%an%n%s"
+_LOG_FORMAT = "--format=%x00%H%n%aI%n%ct%n%an%n%s"
+
+
 def _records(out: str):
-    """git log output in _LOG_FORMAT → (sha, day, author, subject, lines after the header)."""
+    """git log output in _LOG_FORMAT → (a Commit without its path, lines after the header)."""
     for record in out.split("\x00"):
         lines = record.split("\n")
-        if len(lines) < 4 or not re.fullmatch(r"[0-9a-f]{40,64}", lines[0]):
+        if len(lines) < 5 or not re.fullmatch(r"[0-9a-f]{40,64}", lines[0]):
             continue
-        sha, when, author, subject = lines[:4]
+        sha, when, committed, author, subject = lines[:5]
         try:
             day = datetime.fromisoformat(when).astimezone(timezone.utc).date().isoformat()
         except (ValueError, OverflowError):
             day = when[:10]
-        yield sha, day, printable(author), printable(subject), lines[4:]
+        epoch = int(committed) if committed.isdigit() else 0
+        yield Commit(sha, day, printable(author), printable(subject), "", epoch), lines[5:]
 
 
 def is_shallow(repo: git.Repo) -> bool:
@@ -100,93 +94,53 @@ def file_log(root: Path, path: str, repo: git.Repo | None = None) -> list[Commit
         out = repo.git(c="core.quotepath=false").log("--follow", _LOG_FORMAT, "--name-only", "--", rel)
     except git.GitCommandError:
         return []
-    commits = []
-    for sha, day, author, subject, names in _records(out):
-        name = next((n for n in names if n), rel)
-        commits.append(Commit(sha, day, author, subject, name))
-    return commits
+    return [replace(commit, path=next((n for n in names if n), rel)) for commit, names in _records(out)]
 
 
 def _log_with_changes(repo: git.Repo, *args: str):
-    """(sha, day, author, subject, [(status, old path, new path)]) per commit, newest first, in one git call."""
+    """(Commit without path, [(status, old path, new path)]) per commit, newest first, in one git call."""
     out = repo.git(c="core.quotepath=false").log(_LOG_FORMAT, "--name-status", "-M", *args)
-    for sha, day, author, subject, body in _records(out):
+    for commit, body in _records(out):
         changes = []
         for line in body:
             parts = line.split("\t")
             if len(parts) >= 2:
                 changes.append((parts[0][:1], parts[1], parts[-1]))
-        yield sha, day, author, subject, changes
+        yield commit, changes
 
 
-def file_logs(root: Path, paths: list[str], repo: git.Repo | None = None) -> dict[str, list[Commit]]:
-    """file_log for many files in one pass over the history: follows renames the way --follow does."""
-    repo = repo or open_repo(root)
+def content_history(root: Path, paths: list[str], recent: int = 20
+                    ) -> tuple[Commit | None, dict[str, list[Commit]], list[tuple[Commit, list[str]]]]:
+    """HEAD, each content file's commits (newest first, following renames the way --follow does) and the
+    `recent` latest commits that touched any of these files with the ones each changed: one pass over the
+    history, one git call. (None, empty logs, []) outside git."""
+    repo = open_repo(root)
     logs: dict[str, list[Commit]] = {path: [] for path in paths}
     if repo is None or not repo.head.is_valid():
-        return logs
+        return None, logs, []
     tracked = {_relative(repo, root, path): path for path in paths}  # name at this point in history → content path
-    for sha, day, author, subject, changes in _log_with_changes(repo):
+    head, latest = None, []
+    for commit, changes in _log_with_changes(repo):
+        head = head or commit  # the walk starts at HEAD, and shows it even when it changes nothing
+        touched = set()
         for status, old, new in changes:
             path = tracked.get(new)
             if path is None:
                 continue
-            logs[path].append(Commit(sha, day, author, subject, new))
+            touched.add(path)
+            logs[path].append(replace(commit, path=new))
             if status == "R":
                 tracked[old] = tracked.pop(new)
             elif status == "A":
                 tracked.pop(new)
-    return logs
+        if touched and len(latest) < recent:
+            latest.append((replace(commit, path=min(touched)), sorted(touched)))
+    return head, logs, latest
 
 
-def recent_changes(root: Path, limit: int = 20, repo: git.Repo | None = None) -> list[tuple[Commit, list[str]]]:
-    """The latest commits with the content paths (relative to root) each one changed."""
-    repo = repo or open_repo(root)
-    if repo is None or not repo.head.is_valid():
-        return []
-    top = Path(repo.working_tree_dir).resolve()
-    prefix = Path(root).resolve().relative_to(top).as_posix()
-    prefix = "" if prefix == "." else prefix + "/"
-    found = []
-    for sha, day, author, subject, changes in _log_with_changes(repo, f"--max-count={limit * 3}"):
-        paths = sorted({new[len(prefix):] for _, _, new in changes if new.startswith(prefix)})
-        if paths:
-            found.append((Commit(sha, day, author, subject, paths[0]), paths))
-        if len(found) >= limit:
-            break
-    return found
-
-
-def head_commit(root: Path) -> str:
-    """The short sha of HEAD, or '' outside git; marks bundles with their source."""
-    repo = open_repo(root)
-    if repo is None or not repo.head.is_valid():
-        return ""
-    return repo.head.commit.hexsha[:10]
-
-
-def last_commit(root: Path, paths: list[str], repo: git.Repo | None = None) -> tuple[str, int] | None:
-    """(short sha, commit time) of the newest commit that touched any of these content paths."""
-    repo = repo or open_repo(root)
-    if repo is None or not repo.head.is_valid():
-        return None
-    rels = [_relative(repo, root, path) for path in paths]
-    try:
-        out = repo.git.log("-1", "--format=%H %ct", "--", *rels).strip()
-    except git.GitCommandError:
-        return None
-    if not out:
-        return None
-    sha, when = out.split()
-    return sha[:10], int(when)
-
-
-def head_epoch(root: Path) -> int | None:
-    """HEAD's commit time, the default build date when SOURCE_DATE_EPOCH is unset."""
-    repo = open_repo(root)
-    if repo is None or not repo.head.is_valid():
-        return None
-    return repo.head.commit.committed_date
+def file_logs(root: Path, paths: list[str]) -> dict[str, list[Commit]]:
+    """file_log for many files in one git call."""
+    return content_history(root, paths, recent=0)[1]
 
 
 # Comparisons between two versions (for `safeplan check` and `safeplan diff`). Unlike the
@@ -357,7 +311,7 @@ def main_line_versions(root: Path, paths: list[str]) -> dict[str, list[FileVersi
     tracked = {_relative(repo, root, path): path for path in paths}  # name at this point in history → content path
     out = repo.git(c="core.quotepath=false").log(_LOG_FORMAT, "--first-parent", "--diff-merges=first-parent",
                                                  "--raw", "--no-abbrev", "-M")
-    for sha, day, author, subject, body in _records(out):
+    for commit, body in _records(out):
         if not tracked:
             break
         for line in body:
@@ -369,7 +323,7 @@ def main_line_versions(root: Path, paths: list[str]) -> dict[str, list[FileVersi
             path = tracked.get(new)
             if path is None or status == "D":
                 continue
-            found[path].append(FileVersion(Commit(sha, day, author, subject, new), fields[3]))
+            found[path].append(FileVersion(replace(commit, path=new), fields[3]))
             if status == "R":
                 tracked[old] = tracked.pop(new)
             elif status == "A":
@@ -388,13 +342,3 @@ def dirty(root: Path, path: str) -> bool:
     repo = _repo_for_comparison(root)
     rel = _prefix(repo, root) + path
     return bool(repo.git.status("--porcelain", "--", rel).strip())
-
-
-def build_epoch(root: Path) -> int:
-    """Dates printed in outputs: SOURCE_DATE_EPOCH, else HEAD's commit time, never the clock."""
-    epoch = fixed_epoch()
-    return epoch if epoch is not None else head_epoch(root) or 0
-
-
-def build_date(root: Path) -> str:
-    return epoch_date(build_epoch(root))

@@ -27,16 +27,15 @@ import weasyprint
 from weasyprint.text.ffi import harfbuzz_subset
 
 from safeplan import __version__
-from safeplan.review import history
 from safeplan.render.pdf.bundle_html import TEMPLATE_FILES, TEMPLATES, BundleMeta, bundle_html
 from safeplan.render.pdf.cards import card_sheet_html
-from safeplan.dates import epoch_date, fixed_epoch
+from safeplan.content.provenance import Provenance
 from safeplan.content.model import Document, Library, iter_strings
-from safeplan.render.output import staged_directory, write_bytes, write_text
+from safeplan.render.output import link_file, prune_cache, staged_directory, write_bytes, write_text
 from safeplan.problems import ERROR, ContentError, EnvironmentProblem, Problem
 from safeplan.render.public_scan import refuse_leaks, scan_files
 from safeplan.resolve.views import SchoolView
-from safeplan.content.vocabulary import Vocabulary, vocabulary
+from safeplan.content.vocabulary import Vocabulary
 
 FONT_PACKAGE = "fonts-noto-cjk"
 FACES = (("Noto Serif CJK SC", "regular"), ("Noto Serif CJK SC", "bold"), ("Noto Sans CJK SC", "regular"))
@@ -48,14 +47,6 @@ CODE_FILES = ("render/pdf/bundle_html.py", "content/sanitize.py", "render/pdf/re
 
 class FontsMissing(EnvironmentProblem):
     """The CJK fonts the bundles are set in are not installed (message says what to install)."""
-
-
-class GlyphsMissing(ContentError):
-    """Content uses characters the bundle fonts cannot show; one Problem per document."""
-
-    def __init__(self, problems: list[Problem]):
-        super().__init__(problems[0])
-        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -84,24 +75,31 @@ class Bundle:
     cards: dict | None = None  # the cards sheet <key>.cards.pdf: pages, bytes, sha256; None for a school without cards
 
 
-def render_bundles(library: Library, views: list[SchoolView], options, notes: list[str]) -> list[Path]:
-    """Write build/pdf/<school>.pdf for the selected schools and build/pdf/manifest.json."""
+def render_bundles(library: Library, views: list[SchoolView], options, notes: list[str],
+                   provenance: Provenance, words: Vocabulary) -> tuple[list[Path], list[Problem]]:
+    """Write build/pdf/<school>.pdf for the selected schools and build/pdf/manifest.json; with problems
+    (fonts or characters missing, a leak in a public bundle) nothing is written and they are returned."""
 
     started = time.perf_counter()
     root = Path(options.root)
     build_dir = root / "build"
     cache = build_dir / "cache" / "pdf"
     selected = [view for view in views if in_shard(view.id, options.shard)]
-    faces = bundle_faces()
-    metas = bundle_metas(root, library, selected)
-    words = vocabulary()  # one vocabulary for the whole build, read from the schemas as they are now
+    try:
+        faces = bundle_faces()
+    except FontsMissing as missing:
+        message, _, hint = str(missing).partition("请安装")
+        return [], [Problem("build/pdf", 1, 1, ERROR, "fonts-missing", message, "请安装" + hint)]
+    metas = {view.id: BundleMeta(date=provenance.sources[view.id].date, commit=provenance.sources[view.id].commit,
+                                 tool_version=__version__) for view in selected}
     salt = render_salt(faces, words)
     keys = {view.id: cache_key(view, salt, metas[view.id]) for view in selected}
 
     hits = {view.id: bundle for view in selected if (bundle := _cached(cache, view, keys[view.id]))}
     misses = [view for view in selected if view.id not in hits]
-    if misses:
-        check_glyphs(library, misses, faces)
+    unprintable = check_glyphs(library, misses, faces) if misses else []
+    if unprintable:
+        return [], unprintable
     if harfbuzz_subset is None:
         notes.append("警告：未安装 libharfbuzz-subset0，字体子集化改用 fontTools，每份 PDF 约多用 10 秒；"
                      "请运行 sudo apt-get install libharfbuzz-subset0。")
@@ -117,41 +115,24 @@ def render_bundles(library: Library, views: list[SchoolView], options, notes: li
         files = [(f"build/pdf/{view.id}.pdf", cache / f"{bundles[view.id].key}.pdf") for view in selected]
         files += [(f"build/pdf/{view.id}-cards.pdf", cache / f"{bundles[view.id].key}.cards.pdf")
                   for view in selected if bundles[view.id].cards]
-        refuse_leaks(scan_files(library, files, build_dir / "cache"))
+        try:
+            refuse_leaks(scan_files(library, files, build_dir / "cache"))
+        except ContentError as leak:
+            return [], list(getattr(leak, "problems", [leak.problem]))
 
     partial = bool(options.schools or options.shard)
     # A shard names its manifest after itself, so the shards' outputs can be laid side by side.
     manifest_name = f"manifest.shard-{options.shard[0]}-of-{options.shard[1]}.json" if options.shard else "manifest.json"
     written = _publish(build_dir / "pdf", manifest_name, cache, [bundles[view.id] for view in selected], metas, options.audience,
                        keep_others={s.id for s in library.schools} if partial else set())
-    _prune(cache, keep=set(keys.values()), limit=3 * len(library.schools) + 10)
+    prune_cache(cache, keep=set(keys.values()), limit=3 * len(library.schools) + 10, suffixes=(".json", ".pdf", ".cards.pdf"))
 
     pages = sum(bundles[view.id].pages for view in selected)
     seconds = time.perf_counter() - started
     workers = min(jobs, len(misses)) if len(misses) > 1 else 1
     notes.append(f"PDF：{len(selected)} 份（共 {pages} 页），重新生成 {len(rendered)} 份，缓存命中 {len(hits)} 份，"
                  f"用时 {seconds:.1f} 秒" + (f"（{workers} 个进程）" if rendered else "") + " → build/pdf/")
-    return written
-
-
-def bundle_metas(root: Path, library: Library, views: list[SchoolView]) -> dict[str, BundleMeta]:
-    """Each bundle's source commit and date: the newest commit that touched its own inputs.
-
-    Not HEAD: a commit that edits one school must re-render that school's bundle only,
-    so unrelated commits leave the other covers, and the cache, untouched.
-    """
-    fixed = fixed_epoch()
-    fallback = library.latest_date() or "1970-01-01"
-    district = [library.district.path] if library.district else []
-    repo = history.open_repo(root)
-    metas = {}
-    for view in views:
-        paths = sorted({view.school.path, *district, *(a.doc.path for a in view.documents)})
-        source = history.last_commit(root, paths, repo)
-        commit, epoch = source if source else ("", None)
-        date = epoch_date(fixed) if fixed is not None else epoch_date(epoch) if epoch is not None else fallback
-        metas[view.id] = BundleMeta(date=date, commit=commit, tool_version=__version__)
-    return metas
+    return written, []
 
 
 def in_shard(school_id: str, shard: tuple[int, int] | None) -> bool:
@@ -233,8 +214,8 @@ def _drawn(char: str) -> bool:
     return not (0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF)
 
 
-def check_glyphs(library: Library, views: list[SchoolView], faces: tuple[Face, ...]) -> None:
-    """Refuse to render text the fonts would show as empty boxes (tofu); name the file and characters."""
+def check_glyphs(library: Library, views: list[SchoolView], faces: tuple[Face, ...]) -> list[Problem]:
+    """Text the fonts would show as empty boxes (tofu), one problem per document naming the characters."""
     covered = covered_codepoints(faces)
     documents: dict[str, Document] = {}
     for view in views:
@@ -255,8 +236,7 @@ def check_glyphs(library: Library, views: list[SchoolView], faces: tuple[Face, .
                 f"PDF 字体（{'、'.join(sorted({f.family for f in faces}))}）中没有这些字符，印出来会是空白方框：{shown}。",
                 f"先确认已安装字体软件包 {FONT_PACKAGE}（sudo apt-get install {FONT_PACKAGE}）；"
                 "已安装仍缺字时，请把这些字符改为常用字或标准写法（生僻字可加括号注明读音）。"))
-    if problems:
-        raise GlyphsMissing(problems)
+    return problems
 
 
 def _locate(doc: Document, char: str) -> tuple[int, int]:
@@ -302,25 +282,6 @@ def _cached(cache: Path, view: SchoolView, key: str) -> Bundle | None:
     except (OSError, ValueError, KeyError, TypeError):
         return None
     return Bundle(view.id, view.data["name"], key, entry["pages"], entry["bytes"], entry["sha256"], cards=entry.get("cards"))
-
-
-def _prune(cache: Path, keep: set[str], limit: int) -> None:
-    """Mark this build's entries as fresh; drop the least recently used beyond the limit."""
-    if not cache.is_dir():
-        return
-    now = time.time()
-    for key in keep:
-        for suffix in (".pdf", ".json"):
-            try:
-                os.utime(cache / f"{key}{suffix}", (now, now))
-            except FileNotFoundError:
-                pass
-    entries = sorted(cache.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for stale in entries[limit:]:
-        if stale.stem not in keep:
-            stale.unlink(missing_ok=True)
-            stale.with_suffix(".pdf").unlink(missing_ok=True)
-            stale.with_suffix(".cards.pdf").unlink(missing_ok=True)
 
 
 # ---- rendering ---------------------------------------------------------------------------------
@@ -408,21 +369,22 @@ def _publish(out: Path, manifest_name: str, cache: Path, bundles: list[Bundle], 
     previous = _read_manifest(out)
     entries = {}
     with staged_directory(out) as staging:
+        kept = keep_others - {bundle.school for bundle in bundles}
         for school, entry in previous.items():
-            if school in keep_others and entry.get("audience") == audience and (out / entry["file"]).is_file():
-                _link(out / entry["file"], staging / entry["file"])
+            if school in kept and entry.get("audience") == audience and (out / entry["file"]).is_file():
+                link_file(out / entry["file"], staging / entry["file"])
                 if isinstance(entry.get("cards"), dict) and (out / entry["cards"]["file"]).is_file():
-                    _link(out / entry["cards"]["file"], staging / entry["cards"]["file"])
+                    link_file(out / entry["cards"]["file"], staging / entry["cards"]["file"])
                 entries[school] = entry
         for bundle in bundles:
             name = f"{bundle.school}.pdf"
-            _link(cache / f"{bundle.key}.pdf", staging / name)
+            link_file(cache / f"{bundle.key}.pdf", staging / name)
             entries[bundle.school] = {"school": bundle.school, "name": bundle.name, "file": name,
                                       "bytes": bundle.bytes, "pages": bundle.pages, "sha256": bundle.sha256,
                                       "date": metas[bundle.school].date, "commit": metas[bundle.school].commit,
                                       "audience": audience}
             if bundle.cards:
-                _link(cache / f"{bundle.key}.cards.pdf", staging / f"{bundle.school}-cards.pdf")
+                link_file(cache / f"{bundle.key}.cards.pdf", staging / f"{bundle.school}-cards.pdf")
                 entries[bundle.school]["cards"] = {"file": f"{bundle.school}-cards.pdf", **bundle.cards}
         manifest = {"bundles": [entries[school] for school in sorted(entries)]}
         write_text(staging / manifest_name, json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
@@ -439,11 +401,3 @@ def _read_manifest(out: Path) -> dict[str, dict]:
         except (OSError, ValueError, KeyError, TypeError):
             continue
     return entries
-
-
-def _link(source: Path, target: Path) -> None:
-    """Hard-link (cache entries are never modified in place); copy where links are impossible."""
-    try:
-        os.link(source, target)
-    except OSError:
-        write_bytes(target, source.read_bytes())

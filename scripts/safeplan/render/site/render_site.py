@@ -2,11 +2,12 @@
 
 site_pages.generate writes the pages (all generation logic lives there, so any
 builder that reads mkdocs.yml builds the same site); this module gathers what
-the pages show (git history, PDF manifest, build date), writes build/docs with
+the pages show besides the provenance build.py gathered (PDF manifest), writes build/docs with
 site-assets/ copied in, runs MkDocs strictly into a staging folder from the
 config the loader read safely, copies the content images (assets/) in after it,
 checks that every page carries the Content-Security-Policy and swaps the
-folder into build/site. Copies never follow a link.
+folder into build/site. Copies never follow a link; every file is written through
+render/output. A refusal comes back as a Problem, never as an exception.
 """
 
 from __future__ import annotations
@@ -15,17 +16,15 @@ import json
 import logging
 import os
 import re
-import shutil
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 
 from safeplan import dates
-from safeplan.review import history
-from safeplan.review.history import build_date, build_epoch
 from safeplan.content.model import WORKFLOW_KINDS, Library, SiteConfig
-from safeplan.render.output import UnsafeCopy, copy_file, copy_folder, staged_directory, write_text
-from safeplan.problems import ContentRefused, EnvironmentProblem
+from safeplan.content.provenance import Provenance
+from safeplan.content.vocabulary import Vocabulary
+from safeplan.render.output import UnsafeCopy, copy_file, copy_folder, link_file, staged_directory, write_staged
+from safeplan.problems import ERROR, ContentError, ContentRefused, EnvironmentProblem, Problem
 from safeplan.render.public_scan import refuse_leaks, scan_site
 from safeplan.resolve.views import district_context
 from safeplan.checks.site_checks import config_problems
@@ -49,37 +48,51 @@ class PackageMissing(EnvironmentProblem):
     """A Python package the site needs is not installed where safeplan runs."""
 
 
-def render_site(library: Library, views, district_docs, options, notes: list[str]) -> list[Path]:
+def render_site(library: Library, views, district_docs, options, notes: list[str],
+                provenance: Provenance, words: Vocabulary) -> tuple[list[Path], list[Problem]]:
+    """Write build/site; with problems (a refused configuration, a missing package, a leak in the public
+    edition) the last good site stays and they are returned."""
+    try:
+        return _render_site(library, views, district_docs, options, notes, provenance, words), []
+    except SiteBuildError as refused:
+        return [], [_problem("site-build", "mkdocs.yml", refused)]
+    except PackageMissing as missing:
+        return [], [_problem("package-missing", "build/site", missing)]
+    except ContentError as leak:
+        return [], list(getattr(leak, "problems", [leak.problem]))
+
+
+def _problem(rule: str, path: str, error: Exception) -> Problem:
+    """A renderer's refusal as a Problem: the message up to its hint, on one line, and the hint."""
+    message, _, hint = str(error).partition("提示：")
+    return Problem(path, 1, 1, ERROR, rule, " ".join(line.strip(" -") for line in message.splitlines() if line.strip(" -")),
+                   " ".join(hint.split()))
+
+
+def _render_site(library: Library, views, district_docs, options, notes: list[str],
+                 provenance: Provenance, words: Vocabulary) -> list[Path]:
     root = Path(options.root)
     build_dir = root / "build"
     require_jieba()
     say = _progress(options)
 
-    epoch, today, dated_by = build_epoch(root), build_date(root), ""
-    if epoch == 0:  # neither git nor SOURCE_DATE_EPOCH: the newest date in the content, never the clock
-        today = library.latest_date() or today
-        epoch = int(datetime.fromisoformat(today).replace(tzinfo=timezone.utc).timestamp())
-        dated_by = "内容目录不在 git 中且未设置 SOURCE_DATE_EPOCH，日期按内容中最新的颁布或修订日期计"
     data = SiteData(
         library=library, views=views, district_docs=district_docs,
         district=district_context(library, options.audience), audience=options.audience,
-        build_date=today, dated_by=dated_by, commit=history.head_commit(root),
+        build_date=provenance.date, dated_by=provenance.dated_by, commit=provenance.head,
         review_due_days=int(library.config.get("review_due_days") or 90), today=dates.today().isoformat(),
-        bundles=read_bundles(build_dir / "pdf", options.audience, notes),
+        bundles=read_bundles(build_dir / "pdf", options.audience, notes), words=words,
     )
     if options.audience != "public":  # public pages show revision records, never commit authors or subjects
-        say("网站：读取 git 历史…")
-        data.histories = file_histories(root, [d.path for d in library.documents if d.kind in WORKFLOW_KINDS],
-                                        build_dir / "cache" / "site-history.json")
-        data.recent = history.recent_changes(root, limit=20)  # commits that touch no content are left out later
+        data.histories = {doc.path: list(provenance.logs.get(doc.path, ()))
+                          for doc in library.documents if doc.kind in WORKFLOW_KINDS}
+        data.recent = [(commit, list(paths)) for commit, paths in provenance.recent]
     say("网站：生成页面…")
     pages = generate(data)
 
     with staged_directory(build_dir / "docs") as docs:
         for relative, markdown in pages.items():
-            target = docs / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(markdown, encoding="utf-8")
+            write_staged(docs / relative, markdown)
         _copy(lambda: copy_folder(assets_dir(root), docs, NOT_PUBLISHED_ASSETS))
         link_bundles(build_dir / "pdf", docs / "downloads", data.bundles)
 
@@ -87,7 +100,7 @@ def render_site(library: Library, views, district_docs, options, notes: list[str
         raise SiteBuildError("网站配置 mkdocs.yml 无法读取，没有生成网站。\n  提示：运行 safeplan validate 查看原因。")
     say(f"网站：MkDocs 生成 {len(pages)} 个页面…")
     with staged_directory(build_dir / "site") as staging:
-        run_mkdocs(library.site_config, root, docs_dir=build_dir / "docs", site_dir=staging, epoch=epoch)
+        run_mkdocs(library.site_config, root, docs_dir=build_dir / "docs", site_dir=staging, epoch=provenance.epoch)
         # content images go in after MkDocs, so it never treats one as a page; each is a checked image file
         for asset in library.assets:
             _copy(lambda: copy_file(root / asset.path, staging / asset.path))
@@ -137,28 +150,6 @@ def _pristine_dictionary(jieba) -> None:
     jieba.dt.user_word_tag_tab = {}
 
 
-def file_histories(root: Path, paths: list[str], cache_file: Path) -> dict[str, list]:
-    """Git history of each file, following renames; cached per HEAD commit, which fixes every answer."""
-    repo = history.open_repo(root)
-    if repo is None or not repo.head.is_valid():
-        return {}
-    head = repo.head.commit.hexsha
-    cached: dict = {}
-    try:
-        saved = json.loads(cache_file.read_text(encoding="utf-8"))
-        if saved.get("head") == head:
-            cached = {path: [history.Commit(*fields) for fields in logs] for path, logs in saved["logs"].items()}
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
-        pass
-    missing = sorted(set(paths) - cached.keys())
-    fresh = history.file_logs(root, missing, repo) if missing else {}
-    logs = {path: cached[path] if path in cached else fresh[path] for path in sorted(paths)}
-    if logs.keys() - cached.keys():
-        payload = {"head": head, "logs": {path: [list(vars(c).values()) for c in commits] for path, commits in logs.items()}}
-        write_text(cache_file, json.dumps(payload, ensure_ascii=False, sort_keys=True))
-    return logs
-
-
 def read_bundles(pdf_dir: Path, audience: str, notes: list[str]) -> dict[str, Bundle]:
     """build/pdf/manifest.json (and the shards' manifest.shard-K-of-N.json) → the bundles of this
     audience that exist on disk, keyed by school id."""
@@ -194,14 +185,8 @@ def read_bundles(pdf_dir: Path, audience: str, notes: list[str]) -> dict[str, Bu
 
 def link_bundles(pdf_dir: Path, downloads: Path, bundles: dict[str, Bundle]) -> None:
     """Put each PDF into the pages folder; a hard link costs nothing, MkDocs copies it into the site."""
-    if not bundles:
-        return
-    downloads.mkdir(parents=True, exist_ok=True)
     for bundle in bundles.values():
-        try:
-            os.link(pdf_dir / bundle.file, downloads / bundle.file)
-        except OSError:
-            shutil.copyfile(pdf_dir / bundle.file, downloads / bundle.file)
+        link_file(pdf_dir / bundle.file, downloads / bundle.file)
 
 
 def assets_dir(root: Path) -> Path:

@@ -7,9 +7,9 @@ text is in that school's bundle. Placeholder labels come from the school schema.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
-from safeplan.content.schemas import schema_steps
+
+from safeplan.content.schemas import per_run, schema_steps
 from safeplan.content.templating import PlaceholderError, fill
 
 _PLACEHOLDER = re.compile(r"\{\{\s*(.*?)\s*\}\}")
@@ -46,7 +46,7 @@ class Placeholder:
         return f"〔{placeholder_label(self._path)}〕"
 
 
-@lru_cache(maxsize=None)
+@per_run
 def placeholder_label(path: tuple) -> str:
     """('school', 'organisation', 'principal', 'name') → 校长姓名, from the school schema."""
     steps = path[1:]
