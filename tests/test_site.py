@@ -25,14 +25,6 @@ from conftest_site import (BUS_SCHOOL, SAFEPLAN, SMALL_SCHOOL, TINY_PDF, add_bun
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
-DOMAIN_TERMS = {  # term → the words the index holds for it
-    "微型消防站": ["微型", "消防站"],
-    "一键式紧急报警": ["一键式", "紧急", "报警"],
-    "现场处置方案": ["现场", "处置", "方案"],
-    "隐患排查": ["隐患", "排查"],
-    "应急疏散演练": ["应急", "疏散", "演练"],
-    "防冲撞设施": ["防冲撞", "设施"],
-}
 
 
 def page(tree: Path, url: str) -> str:
@@ -53,32 +45,55 @@ def section(text: str, heading: str) -> str:
 
 # ---------------------------------------------------------------- search segmentation
 
-def test_dictionary_cuts_domain_terms_into_the_words_people_type():
-    import jieba
+def test_chinese_is_indexed_as_character_pairs():
+    from safeplan.render.site.search_index import pairs
 
-    jieba.load_userdict(str(REPO / "site-assets" / "jieba-user-dict.txt"))
-    for term, words in DOMAIN_TERMS.items():
-        assert list(jieba.cut(term)) == words, term
-        assert list(jieba.cut(f"学校建有{term}并定期检查")).count(words[0]) == 1, term
-
-
-def test_search_index_holds_the_parts_of_domain_terms(built_tree):
-    index = json.loads((built_tree / "build" / "site" / "search" / "search_index.json").read_text(encoding="utf-8"))
-    assert index["config"]["lang"] == ["zh"]
-    entry = next(e for e in index["docs"] if e["location"] == "checklists/micro-fire-kit/")
-    tokens = set(re.split(r"[\s\u200b]+", re.sub(r"<[^>]+>", " ", entry["title"] + " " + entry["text"])))
-    assert {"微型", "消防站", "一键式", "紧急", "报警"} <= tokens
-    assert "微型消防站" not in tokens  # a whole-word token would hide the term from a search for its parts
+    assert pairs("防溺水专项").split() == ["防溺", "溺水", "水专", "专项"]
+    assert pairs("火").split() == ["火"]
+    assert pairs("WJJY-QD-13 微型消防站").split() == ["WJJY-QD-13", "微型", "型消", "消防", "防站"]
 
 
-def test_missing_jieba_fails_the_build_and_names_the_fix(tmp_path):
+def search_fragments(tree: Path) -> dict[str, dict]:
+    """Pagefind's stored pages: URL → {content, meta}."""
+    import gzip
+
+    found = {}
+    for path in (tree / "build" / "site" / "pagefind" / "fragment").glob("*.pf_fragment"):
+        text = gzip.decompress(path.read_bytes()).decode("utf-8")
+        fragment = json.loads(text[text.index("{"):])
+        found[fragment["url"]] = fragment
+    return found
+
+
+def test_search_index_holds_the_article_not_the_box(built_tree):
+    fragments = search_fragments(built_tree)
+    assert "/index/" not in fragments and "/checklists/" not in fragments  # lists are not results
+    kit = fragments["/checklists/micro-fire-kit/"]
+    assert kit["meta"]["title"] == "微型消防站器材与值守月检表" and kit["meta"]["status"] == "现行"
+    assert kit["meta"]["summary"].startswith("建有微型消防站的学校")
+    assert "消防" in kit["content"].split() and "TEST QD 90" in kit["content"]  # the number, written as typed
+    assert "审批人" not in kit["content"] and "颁布日期" not in kit["content"]  # the information box is not indexed
+    assert "审批人" in page(built_tree, "checklists/micro-fire-kit/")  # …though the page has it (the control)
+
+
+def test_no_source_maps_or_unused_search_files_are_shipped(built_tree):
+    site = built_tree / "build" / "site"
+    shipped = [p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()]
+    assert any(name.startswith("assets/javascripts/bundle.") for name in shipped)  # the control: the theme's script is there
+    assert not [name for name in shipped if name.endswith(".map") or "/lunr/" in name or "/workers/" in name]
+    bundle = next(site.glob("assets/javascripts/bundle.*.min.js")).read_text(encoding="utf-8")
+    assert "search_index.json" in bundle  # Material's search code is in the bundle, but never runs: no search plugin
+    assert "search_index.json" not in page(built_tree, "index.html") and not (site / "search").exists()
+
+
+def test_missing_pagefind_fails_the_build_and_names_the_fix(tmp_path):
     tree = make_site_tree(tmp_path)
-    blocker = tmp_path / "nojieba"
+    blocker = tmp_path / "nopagefind"
     blocker.mkdir()
-    (blocker / "jieba.py").write_text("raise ImportError('jieba is not installed')\n", encoding="utf-8")
+    (blocker / "pagefind_bin_extended.py").write_text("raise ImportError('pagefind is not installed')\n", encoding="utf-8")
     result = build_site(tree, env={"PYTHONPATH": str(blocker)})
     assert result.returncode == 4, result.stderr  # the environment (report.EXIT_ENVIRONMENT)
-    assert "jieba" in result.stderr and "pip install" in result.stderr
+    assert "Pagefind" in result.stderr and "pip install" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tree / "build" / "site").exists()
 
@@ -91,7 +106,7 @@ def test_every_page_is_generated_and_the_build_is_strict(built_tree):
                 "checklists/index.html", "checklists/fire-safety/index.html", "checklists/micro-fire-kit/index.html",
                 "drills/index.html", "drills/fire-drill/index.html", "notes/index.html", "notes/revision-triggers/index.html",
                 f"schools/{BUS_SCHOOL}/index.html", f"schools/{SMALL_SCHOOL}/index.html", "schools/index.html",
-                "downloads/index.html", "tags/index.html", "search/search_index.json", "sitemap.xml.gz"):
+                "downloads/index.html", "tags/index.html", "pagefind/pagefind.js", "sitemap.xml.gz"):
         assert (site / url).is_file(), url
     # generated pages live in a git-ignored folder; the tree has no mkdocs.yml, so the repository's settings apply
     assert (built_tree / "build" / "docs" / "plans" / "fire.md").is_file()
@@ -426,6 +441,8 @@ class Watched:
     def search(self, query: str) -> list[str]:
         """Type a query into the search box; the result links, best first."""
         box = self.page.locator("input.md-search__input")
+        if not box.is_visible():  # phones: the magnifier opens the dialog
+            self.page.locator("label.md-header__button[for=__search]").click()
         box.click()
         meta = "document.querySelector('.md-search-result__meta')?.textContent || ''"
         box.fill("")
@@ -445,8 +462,9 @@ def test_chinese_search_finds_terms_whole_and_by_parts(browser, served):
     watched = Watched(browser)
     try:
         watched.page.goto(served + "/")
-        first = {"微型消防站": "/checklists/micro-fire-kit/", "现场处置方案": "/plans/onsite-gate/"}
-        for query, expected in first.items():  # a whole term: its page comes first
+        first = {"微型消防站": "/checklists/micro-fire-kit/", "现场处置方案": "/plans/onsite-gate/",
+                 "TEST-QD-90": "/checklists/micro-fire-kit/", "校门口": "/plans/onsite-gate/"}
+        for query, expected in first.items():  # a whole term, or a number as typed: its page comes first
             links = watched.search(query)
             assert links and links[0] == served + expected, (query, links[:3])
         found = {"消防站": "/checklists/micro-fire-kit/", "微型": "/checklists/micro-fire-kit/",
@@ -458,6 +476,25 @@ def test_chinese_search_finds_terms_whole_and_by_parts(browser, served):
         assert watched.search("踩踏") == [], "a word no page contains finds nothing"
         assert watched.errors == []
         assert all(url.startswith(served) for url in watched.requests), watched.requests
+    finally:
+        watched.close()
+
+
+def test_search_index_is_fetched_only_when_search_opens_and_results_show_status(browser, served):
+    watched = Watched(browser, width=390)
+    try:
+        watched.page.goto(f"{served}/plans/fire/")
+        watched.page.wait_for_load_state("networkidle")
+        assert any("/assets/javascripts/safeplan-search.js" in url for url in watched.requests)  # the control: it is logged
+        assert not [url for url in watched.requests if "/pagefind/" in url], watched.requests
+        watched.page.locator("label.md-header__button[for=__search]").click()
+        watched.page.wait_for_load_state("networkidle")
+        assert [url for url in watched.requests if url.endswith("/pagefind/pagefind.js")]
+        links = watched.search("校门口")
+        assert links[0] == served + "/plans/onsite-gate/"
+        badge = watched.page.locator(".md-search-result__item").first.locator(".sp-status")
+        assert badge.text_content() == "现行"
+        assert watched.errors == []
     finally:
         watched.close()
 

@@ -331,9 +331,11 @@ class Site:
             return f"[{text(view.data.get('name'))}]({relative(source, self.school_pages[stem])})"
         return f"`{path}`" if "`" not in path else text(path)
 
-    def status(self, data: dict) -> str:
+    def status(self, data: dict, result: bool = False) -> str:
+        """The status label; `result`: also the one search results show for this page (Pagefind metadata)."""
         value = data.get("status", "")
-        return f'<span class="sp-status sp-status--{value}">{text(self.words.status(value))}</span>'
+        found = f' data-pagefind-meta="status, status_id:{value}"' if result else ""
+        return f'<span class="sp-status sp-status--{value}"{found}>{text(self.words.status(value))}</span>'
 
     def review_cell(self, value) -> str:
         if not value:
@@ -561,7 +563,7 @@ class Site:
 
     def metadata_box(self, entry: Entry) -> str:
         data, doc = entry.data, entry.doc
-        rows = [["状态", self.status(data)], ["版本", text(data.get("version"))]]
+        rows = [["状态", self.status(data, result=True)], ["版本", text(data.get("version"))]]
         rows.append(["预案编号" if entry.kind == "plan" else "编号", text(data.get("number") or "—")])
         if entry.kind == "plan":
             level = "区教育局" if data.get("level") == "district" else "学校"
