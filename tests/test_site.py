@@ -544,3 +544,37 @@ def test_checklist_print_shows_only_the_form(browser, served):
         assert watched.errors == []
     finally:
         watched.close()
+
+
+def test_school_page_first_phone_screen_holds_assembly_points_and_numbers(browser, served):
+    watched = Watched(browser, width=390)
+    try:
+        watched.page.set_viewport_size({"width": 390, "height": 844})
+        watched.page.goto(f"{served}/schools/{BUS_SCHOOL}/")
+        first_screen = "el => { const r = el.getBoundingClientRect(); return r.top >= 0 && r.bottom <= 844 && r.width > 0; }"
+        points = watched.page.locator(".sp-assembly li")
+        assert points.count() >= 2
+        assert all(points.nth(i).evaluate(first_screen) for i in range(points.count()))
+        for number in ("110", "119", "120", "0519-86200110", "0519-86200120", "0519-86000110"):  # police, hospital, bureau duty
+            call = watched.page.locator(f'a.sp-call[href="tel:{number.replace("-", "")}"]')
+            assert call.count() == 1 and call.evaluate(first_screen), number
+        leader = watched.page.locator("a.sp-call", has_text="校长").first
+        assert leader.evaluate(first_screen)
+        below = watched.page.locator("#calendar")  # the control: the check can say no
+        assert not below.evaluate(first_screen)
+        width = watched.page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, width  # nothing needs zooming or sideways scrolling
+        assert watched.errors == []
+    finally:
+        watched.close()
+
+
+def test_alarm_signals_and_short_names_come_from_the_library():
+    from safeplan.content.loader import load_library
+    from safeplan.render.site.school_page import alarm_signals, short_names
+
+    library, _ = load_library(REPO)
+    assert [what for what, _ in alarm_signals(library)] == ["疏散", "就地避险", "封控"]
+    assert short_names({"name": "武进区礼嘉样例高级中学", "short_name": "礼嘉样例高中", "town": "礼嘉镇", "kind": "高中"}) == \
+        ["礼嘉样例高中", "礼嘉高中"]
+    assert short_names({"name": "武进区嘉泽样例职业技术学校", "town": "嘉泽镇", "kind": "职业学校"}) == ["嘉泽职校"]

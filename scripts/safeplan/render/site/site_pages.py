@@ -28,6 +28,7 @@ from safeplan.content.sanitize import markdown_to_safe_html
 from safeplan.content.schemas import common_definition, schema_for, schema_steps, school_field_labels
 from safeplan.content.templating import PlaceholderError, fill
 from safeplan.content.vocabulary import Vocabulary, vocabulary
+from safeplan.render.site.school_page import cards_slot, emergency_block
 
 SECTION_PAGES = FOLDERS  # each workflow kind's section of the site is named after its folder
 STATUS_ORDER = ("approved", "review", "draft", "retired")
@@ -729,6 +730,7 @@ class Site:
         facts += [f"{label} {counts[key]} 人" for key, label in (("students", "学生"), ("staff", "教职工"), ("boarders", "住宿生"))
                   if isinstance(counts.get(key), int)]
         lines += ["　·　".join(facts), ""]
+        lines += emergency_block(view, self.site.district, self.site.library) + cards_slot(view)
         if data.get("sample"):
             lines += ["样例数据：人名、电话均为虚构。", ""]
         bundle = self.site.bundles.get(view.id)
