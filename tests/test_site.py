@@ -189,11 +189,13 @@ def test_school_level_plans_show_as_readable_templates(built_tree):
 
 def test_checklist_prints_as_a_form(built_tree):
     html = page(built_tree, "checklists/micro-fire-kit")
-    form = html.split('class="sp-form sp-form--checklist')[1]
-    headers = re.findall(r"<th[^>]*>(.*?)</th>", form.split("</table>")[0])
-    assert headers == ["序号", "排查内容", "合格标准", "等级", "检查结果", "隐患描述", "签名"]
-    header = html.split('class="sp-form-header')[1].split("</div>")[0]
-    assert "学校" in header and "日期" in header and "检查人" in header
+    form = html.split('class="sp-form sp-form--checklist')[1].split("</div>")[0]
+    head, items = form.split("</table>")[:2]
+    assert re.findall(r"<th>(.*?)</th>", head) == ["学校", "排查日期", "排查人", "排查部位"]
+    assert re.findall(r"<th>(.*?)</th>", items) == ["序号", "排查内容、合格标准与隐患情形", "检查结果", "隐患描述", "整改责任人", "签名"]
+    assert items.count("☐合格<br>☐不合格") == 3  # one per item of micro-fire-kit
+    assert "排查人（签名）" in form and "复查人" in form
+    assert 'data-sp-print="checklist"' in html and "打印排查记录表" in html
 
 
 def test_school_page_lists_what_applies_why_calendar_and_bundle(built_tree):
@@ -540,7 +542,7 @@ def test_checklist_print_shows_only_the_form(browser, served):
         assert not form.is_visible() and items.is_visible()
         watched.page.emulate_media(media="print")
         assert form.is_visible() and not items.is_visible()
-        assert watched.page.locator(".sp-form-header").is_visible()
+        assert watched.page.locator(".sp-form-head").is_visible()
         assert watched.errors == []
     finally:
         watched.close()
@@ -578,3 +580,36 @@ def test_alarm_signals_and_short_names_come_from_the_library():
     assert short_names({"name": "武进区礼嘉样例高级中学", "short_name": "礼嘉样例高中", "town": "礼嘉镇", "kind": "高中"}) == \
         ["礼嘉样例高中", "礼嘉高中"]
     assert short_names({"name": "武进区嘉泽样例职业技术学校", "town": "嘉泽镇", "kind": "职业学校"}) == ["嘉泽职校"]
+
+
+def pdf_pages(pdf: bytes) -> int:
+    import io
+
+    from pypdf import PdfReader
+
+    return len(PdfReader(io.BytesIO(pdf)).pages)
+
+
+def test_forms_print_on_one_a4_page_with_the_school_filled_in(browser, served):
+    watched = Watched(browser)
+    try:
+        watched.page.goto(f"{served}/schools/{BUS_SCHOOL}/")
+        link = watched.page.locator('article a[href*="checklists/micro-fire-kit/"]').first
+        link.click()  # from the school's page, the form opens with the school's name in it
+        watched.page.wait_for_load_state("networkidle")
+        assert watched.page.locator("[data-sp-school]").first.text_content() == "武进区湖塘样例实验小学"
+        assert pdf_pages(watched.page.pdf(format="A4")) == 1
+        for name in ("fire-safety", "micro-fire-kit"):
+            watched.page.goto(f"{served}/checklists/{name}/")
+            assert watched.page.locator("[data-sp-school]").first.text_content() == ""  # a template: left blank
+            assert watched.page.locator("button[data-sp-print]").is_visible()
+            assert pdf_pages(watched.page.pdf(format="A4")) == 1, name
+        watched.page.goto(f"{served}/drills/fire-drill/")
+        assert pdf_pages(watched.page.pdf(format="A4")) > 1  # the control: the whole guide is longer than a page
+        watched.page.emulate_media(media="print")
+        assert not watched.page.locator("h2#links").is_visible()  # the guide prints without its links
+        watched.page.evaluate("document.body.dataset.spPrint = 'drill'")  # what the 打印演练记录表 button sets
+        assert pdf_pages(watched.page.pdf(format="A4")) == 1
+        assert watched.errors == []
+    finally:
+        watched.close()

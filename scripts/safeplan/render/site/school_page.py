@@ -86,7 +86,8 @@ def emergency_block(view: SchoolView, district: dict, library: Library) -> list[
             calls.append(phone(number, f"{person.get('title') or ''} {person['name']}".strip()))
     for internal in contacts.get("internal") or []:
         calls.append(phone(internal.get("phone"), internal.get("name") or ""))
-    lines += ['<div class="sp-emergency" data-search-exclude>', ""]
+    # data-sp-school-name: the school's checklists and drills open with its name in their forms (safeplan-forms.js)
+    lines += [f'<div class="sp-emergency" data-search-exclude data-sp-school-name="{esc(data.get("name"))}">', ""]
     signals = alarm_signals(library)
     if signals:
         lines += ['<p class="sp-emergency__title">警报信号</p>', '<ul class="sp-signals">']

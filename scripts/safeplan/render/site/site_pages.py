@@ -28,6 +28,7 @@ from safeplan.content.sanitize import markdown_to_safe_html
 from safeplan.content.schemas import common_definition, schema_for, schema_steps, school_field_labels
 from safeplan.content.templating import PlaceholderError, fill
 from safeplan.content.vocabulary import Vocabulary, vocabulary
+from safeplan.render.site.forms import checklist_form, drill_record
 from safeplan.render.site.school_page import cards_slot, emergency_block
 
 SECTION_PAGES = FOLDERS  # each workflow kind's section of the site is named after its folder
@@ -639,20 +640,8 @@ class Site:
         lines += [table(["序号", "排查内容", "合格标准", "隐患情形", "等级", "依据"],
                         [[str(i), text(item.get("check")), text(item.get("standard") or "—"), text(item.get("hazard")),
                           text(item.get("grade")), text(item.get("basis") or "—")] for i, item in enumerate(items, 1)]), ""]
-        lines += ["打印本页（浏览器菜单 → 打印）即得到这张清单的排查记录表：表头有学校、日期、检查人，"
-                  "每一项后面留有检查结果、隐患描述和签名栏。", ""]
-        lines += [self.form_header(data, "检查人", "sp-print-only"), ""]
-        lines += [table(["序号", "排查内容", "合格标准", "等级", "检查结果", "隐患描述", "签名"],
-                        [[str(i), text(item.get("check")), text(item.get("standard") or item.get("hazard")),
-                          text(item.get("grade")), "", "", ""] for i, item in enumerate(items, 1)],
-                        css="sp-form sp-form--checklist sp-print-only"), ""]
+        lines += checklist_form(data)
         return lines
-
-    def form_header(self, data: dict, person: str, css: str = "") -> str:
-        number = f"编号 {text(data.get('number') or '—')}，第 {text(data.get('version'))} 版"
-        return (f'<div class="sp-form-header {css}" markdown="1" data-search-exclude>\n<span>学校：<span class="sp-blank"></span></span> '
-                f'<span>日期：<span class="sp-blank"></span></span> <span>{person}：<span class="sp-blank"></span></span> '
-                f"<span>{number}</span>\n</div>")
 
     def drill_sections(self, entry: Entry) -> list[str]:
         data, lines = entry.data, []
@@ -674,8 +663,7 @@ class Site:
         if data.get("evaluation"):
             lines += ["## 评估项目 {#evaluation}", ""] + [f"- {text(item)}" for item in data["evaluation"]] + [""]
         if data.get("record_fields"):
-            lines += ["## 演练记录表 {#record}", "", self.form_header(data, "记录人"), ""]
-            lines += [table(["项目", "记录"], [[text(name), ""] for name in data["record_fields"]], css="sp-form"), ""]
+            lines += ["## 演练记录表 {#record}", ""] + drill_record(data)
         return lines
 
     def note_sections(self, entry: Entry) -> list[str]:
