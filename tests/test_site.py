@@ -148,8 +148,9 @@ def test_dashboard_counts_reviews_and_recent_changes(built_tree):
     due = section(text, "90 天内到期")
     assert "火灾事故专项应急预案" in due and "47 天" in due
     assert "校门口暴力闯入现场处置方案" not in due
-    recent = section(text, "最近修改")
-    assert "把火灾预案移到专项预案目录" in recent and "冯样例" in recent
+    recent = section(text, "最近修改")  # the newest content commit, told by the revision record, not the commit
+    assert "2026-09-02 火灾事故专项应急预案 1.0 依据 GB/T 29639-2020" in recent
+    assert "把火灾预案移到专项预案目录" not in recent and "冯样例" not in recent
 
 
 def test_overdue_reviews_head_the_dashboard_and_fall_due_without_a_commit(built_tree, tmp_path):
@@ -169,14 +170,15 @@ def test_plan_page_box_tables_revisions_history_and_backlinks(built_tree):
     html = page(built_tree, "plans/fire")
     text = visible(html)
     box = text.split("项目 内容")[1].split("先期处置 &para;")[0]
-    for expected in ("状态 现行", "版本 1.0", "预案编号 WJJY-XX-ZX-01", "颁布日期 2026-09-01", "下次评审 2029-08-31",
+    for expected in ("状态 现行", "版本 1.0", "预案编号 WJJY-XX-ZX-01", "颁布日期 2026-09-01", "最近修改 2026-09-02", "下次评审 2029-08-31",
                      "适用范围 全部学校（2 所学校）"):
         assert expected in box, expected
     assert "先期处置" in text and "立即 第一发现人" in text
     assert re.search(r"修订记录 .*1\.0 2026-09-01 法规标准或上级预案变化", text)
     history = section(text, "变更历史")
-    assert "2026-09-02 冯样例 把火灾预案移到专项预案目录" in history
-    assert "2026-09-01 冯样例 首次导入预案库 原 plans/school/fire.md" in history  # followed across the rename
+    assert "2026-09-02 冯样例 依据 GB/T 29639-2020 和区 2020 年安全工作要点首次编制。" in history
+    assert "2026-09-01 冯样例 依据 GB/T 29639-2020 和区 2020 年安全工作要点首次编制。 原 plans/school/fire.md" in history
+    assert "把火灾预案移到专项预案目录" not in history and "首次导入预案库" not in history  # never the commit subject
     assert re.search(r'引用本文档的：\*?\*?.*href="\.\./\.\./checklists/micro-fire-kit/"', html.replace("\n", " "))
 
 
@@ -265,11 +267,11 @@ revisions:
 - 安全科科长 {{ district.organisation.safety_head.name }}：手机 {{ district.organisation.safety_head.mobile }}，办公电话 {{ district.organisation.safety_head.office_phone }}
 """
 PERSONAL = ("13900000003", "0519-86000111")  # the safety head's mobile and office line in the mini district.yaml
-COMMIT_SUBJECT = "把火灾预案移到专项预案目录"
+COMMIT_AUTHOR = "冯样例"  # the author of the test commits (conftest_site.GIT_ENV); the site never shows commit subjects
 
 
 def test_public_build_leaves_out_phones_commits_and_drafts(tmp_path):
-    """The internal build shows the personal numbers and the commit subject, so their absence is real."""
+    """The internal build shows the personal numbers and the commit authors, so their absence is real."""
     tree = make_site_tree(tmp_path)
     (tree / "notes" / "bureau-contacts.md").write_text(CONTACTS_NOTE, encoding="utf-8")
     edit(tree / "notes" / "revision-triggers.md", "status: approved", "status: draft")
@@ -281,13 +283,13 @@ def test_public_build_leaves_out_phones_commits_and_drafts(tmp_path):
     result = build_site(tree)
     assert result.returncode == 0, result.stderr
     internal = published()
-    assert all(number in internal for number in PERSONAL) and COMMIT_SUBJECT in internal
+    assert all(number in internal for number in PERSONAL) and COMMIT_AUTHOR in internal
 
     result = build_site(tree, "--audience", "public")
     assert result.returncode == 0, result.stderr
     public = published()
     assert not [number for number in PERSONAL if number in public]
-    assert not re.search(r"1[3-9]\d{9}", public) and COMMIT_SUBJECT not in public
+    assert not re.search(r"1[3-9]\d{9}", public) and COMMIT_AUTHOR not in public
     contacts = visible(page(tree, "notes/bureau-contacts"))
     assert "手机 （内部版可见），办公电话 （内部版可见）" in contacts and "0519-86000110" in contacts
     dashboard = visible(page(tree, "index.html"))
@@ -613,3 +615,48 @@ def test_forms_print_on_one_a4_page_with_the_school_filled_in(browser, served):
         assert watched.errors == []
     finally:
         watched.close()
+
+
+def test_status_lists_and_review_schedule_match_the_library(built_tree):
+    from safeplan.content.loader import load_library
+
+    library, _ = load_library(built_tree)
+    docs = built_tree / "build" / "docs"
+    home = (docs / "index.md").read_text(encoding="utf-8")
+    for status in ("draft", "review", "approved", "retired"):
+        listed = (docs / "status" / f"{status}.md").read_text(encoding="utf-8")
+        linked = set(re.findall(r"\]\(\.\./((?:plans|checklists|drills|notes)/[^)#]+)\.md\)", listed))
+        expected = {f"{d.path.split('/')[0]}/{d.id}" for d in library.documents
+                    if d.kind in ("plan", "checklist", "drill", "note") and d.data.get("status") == status}
+        assert linked == expected, status
+        assert f"(status/{status}.md" in home  # the home page's counts link to the lists
+    approved = (docs / "status" / "approved.md").read_text(encoding="utf-8")
+    assert "plans/fire.md" in approved and "火灾事故专项应急预案" in approved  # the control: a list that has entries
+    schedule = (docs / "reviews.md").read_text(encoding="utf-8")
+    rows = [line for line in schedule.splitlines() if line.startswith("| [")]
+    dates = [re.findall(r"\| (\d{4}-\d{2}-\d{2}) \|", row)[0] for row in rows]
+    assert dates == sorted(dates) and len(rows) >= 3
+    assert "已超期 15 天" in rows[0] and "校门口暴力闯入现场处置方案" in rows[0]
+    assert any("即将到期（47 天）" in row and "火灾事故专项应急预案" in row for row in rows)
+
+
+def test_recent_changes_find_content_commits_behind_many_other_commits(tmp_path):
+    tree = make_site_tree(tmp_path)
+    from conftest_site import git
+
+    for number in range(70):  # more tooling commits than the 20 newest (or 60) a "newest, then filtered" log reads
+        (tree / "tooling.txt").write_text(f"{number}\n", encoding="utf-8")
+        git(tree, "add", "tooling.txt")
+        git(tree, "commit", "-q", "-m", f"tooling {number}", date="2026-09-03T09:00:00+08:00")
+    result = build_site(tree)
+    assert result.returncode == 0, result.stderr
+    recent = section(visible(page(tree, "index.html")), "最近修改")
+    assert "2026-09-02 火灾事故专项应急预案" in recent and "tooling" not in recent
+
+
+def test_404_is_chinese_with_links_and_the_sitemap_has_addresses(built_tree):
+    html = page(built_tree, "404.html")
+    assert "页面不存在" in html and "Not found" not in html
+    assert re.findall(r'<a href="(/[a-z]+/)">', html) == ["/plans/", "/checklists/", "/drills/", "/schools/", "/downloads/"]
+    sitemap = (built_tree / "build" / "site" / "sitemap.xml").read_text(encoding="utf-8")
+    assert "<loc>http://127.0.0.1:8000/plans/fire/</loc>" in sitemap

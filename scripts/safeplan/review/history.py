@@ -157,6 +157,25 @@ def recent_changes(root: Path, limit: int = 20, repo: git.Repo | None = None) ->
     return found
 
 
+def content_changes(root: Path, pathspecs: list[str], limit: int = 20,
+                    repo: git.Repo | None = None) -> list[tuple[Commit, list[str]]]:
+    """The newest `limit` commits that touched these content paths (git's pathspec, so older content commits
+    behind many tooling commits are still found), each with the content paths it changed."""
+    repo = repo or open_repo(root)
+    if repo is None or not repo.head.is_valid():
+        return []
+    top = Path(repo.working_tree_dir).resolve()
+    prefix = Path(root).resolve().relative_to(top).as_posix()
+    prefix = "" if prefix == "." else prefix + "/"
+    found = []
+    for sha, day, author, subject, changes in _log_with_changes(repo, f"--max-count={limit}", "--",
+                                                                 *(prefix + spec for spec in pathspecs)):
+        paths = sorted({new[len(prefix):] for _, _, new in changes if new.startswith(prefix)})
+        if paths:
+            found.append((Commit(sha, day, author, subject, paths[0]), paths))
+    return found
+
+
 def head_commit(root: Path) -> str:
     """The short sha of HEAD, or '' outside git; marks bundles with their source."""
     repo = open_repo(root)

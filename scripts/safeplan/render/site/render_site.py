@@ -23,7 +23,7 @@ from pathlib import Path
 from safeplan import dates
 from safeplan.review import history
 from safeplan.review.history import build_date, build_epoch
-from safeplan.content.model import WORKFLOW_KINDS, Library, SiteConfig
+from safeplan.content.model import KINDS, WORKFLOW_KINDS, Library, SiteConfig
 from safeplan.render.output import UnsafeCopy, copy_file, copy_folder, staged_directory, write_text
 from safeplan.problems import ContentRefused, EnvironmentProblem
 from safeplan.render.public_scan import refuse_leaks, scan_site
@@ -33,6 +33,7 @@ from safeplan.content.site_inputs import REPOSITORY, SITE_ASSETS
 from safeplan.render.site import search_index
 from safeplan.render.site.site_pages import Bundle, SiteData, generate
 
+CONTENT_PATHS = [folder for kind, (folder, _) in KINDS.items() if kind not in ("config", "workflow")]  # what "recent changes" covers
 THEME_OVERRIDES = "theme"  # site-assets/theme: the templates that put the Content-Security-Policy on every page
 # the dictionary is read by the builder and the theme overrides by MkDocs: neither is a page or a file to serve
 NOT_PUBLISHED_ASSETS = ("README.md", "*.txt", THEME_OVERRIDES)
@@ -72,7 +73,7 @@ def render_site(library: Library, views, district_docs, options, notes: list[str
         say("网站：读取 git 历史…")
         data.histories = file_histories(root, [d.path for d in library.documents if d.kind in WORKFLOW_KINDS],
                                         build_dir / "cache" / "site-history.json")
-        data.recent = history.recent_changes(root, limit=20)  # commits that touch no content are left out later
+        data.recent = history.content_changes(root, CONTENT_PATHS, limit=20)
     say("网站：生成页面…")
     pages = generate(data)
 

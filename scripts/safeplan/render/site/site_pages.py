@@ -28,6 +28,7 @@ from safeplan.content.sanitize import markdown_to_safe_html
 from safeplan.content.schemas import common_definition, schema_for, schema_steps, school_field_labels
 from safeplan.content.templating import PlaceholderError, fill
 from safeplan.content.vocabulary import Vocabulary, vocabulary
+from safeplan.render.site import office_pages
 from safeplan.render.site.forms import checklist_form, drill_record
 from safeplan.render.site.school_page import cards_slot, emergency_block
 
@@ -365,6 +366,8 @@ class Site:
         for view in self.site.views:
             self.pages[self.school_pages[view.id]] = self.school_page(view)
         self.pages["downloads.md"] = self.downloads()
+        self.pages.update(office_pages.status_pages(self))
+        self.pages[office_pages.REVIEWS_PAGE] = office_pages.review_schedule(self)
         self.pages["tags.md"] = "# 标签\n\n按标签查看相关的预案、清单与演练指南。\n\n<!-- material/tags -->\n"
         return dict(sorted(self.pages.items()))
 
@@ -384,8 +387,10 @@ class Site:
             entries = self.of_kind(kind)
             counts = [sum(1 for e in entries if e.data.get("status") == s) for s in STATUS_ORDER]
             rows.append([f"[{self.words.kind(kind)}]({relative(source, SECTION_PAGES[kind] + '/index.md')})",
-                         *(str(c) if c else "—" for c in counts), str(len(entries))])
-        lines.append(table(["类型", *(self.words.status(s) for s in STATUS_ORDER), "合计"], rows))
+                         *(f"[{c}]({relative(source, office_pages.status_page_path(s))}#{kind})" if c else "—"
+                           for s, c in zip(STATUS_ORDER, counts)), str(len(entries))])
+        lines.append(table(["类型", *(f"[{self.words.status(s)}]({relative(source, office_pages.status_page_path(s))})"
+                                     for s in STATUS_ORDER), "合计"], rows))
 
         lines += ["", "## 按突发事件类别 {#categories}", ""]
         plans = self.of_kind("plan")
@@ -407,13 +412,14 @@ class Site:
             elif left <= site.review_due_days:
                 due.append(row + [f"{left} 天"])
         lines += ["", "## 评审提醒 {#reviews}", "",
-                  f"以 {site.today} 为准：下次评审日期已过的文档，以及 {site.review_due_days} 天内到期的文档。", "",
+                  f"以 {site.today} 为准：下次评审日期已过的文档，以及 {site.review_due_days} 天内到期的文档。"
+                  f"全部文档的评审日期见[评审计划]({relative(source, office_pages.REVIEWS_PAGE)})。", "",
                   "### 已超期 {#overdue}", ""]
         lines.append(table(["文档", "类型", "下次评审", "超期"], overdue) if overdue else "没有超期未评审的文档。")
         lines += ["", f"### {site.review_due_days} 天内到期 {{#due}}", ""]
         lines.append(table(["文档", "类型", "下次评审", "剩余"], due) if due else f"{site.review_due_days} 天内没有到期的评审。")
 
-        lines += self.recent_revisions(source) if site.audience == "public" else self.recent_commits(source)
+        lines += self.recent_revisions(source) if site.audience == "public" else office_pages.recent_changes(self, source)
         return "\n".join(lines) + "\n"
 
     def recent_revisions(self, source: str) -> list[str]:
@@ -426,22 +432,6 @@ class Site:
             [text(date), f"[{text(entry.title)}]({relative(source, entry.page)})", text(r.get("version")),
              text(self.words.revision_reason(r.get("reason"))), text(r.get("summary"))]
             for date, entry, r in rows]) if rows else "暂无修订记录。")
-        return lines
-
-    def recent_commits(self, source: str) -> list[str]:
-        site = self.site
-        lines = ["", "## 最近修改 {#recent}", ""]
-        recent = [(commit, [p for p in paths if self.is_content(p)]) for commit, paths in site.recent]
-        recent = [(commit, paths) for commit, paths in recent if paths][:15]
-        if recent:
-            rows = []
-            for commit, paths in recent:
-                shown = [self.link_path(source, p) for p in paths[:5]]
-                more = f" 等 {len(paths)} 个文件" if len(paths) > 5 else ""
-                rows.append([commit.date, text(commit.author), text(commit.message), "、".join(shown) + more])
-            lines.append(table(["日期", "作者", "说明", "涉及文档"], rows))
-        else:
-            lines.append("没有内容修改的 git 历史（内容目录不在 git 仓库中，或尚无提交）。")
         return lines
 
     def reviewable(self) -> list[Entry]:
@@ -582,7 +572,8 @@ class Site:
             rows += [["演练类型", text(data.get("drill_type"))], ["计入疏散演练", "是" if data.get("evacuation") else "否"],
                      ["目标用时", f"{text(target.get('seconds'))} 秒"],
                      ["每学年次数", text("；".join(f"{k} {per_year[k]} 次" for k in common_definition("school_kind")["enum"] if k in per_year))]]
-        rows += [["颁布日期", text(data.get("issued_on") or "—")], ["下次评审", self.review_cell(data.get("next_review"))],
+        rows += [["颁布日期", text(data.get("issued_on") or "—")], ["最近修改", text(office_pages.last_modified(self, entry) or "—")],
+                 ["下次评审", self.review_cell(data.get("next_review"))],
                  ["审批人", self.approver(doc, data.get("approved_by"))], ["适用范围", self.applies_cell(entry)]]
         box = table(["项目", "内容"], rows)
         schools = self.applied.get((doc.kind, doc.id), [])
@@ -689,9 +680,10 @@ class Site:
         lines = ["", unsearched("变更历史", "history"), ""]
         commits = self.site.histories.get(doc.path) or []
         if commits:
-            lines.append(table(["日期", "作者", "说明", "文件"], [
-                [c.date, text(c.author), text(c.message), "" if c.path.endswith(doc.path) else f"原 `{c.path}`"]
-                for c in commits]))
+            entry = next(e for e in self.entries.values() if e.doc is doc)
+            lines.append(table(["日期", "作者", "修订内容", "文件"], [  # the revision record in force, never the commit subject
+                [c.date, text(c.author), text(office_pages.revision_at(entry, c.date).get("summary") or "—"),
+                 "" if c.path.endswith(doc.path) else f"原 `{c.path}`"] for c in commits]))
         else:
             lines.append("没有 git 历史（内容目录不在 git 仓库中，或文件尚未提交）。")
         return lines
