@@ -660,3 +660,59 @@ def test_404_is_chinese_with_links_and_the_sitemap_has_addresses(built_tree):
     assert re.findall(r'<a href="(/[a-z]+/)">', html) == ["/plans/", "/checklists/", "/drills/", "/schools/", "/downloads/"]
     sitemap = (built_tree / "build" / "site" / "sitemap.xml").read_text(encoding="utf-8")
     assert "<loc>http://127.0.0.1:8000/plans/fire/</loc>" in sitemap
+
+
+# ---------------------------------------------------------------- accessibility (axe-core from npm, package-lock.json)
+
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+SERIOUS = "async () => (await axe.run(document, {resultTypes: ['violations']})).violations" \
+          ".filter(v => ['serious', 'critical'].includes(v.impact)).map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).slice(0, 3))"
+
+
+def axe_violations(page) -> list[str]:
+    if not AXE.is_file():
+        pytest.fail(f"{AXE} is missing: `make test` installs it (npm ci, from package-lock.json)")
+    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))  # the context bypasses the page policy for this tool only
+    return page.evaluate(SERIOUS)
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+def test_axe_finds_no_serious_violation_on_the_five_page_types(browser, served, width):
+    context = browser.new_context(bypass_csp=True, viewport={"width": width, "height": 844})
+    page_ = context.new_page()
+    try:
+        for url in ("/", "/plans/fire/", "/checklists/fire-safety/", f"/schools/{BUS_SCHOOL}/"):
+            page_.goto(served + url)
+            page_.wait_for_load_state("networkidle")
+            assert axe_violations(page_) == [], url
+        button = page_.locator("label.md-header__button[for=__search]")  # the open search, with results
+        (button if button.is_visible() else page_.locator("input.md-search__input")).click()
+        page_.locator("input.md-search__input").fill("火灾")
+        page_.locator("input.md-search__input").press("End")
+        page_.wait_for_function("() => document.querySelector('.md-search-result__meta').textContent.includes('结果')")
+        assert page_.locator("a.md-search-result__link").count() > 0
+        assert axe_violations(page_) == [], "open search"
+        page_.evaluate("document.querySelector('article').append(Object.assign(document.createElement('img'), {src: 'x.png'}))")
+        assert any(v.startswith("image-alt") for v in page_.evaluate(SERIOUS))  # the control: axe does report
+    finally:
+        context.close()
+
+
+def test_on_a_phone_the_title_is_the_largest_heading_and_labels_do_not_break(browser, served):
+    watched = Watched(browser, width=390)
+    try:
+        watched.page.goto(served + "/checklists/micro-fire-kit/")
+        size = "sel => parseFloat(getComputedStyle(document.querySelector(sel)).fontSize)"
+        assert watched.page.evaluate(size, ".md-typeset h1") > watched.page.evaluate(size, ".md-typeset h2")
+        lines = """() => [...document.querySelectorAll('.sp-meta td:first-child, .md-typeset table th')].filter(c => c.offsetParent)
+            .map(cell => { const r = document.createRange(); r.selectNodeContents(cell);
+                           return [cell.textContent.trim(), new Set([...r.getClientRects()].map(x => Math.round(x.top))).size]; })"""
+        cells = watched.page.evaluate(lines)
+        assert any(label == "排查频次" for label, _ in cells)  # the label the issue saw broken
+        assert [label for label, count in cells if count > 1] == []
+        watched.page.evaluate("""() => document.querySelectorAll('.sp-meta td:first-child').forEach(cell => {
+            cell.style.setProperty('white-space', 'normal', 'important'); cell.style.display = 'block'; cell.style.width = '1.5em'; })""")
+        assert [label for label, count in watched.page.evaluate(lines) if count > 1]  # the control: a broken label is seen
+        assert watched.errors == []
+    finally:
+        watched.close()

@@ -13,6 +13,16 @@
     });
   }
   window.addEventListener("afterprint", () => delete document.body.dataset.spPrint);
+  // Material wraps wide tables in a scrolling box at run time: one a keyboard can reach and a screen reader can name
+  const reachable = () => {
+    for (const box of document.querySelectorAll(".md-typeset__scrollwrap:not([tabindex])")) {
+      box.tabIndex = 0;
+      box.setAttribute("role", "region");
+      box.setAttribute("aria-label", "表格（可横向滚动）");
+    }
+  };
+  new MutationObserver(reachable).observe(document.body, { childList: true, subtree: true });
+  reachable();
   // on a school's page, its checklists and drills open with the school's name filled in
   const named = document.querySelector("[data-sp-school-name]");
   if (named) {
