@@ -59,6 +59,7 @@
   }
 
   // How people type → how the pages are written: 一小时 → 1 小时, 三分钟 → 3 分钟, QD13 → QD-13.
+  const COUNTS = /^[一二两三四五六七八九十几]个$/;
   const NUMERALS = { 一: 1, 二: 2, 两: 2, 三: 3, 四: 4, 五: 5, 六: 6, 七: 7, 八: 8, 九: 9, 十: 10, 半: 0.5 };
   function normalise(query) {
     return query
@@ -121,7 +122,10 @@
   }
 
   async function run() {
-    const query = pairs(normalise(input.value)).replace(/\s+/g, " ").trim();
+    const terms = pairs(normalise(input.value)).split(" ").filter(Boolean);
+    // a count word (三个, 两个) is in the index with almost no weight and keeps pages out: rank titles with it only
+    const asked = terms.filter((t) => !COUNTS.test(t));
+    const query = (asked.length ? asked : terms).join(" ");
     const ticket = ++latest;
     if (!query) {
       list.replaceChildren();
@@ -134,7 +138,6 @@
     if (found === null || ticket !== latest) return; // a newer keystroke took over
     const loaded = await Promise.all(found.results.slice(0, CANDIDATES).map(async (r) => ({ score: r.score, data: await r.data() })));
     if (ticket !== latest) return;
-    const terms = query.split(" ");
     const ranked = loaded
       .map(({ score, data }) => ({
         data,
