@@ -477,6 +477,7 @@ def test_chinese_search_finds_terms_whole_and_by_parts(browser, served):
         for query, expected in found.items():  # parts of a term still find it
             links = watched.search(query)
             assert served + expected in links, (query, links[:5])
+        assert watched.page.locator("a.md-search-result__link").first.is_visible()  # the dialog opened on a wide screen
         assert watched.search("踩踏") == [], "a word no page contains finds nothing"
         assert watched.errors == []
         assert all(url.startswith(served) for url in watched.requests), watched.requests

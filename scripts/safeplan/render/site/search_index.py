@@ -31,6 +31,7 @@ _ARTICLE = re.compile(r'(<article class="md-content__inner[^>]*>)(.*?)(</article
 _TEXT = re.compile(r">([^<]+)<")
 _H1 = re.compile(r"<h1[^>]*>(.*?)</h1>", re.S)
 _BOX = re.compile(r'<div class="sp-meta">.*?</table>\s*(?:<details.*?</details>\s*)?</div>', re.S)
+_ADMONITION = re.compile(r'<div class="admonition[^"]*">.*?</div>', re.S)
 _OPENING = re.compile(r"</h1>.*?<p>(.*?)</p>", re.S)
 _NUMBER = re.compile(r"<td>(?:预案)?编号</td>\s*<td>([A-Za-z0-9-]+)</td>")
 _TAG = re.compile(r"<[^>]+>")
@@ -74,7 +75,7 @@ def searchable(page: str) -> str:
         return page
     article = found.group(2)
     title = _plain(_H1.search(article).group(1)) if _H1.search(article) else ""
-    opening = _OPENING.search(_BOX.sub("", article))
+    opening = _OPENING.search(_ADMONITION.sub("", _BOX.sub("", article)))  # not the box, not a 待审 warning
     summary = _plain(opening.group(1)) if opening else ""
     if len(summary) > SUMMARY_CHARS:
         summary = summary[:SUMMARY_CHARS] + "…"

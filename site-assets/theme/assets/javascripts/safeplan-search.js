@@ -156,7 +156,11 @@
       setTimeout(() => input.focus(), 50);
     }
   });
-  input.addEventListener("focus", load, { once: true });
+  input.addEventListener("focus", () => {
+    // on a wide screen the box sits in the header: typing in it opens the dialog, as in Material
+    if (!toggle.checked) toggle.checked = true;
+    load();
+  });
   input.addEventListener("input", run);
   dialog.querySelector("form").addEventListener("submit", (event) => {
     event.preventDefault();
