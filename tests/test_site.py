@@ -302,6 +302,11 @@ def test_public_build_leaves_out_phones_commits_and_drafts(tmp_path):
         for label in ("专职保安员人数", "校门口装有硬质防冲撞设施", "一键式紧急报警与公安联网"):
             assert f"{label} （内部版可见）" in text, (school, label)
         assert "微型消防站器材与值守月检表 建有微型消防站：（内部版可见）" in text  # not applied, for every school
+    # the emergency block is there on the public edition too, with the unit numbers and without personal mobiles
+    school = page(tree, f"schools/{BUS_SCHOOL}")
+    block = school.split('class="sp-emergency"', 1)[1].split("</div>", 1)[0]
+    assert 'href="tel:110"' in block and 'href="tel:051986200110"' in block and "sp-assembly" in block
+    assert not re.search(r"tel:1[3-9]\d{9}", block)
 
 
 def test_public_site_never_offers_an_internal_bundle(tmp_path):
