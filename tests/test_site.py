@@ -570,7 +570,7 @@ def test_school_page_first_phone_screen_holds_assembly_points_and_numbers(browse
             assert call.count() == 1 and call.evaluate(first_screen), number
         leader = watched.page.locator("a.sp-call", has_text="校长").first
         assert leader.evaluate(first_screen)
-        below = watched.page.locator("#calendar")  # the control: the check can say no
+        below = watched.page.locator("#applies")  # the control: the check can say no
         assert not below.evaluate(first_screen)
         width = watched.page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, width  # nothing needs zooming or sideways scrolling

@@ -711,16 +711,14 @@ class Site:
                   if isinstance(counts.get(key), int)]
         lines += ["　·　".join(facts), ""]
         lines += emergency_block(view, self.site.district, self.site.library) + cards_slot(view)
+        lines += [unsearched("演练安排", "calendar"), ""]
+        if view.calendar:
+            rows = [[month_label(d.month), self.link_doc(source, "drill", d.drill_id), text(d.drill_type)] for d in view.calendar]
+            lines += ["按学年平均分布在十个教学月；具体日期由学校安排。", "", table(["月份", "演练", "类型"], rows), ""]
+        else:
+            lines += ["暂无适用的演练指南。", ""]
         if data.get("sample"):
             lines += ["样例数据：人名、电话均为虚构。", ""]
-        bundle = self.site.bundles.get(view.id)
-        if bundle:
-            link = relative(source, "downloads/" + bundle.file)
-            lines += [f'<p class="sp-download" markdown="1">[下载本校预案汇编（PDF，{size_label(bundle.bytes)}，{bundle.pages} 页，'
-                      f'{text(bundle.date)}）]({link}){{ .md-button .md-button--primary }}</p>', ""]
-        else:
-            lines += ["本校预案汇编尚未生成（运行 `safeplan build` 后在此下载）。", ""]
-
         rows = []
         for path, label in school_field_labels().items():  # schema order
             group, _, key = path.partition(".")
@@ -741,12 +739,15 @@ class Site:
             lines += [unsearched("不适用的文档", "not-applies"), ""]
             lines += [table(["文档", "不适用的原因"], [[self.link_doc(source, doc.kind, doc.id), text(reason)]
                                                 for doc, reason in view.not_applied]), ""]
-        lines += [unsearched("演练安排", "calendar"), ""]
-        if view.calendar:
-            rows = [[month_label(d.month), self.link_doc(source, "drill", d.drill_id), text(d.drill_type)] for d in view.calendar]
-            lines += ["按学年平均分布在十个教学月；具体日期由学校安排。", "", table(["月份", "演练", "类型"], rows), ""]
+        lines += [unsearched("本校预案汇编", "bundle"), ""]
+        bundle = self.site.bundles.get(view.id)
+        if bundle:
+            link = relative(source, "downloads/" + bundle.file)
+            lines += [f'<p class="sp-download" markdown="1">[下载本校预案汇编（PDF，{size_label(bundle.bytes)}，{bundle.pages} 页，'
+                      f'{text(bundle.date)}）]({link}){{ .md-button .md-button--primary }}</p>', ""]
         else:
-            lines += ["暂无适用的演练指南。", ""]
+            lines += ["本校预案汇编尚未生成（运行 `safeplan build` 后在此下载）。", ""]
+
         return "\n".join(lines) + "\n"
 
     # ------------------------------------------------------------ downloads
