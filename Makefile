@@ -10,7 +10,7 @@ build: system-build $(STAMP)
 	$(BIN)/safeplan validate
 	$(BIN)/safeplan build
 
-test: system-test $(STAMP)
+test: system-test $(STAMP) node_modules/.package-lock.json
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -q -n auto --dist loadgroup $(PYTEST_ARGS)
 
@@ -22,6 +22,10 @@ site: system-build $(STAMP)
 
 pdf: system-build $(STAMP)
 	$(BIN)/safeplan build --only pdf
+
+# axe-core for the accessibility tests, exactly as package-lock.json pins it
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
 
 system-build:
 	@scripts/ensure-system.sh build

@@ -8,6 +8,9 @@ packages=(fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 gi
 if [ "$stage" = test ]; then
   packages+=(poppler-utils qpdf chromium shellcheck)  # shellcheck: actionlint checks the workflows' run: scripts with it
 fi
+if [ "$stage" = test ] && ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)  # npm ci installs axe-core (package-lock.json), which the accessibility tests run in Chromium
+fi
 if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
   packages+=(python3-venv)
 fi

@@ -181,7 +181,7 @@ def built_cases(tmp_path_factory):
     try:
         cases = case_inputs(tmp_path / "cases")
         prepared = time.monotonic()
-        warm = corpus.lay(None, tmp_path / "warm")  # import MkDocs, Material and jieba once, before forking
+        warm = corpus.lay(None, tmp_path / "warm")  # import MkDocs and Material once, before forking
         assert cli.main(["--root", str(warm), "build", "--only", "site"]) == 0
         served = tmp_path / "served"
         served.mkdir()

@@ -81,11 +81,11 @@ def test_missing_font(tree, monkeypatch, capsys):
     assert "Safeplan Nonexistent Serif" in err and "apt-get install fonts-noto-cjk" in err
 
 
-def test_missing_jieba(tree, monkeypatch, capsys):
-    monkeypatch.setitem(sys.modules, "jieba", None)  # import jieba now raises ImportError
+def test_missing_pagefind(tree, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "pagefind_bin_extended", None)  # import pagefind_bin_extended now raises ImportError
     code = cli.main(["--root", str(tree), "build", "--only", "site"])
     err = capsys.readouterr().err
-    assert code == EXIT_ENVIRONMENT and "jieba" in err and "pip install" in err and BUG not in err
+    assert code == EXIT_ENVIRONMENT and "Pagefind" in err and "pip install" in err and BUG not in err
 
 
 def test_a_real_bug_still_says_so(tree, monkeypatch, capsys):

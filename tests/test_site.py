@@ -25,14 +25,6 @@ from conftest_site import (BUS_SCHOOL, SMALL_SCHOOL, add_bundle, build_site, bui
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
-DOMAIN_TERMS = {  # term → the words the index holds for it
-    "微型消防站": ["微型", "消防站"],
-    "一键式紧急报警": ["一键式", "紧急", "报警"],
-    "现场处置方案": ["现场", "处置", "方案"],
-    "隐患排查": ["隐患", "排查"],
-    "应急疏散演练": ["应急", "疏散", "演练"],
-    "防冲撞设施": ["防冲撞", "设施"],
-}
 
 
 def page(tree: Path, url: str) -> str:
@@ -53,32 +45,55 @@ def section(text: str, heading: str) -> str:
 
 # ---------------------------------------------------------------- search segmentation
 
-def test_dictionary_cuts_domain_terms_into_the_words_people_type():
-    import jieba
+def test_chinese_is_indexed_as_character_pairs():
+    from safeplan.render.site.search_index import pairs
 
-    jieba.load_userdict(str(REPO / "site-assets" / "jieba-user-dict.txt"))
-    for term, words in DOMAIN_TERMS.items():
-        assert list(jieba.cut(term)) == words, term
-        assert list(jieba.cut(f"学校建有{term}并定期检查")).count(words[0]) == 1, term
-
-
-def test_search_index_holds_the_parts_of_domain_terms(built_tree):
-    index = json.loads((built_tree / "build" / "site" / "search" / "search_index.json").read_text(encoding="utf-8"))
-    assert index["config"]["lang"] == ["zh"]
-    entry = next(e for e in index["docs"] if e["location"] == "checklists/micro-fire-kit/")
-    tokens = set(re.split(r"[\s\u200b]+", re.sub(r"<[^>]+>", " ", entry["title"] + " " + entry["text"])))
-    assert {"微型", "消防站", "一键式", "紧急", "报警"} <= tokens
-    assert "微型消防站" not in tokens  # a whole-word token would hide the term from a search for its parts
+    assert pairs("防溺水专项").split() == ["防溺", "溺水", "水专", "专项"]
+    assert pairs("火").split() == ["火"]
+    assert pairs("WJJY-QD-13 微型消防站").split() == ["WJJY-QD-13", "微型", "型消", "消防", "防站"]
 
 
-def test_missing_jieba_fails_the_build_and_names_the_fix(tmp_path):
+def search_fragments(tree: Path) -> dict[str, dict]:
+    """Pagefind's stored pages: URL → {content, meta}."""
+    import gzip
+
+    found = {}
+    for path in (tree / "build" / "site" / "pagefind" / "fragment").glob("*.pf_fragment"):
+        text = gzip.decompress(path.read_bytes()).decode("utf-8")
+        fragment = json.loads(text[text.index("{"):])
+        found[fragment["url"]] = fragment
+    return found
+
+
+def test_search_index_holds_the_article_not_the_box(built_tree):
+    fragments = search_fragments(built_tree)
+    assert "/index/" not in fragments and "/checklists/" not in fragments  # lists are not results
+    kit = fragments["/checklists/micro-fire-kit/"]
+    assert kit["meta"]["title"] == "微型消防站器材与值守月检表" and kit["meta"]["status"] == "现行"
+    assert kit["meta"]["summary"].startswith("建有微型消防站的学校")
+    assert "消防" in kit["content"].split() and "TEST QD 90" in kit["content"]  # the number, written as typed
+    assert "审批人" not in kit["content"] and "颁布日期" not in kit["content"]  # the information box is not indexed
+    assert "审批人" in page(built_tree, "checklists/micro-fire-kit/")  # …though the page has it (the control)
+
+
+def test_no_source_maps_or_unused_search_files_are_shipped(built_tree):
+    site = built_tree / "build" / "site"
+    shipped = [p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()]
+    assert any(name.startswith("assets/javascripts/bundle.") for name in shipped)  # the control: the theme's script is there
+    assert not [name for name in shipped if name.endswith(".map") or "/lunr/" in name or "/workers/" in name]
+    bundle = next(site.glob("assets/javascripts/bundle.*.min.js")).read_text(encoding="utf-8")
+    assert "search_index.json" in bundle  # Material's search code is in the bundle, but never runs: no search plugin
+    assert "search_index.json" not in page(built_tree, "index.html") and not (site / "search").exists()
+
+
+def test_missing_pagefind_fails_the_build_and_names_the_fix(tmp_path):
     tree = make_site_tree(tmp_path)
-    blocker = tmp_path / "nojieba"
+    blocker = tmp_path / "nopagefind"
     blocker.mkdir()
-    (blocker / "jieba.py").write_text("raise ImportError('jieba is not installed')\n", encoding="utf-8")
+    (blocker / "pagefind_bin_extended.py").write_text("raise ImportError('pagefind is not installed')\n", encoding="utf-8")
     result = build_site(tree, env={"PYTHONPATH": str(blocker)})
     assert result.returncode == 4, result.stderr  # the environment (report.EXIT_ENVIRONMENT)
-    assert "jieba" in result.stderr and "pip install" in result.stderr
+    assert "Pagefind" in result.stderr and "pip install" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tree / "build" / "site").exists()
 
@@ -91,7 +106,7 @@ def test_every_page_is_generated_and_the_build_is_strict(built_tree):
                 "checklists/index.html", "checklists/fire-safety/index.html", "checklists/micro-fire-kit/index.html",
                 "drills/index.html", "drills/fire-drill/index.html", "notes/index.html", "notes/revision-triggers/index.html",
                 f"schools/{BUS_SCHOOL}/index.html", f"schools/{SMALL_SCHOOL}/index.html", "schools/index.html",
-                "downloads/index.html", "tags/index.html", "search/search_index.json", "sitemap.xml.gz"):
+                "downloads/index.html", "tags/index.html", "pagefind/pagefind.js", "sitemap.xml.gz"):
         assert (site / url).is_file(), url
     # generated pages live in a git-ignored folder; the tree has no mkdocs.yml, so the repository's settings apply
     assert (built_tree / "build" / "docs" / "plans" / "fire.md").is_file()
@@ -133,8 +148,9 @@ def test_dashboard_counts_reviews_and_recent_changes(built_tree):
     due = section(text, "90 天内到期")
     assert "火灾事故专项应急预案" in due and "47 天" in due
     assert "校门口暴力闯入现场处置方案" not in due
-    recent = section(text, "最近修改")
-    assert "把火灾预案移到专项预案目录" in recent and "冯样例" in recent
+    recent = section(text, "最近修改")  # the newest content commit, told by the revision record, not the commit
+    assert "2026-09-02 火灾事故专项应急预案 1.0 依据 GB/T 29639-2020" in recent
+    assert "把火灾预案移到专项预案目录" not in recent and "冯样例" not in recent
 
 
 def test_overdue_reviews_head_the_dashboard_and_fall_due_without_a_commit(built_tree, tmp_path):
@@ -154,14 +170,15 @@ def test_plan_page_box_tables_revisions_history_and_backlinks(built_tree):
     html = page(built_tree, "plans/fire")
     text = visible(html)
     box = text.split("项目 内容")[1].split("先期处置 &para;")[0]
-    for expected in ("状态 现行", "版本 1.0", "预案编号 WJJY-XX-ZX-01", "颁布日期 2026-09-01", "下次评审 2029-08-31",
+    for expected in ("状态 现行", "版本 1.0", "预案编号 WJJY-XX-ZX-01", "颁布日期 2026-09-01", "最近修改 2026-09-02", "下次评审 2029-08-31",
                      "适用范围 全部学校（2 所学校）"):
         assert expected in box, expected
     assert "先期处置" in text and "立即 第一发现人" in text
     assert re.search(r"修订记录 .*1\.0 2026-09-01 法规标准或上级预案变化", text)
     history = section(text, "变更历史")
-    assert "2026-09-02 冯样例 把火灾预案移到专项预案目录" in history
-    assert "2026-09-01 冯样例 首次导入预案库 原 plans/school/fire.md" in history  # followed across the rename
+    assert "2026-09-02 冯样例 依据 GB/T 29639-2020 和区 2020 年安全工作要点首次编制。" in history
+    assert "2026-09-01 冯样例 依据 GB/T 29639-2020 和区 2020 年安全工作要点首次编制。 原 plans/school/fire.md" in history
+    assert "把火灾预案移到专项预案目录" not in history and "首次导入预案库" not in history  # never the commit subject
     assert re.search(r'引用本文档的：\*?\*?.*href="\.\./\.\./checklists/micro-fire-kit/"', html.replace("\n", " "))
 
 
@@ -174,11 +191,13 @@ def test_school_level_plans_show_as_readable_templates(built_tree):
 
 def test_checklist_prints_as_a_form(built_tree):
     html = page(built_tree, "checklists/micro-fire-kit")
-    form = html.split('class="sp-form sp-form--checklist')[1]
-    headers = re.findall(r"<th[^>]*>(.*?)</th>", form.split("</table>")[0])
-    assert headers == ["序号", "排查内容", "合格标准", "等级", "检查结果", "隐患描述", "签名"]
-    header = html.split('class="sp-form-header')[1].split("</div>")[0]
-    assert "学校" in header and "日期" in header and "检查人" in header
+    form = html.split('class="sp-form sp-form--checklist')[1].split("</div>")[0]
+    head, items = form.split("</table>")[:2]
+    assert re.findall(r"<th>(.*?)</th>", head) == ["学校", "排查日期", "排查人", "排查部位"]
+    assert re.findall(r"<th>(.*?)</th>", items) == ["序号", "排查内容、合格标准与隐患情形", "检查结果", "隐患描述", "整改责任人", "签名"]
+    assert items.count("☐合格<br>☐不合格") == 3  # one per item of micro-fire-kit
+    assert "排查人（签名）" in form and "复查人" in form
+    assert 'data-sp-print="checklist"' in html and "打印排查记录表" in html
 
 
 def test_school_page_lists_what_applies_why_calendar_and_bundle(built_tree):
@@ -253,11 +272,11 @@ revisions:
 - 安全科科长 {{ district.organisation.safety_head.name }}：手机 {{ district.organisation.safety_head.mobile }}，办公电话 {{ district.organisation.safety_head.office_phone }}
 """
 PERSONAL = ("13900000003", "0519-86000111")  # the safety head's mobile and office line in the mini district.yaml
-COMMIT_SUBJECT = "把火灾预案移到专项预案目录"
+COMMIT_AUTHOR = "冯样例"  # the author of the test commits (conftest_site.GIT_ENV); the site never shows commit subjects
 
 
 def test_public_build_leaves_out_phones_commits_and_drafts(tmp_path):
-    """The internal build shows the personal numbers and the commit subject, so their absence is real."""
+    """The internal build shows the personal numbers and the commit authors, so their absence is real."""
     tree = make_site_tree(tmp_path)
     (tree / "notes" / "bureau-contacts.md").write_text(CONTACTS_NOTE, encoding="utf-8")
     edit(tree / "notes" / "revision-triggers.md", "status: approved", "status: draft")
@@ -269,13 +288,13 @@ def test_public_build_leaves_out_phones_commits_and_drafts(tmp_path):
     result = build_site(tree)
     assert result.returncode == 0, result.stderr
     internal = published()
-    assert all(number in internal for number in PERSONAL) and COMMIT_SUBJECT in internal
+    assert all(number in internal for number in PERSONAL) and COMMIT_AUTHOR in internal
 
     result = build_site(tree, "--audience", "public")
     assert result.returncode == 0, result.stderr
     public = published()
     assert not [number for number in PERSONAL if number in public]
-    assert not re.search(r"1[3-9]\d{9}", public) and COMMIT_SUBJECT not in public
+    assert not re.search(r"1[3-9]\d{9}", public) and COMMIT_AUTHOR not in public
     contacts = visible(page(tree, "notes/bureau-contacts"))
     assert "手机 （内部版可见），办公电话 （内部版可见）" in contacts and "0519-86000110" in contacts
     dashboard = visible(page(tree, "index.html"))
@@ -288,6 +307,11 @@ def test_public_build_leaves_out_phones_commits_and_drafts(tmp_path):
         for label in ("专职保安员人数", "校门口装有硬质防冲撞设施", "一键式紧急报警与公安联网"):
             assert f"{label} （内部版可见）" in text, (school, label)
         assert "微型消防站器材与值守月检表 建有微型消防站：（内部版可见）" in text  # not applied, for every school
+    # the emergency block is there on the public edition too, with the unit numbers and without personal mobiles
+    school = page(tree, f"schools/{BUS_SCHOOL}")
+    block = school.split('class="sp-emergency"', 1)[1].split("</div>", 1)[0]
+    assert 'href="tel:110"' in block and 'href="tel:051986200110"' in block and "sp-assembly" in block
+    assert not re.search(r"tel:1[3-9]\d{9}", block)
 
 
 def test_public_site_never_offers_an_internal_bundle(built_tree, tmp_path):
@@ -430,6 +454,8 @@ class Watched:
     def search(self, query: str) -> list[str]:
         """Type a query into the search box; the result links, best first."""
         box = self.page.locator("input.md-search__input")
+        if not box.is_visible():  # phones: the magnifier opens the dialog
+            self.page.locator("label.md-header__button[for=__search]").click()
         box.click()
         meta = "document.querySelector('.md-search-result__meta')?.textContent || ''"
         box.fill("")
@@ -449,8 +475,9 @@ def test_chinese_search_finds_terms_whole_and_by_parts(browser, served):
     watched = Watched(browser)
     try:
         watched.page.goto(served + "/")
-        first = {"微型消防站": "/checklists/micro-fire-kit/", "现场处置方案": "/plans/onsite-gate/"}
-        for query, expected in first.items():  # a whole term: its page comes first
+        first = {"微型消防站": "/checklists/micro-fire-kit/", "现场处置方案": "/plans/onsite-gate/",
+                 "TEST-QD-90": "/checklists/micro-fire-kit/", "校门口": "/plans/onsite-gate/"}
+        for query, expected in first.items():  # a whole term, or a number as typed: its page comes first
             links = watched.search(query)
             assert links and links[0] == served + expected, (query, links[:3])
         found = {"消防站": "/checklists/micro-fire-kit/", "微型": "/checklists/micro-fire-kit/",
@@ -459,9 +486,29 @@ def test_chinese_search_finds_terms_whole_and_by_parts(browser, served):
         for query, expected in found.items():  # parts of a term still find it
             links = watched.search(query)
             assert served + expected in links, (query, links[:5])
+        assert watched.page.locator("a.md-search-result__link").first.is_visible()  # the dialog opened on a wide screen
         assert watched.search("踩踏") == [], "a word no page contains finds nothing"
         assert watched.errors == []
         assert all(url.startswith(served) for url in watched.requests), watched.requests
+    finally:
+        watched.close()
+
+
+def test_search_index_is_fetched_only_when_search_opens_and_results_show_status(browser, served):
+    watched = Watched(browser, width=390)
+    try:
+        watched.page.goto(f"{served}/plans/fire/")
+        watched.page.wait_for_load_state("networkidle")
+        assert any("/assets/javascripts/safeplan-search.js" in url for url in watched.requests)  # the control: it is logged
+        assert not [url for url in watched.requests if "/pagefind/" in url], watched.requests
+        watched.page.locator("label.md-header__button[for=__search]").click()
+        watched.page.wait_for_load_state("networkidle")
+        assert [url for url in watched.requests if url.endswith("/pagefind/pagefind.js")]
+        links = watched.search("校门口")
+        assert links[0] == served + "/plans/onsite-gate/"
+        badge = watched.page.locator(".md-search-result__item").first.locator(".sp-status")
+        assert badge.text_content() == "现行"
+        assert watched.errors == []
     finally:
         watched.close()
 
@@ -507,7 +554,175 @@ def test_checklist_print_shows_only_the_form(browser, served):
         assert not form.is_visible() and items.is_visible()
         watched.page.emulate_media(media="print")
         assert form.is_visible() and not items.is_visible()
-        assert watched.page.locator(".sp-form-header").is_visible()
+        assert watched.page.locator(".sp-form-head").is_visible()
+        assert watched.errors == []
+    finally:
+        watched.close()
+
+
+def test_school_page_first_phone_screen_holds_assembly_points_and_numbers(browser, served):
+    watched = Watched(browser, width=390)
+    try:
+        watched.page.set_viewport_size({"width": 390, "height": 844})
+        watched.page.goto(f"{served}/schools/{BUS_SCHOOL}/")
+        first_screen = "el => { const r = el.getBoundingClientRect(); return r.top >= 0 && r.bottom <= 844 && r.width > 0; }"
+        points = watched.page.locator(".sp-assembly li")
+        assert points.count() >= 2
+        assert all(points.nth(i).evaluate(first_screen) for i in range(points.count()))
+        for number in ("110", "119", "120", "0519-86200110", "0519-86200120", "0519-86000110"):  # police, hospital, bureau duty
+            call = watched.page.locator(f'a.sp-call[href="tel:{number.replace("-", "")}"]')
+            assert call.count() == 1 and call.evaluate(first_screen), number
+        leader = watched.page.locator("a.sp-call", has_text="校长").first
+        assert leader.evaluate(first_screen)
+        below = watched.page.locator("#applies")  # the control: the check can say no
+        assert not below.evaluate(first_screen)
+        width = watched.page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, width  # nothing needs zooming or sideways scrolling
+        assert watched.errors == []
+    finally:
+        watched.close()
+
+
+def test_alarm_signals_and_short_names_come_from_the_library():
+    from safeplan.content.loader import load_library
+    from safeplan.render.site.school_emergency import alarm_signals, short_names
+
+    library, _ = load_library(REPO)
+    assert [what for what, _ in alarm_signals(library)] == ["疏散", "就地避险", "封控"]
+    assert short_names({"name": "武进区礼嘉样例高级中学", "short_name": "礼嘉样例高中", "town": "礼嘉镇", "kind": "高中"}) == \
+        ["礼嘉样例高中", "礼嘉高中"]
+    assert short_names({"name": "武进区嘉泽样例职业技术学校", "town": "嘉泽镇", "kind": "职业学校"}) == ["嘉泽职校"]
+
+
+def pdf_pages(pdf: bytes) -> int:
+    import io
+
+    from pypdf import PdfReader
+
+    return len(PdfReader(io.BytesIO(pdf)).pages)
+
+
+def test_forms_print_on_one_a4_page_with_the_school_filled_in(browser, served):
+    watched = Watched(browser)
+    try:
+        watched.page.goto(f"{served}/schools/{BUS_SCHOOL}/")
+        link = watched.page.locator('article a[href*="checklists/micro-fire-kit/"]').first
+        link.click()  # from the school's page, the form opens with the school's name in it
+        watched.page.wait_for_load_state("networkidle")
+        assert watched.page.locator("[data-sp-school]").first.text_content() == "武进区湖塘样例实验小学"
+        assert pdf_pages(watched.page.pdf(format="A4")) == 1
+        for name in ("fire-safety", "micro-fire-kit"):
+            watched.page.goto(f"{served}/checklists/{name}/")
+            assert watched.page.locator("[data-sp-school]").first.text_content() == ""  # a template: left blank
+            assert watched.page.locator("button[data-sp-print]").is_visible()
+            assert pdf_pages(watched.page.pdf(format="A4")) == 1, name
+        watched.page.goto(f"{served}/drills/fire-drill/")
+        assert pdf_pages(watched.page.pdf(format="A4")) > 1  # the control: the whole guide is longer than a page
+        watched.page.emulate_media(media="print")
+        assert not watched.page.locator("h2#links").is_visible()  # the guide prints without its links
+        watched.page.evaluate("document.body.dataset.spPrint = 'drill'")  # what the 打印演练记录表 button sets
+        assert pdf_pages(watched.page.pdf(format="A4")) == 1
+        assert watched.errors == []
+    finally:
+        watched.close()
+
+
+def test_status_lists_and_review_schedule_match_the_library(built_tree):
+    from safeplan.content.loader import load_library
+
+    library, _ = load_library(built_tree)
+    docs = built_tree / "build" / "docs"
+    home = (docs / "index.md").read_text(encoding="utf-8")
+    for status in ("draft", "review", "approved", "retired"):
+        listed = (docs / "status" / f"{status}.md").read_text(encoding="utf-8")
+        linked = set(re.findall(r"\]\(\.\./((?:plans|checklists|drills|notes)/[^)#]+)\.md\)", listed))
+        expected = {f"{d.path.split('/')[0]}/{d.id}" for d in library.documents
+                    if d.kind in ("plan", "checklist", "drill", "note") and d.data.get("status") == status}
+        assert linked == expected, status
+        assert f"(status/{status}.md" in home  # the home page's counts link to the lists
+    approved = (docs / "status" / "approved.md").read_text(encoding="utf-8")
+    assert "plans/fire.md" in approved and "火灾事故专项应急预案" in approved  # the control: a list that has entries
+    schedule = (docs / "reviews.md").read_text(encoding="utf-8")
+    rows = [line for line in schedule.splitlines() if line.startswith("| [")]
+    dates = [re.findall(r"\| (\d{4}-\d{2}-\d{2}) \|", row)[0] for row in rows]
+    assert dates == sorted(dates) and len(rows) >= 3
+    assert "已超期 15 天" in rows[0] and "校门口暴力闯入现场处置方案" in rows[0]
+    assert any("即将到期（47 天）" in row and "火灾事故专项应急预案" in row for row in rows)
+
+
+def test_recent_changes_find_content_commits_behind_many_other_commits(tmp_path):
+    tree = make_site_tree(tmp_path)
+    from conftest_site import git
+
+    for number in range(70):  # more tooling commits than the 20 newest (or 60) a "newest, then filtered" log reads
+        (tree / "tooling.txt").write_text(f"{number}\n", encoding="utf-8")
+        git(tree, "add", "tooling.txt")
+        git(tree, "commit", "-q", "-m", f"tooling {number}", date="2026-09-03T09:00:00+08:00")
+    result = build_site(tree)
+    assert result.returncode == 0, result.stderr
+    recent = section(visible(page(tree, "index.html")), "最近修改")
+    assert "2026-09-02 火灾事故专项应急预案" in recent and "tooling" not in recent
+
+
+def test_404_is_chinese_with_links_and_the_sitemap_has_addresses(built_tree):
+    html = page(built_tree, "404.html")
+    assert "页面不存在" in html and "Not found" not in html
+    assert re.findall(r'<a href="(/[a-z]+/)">', html) == ["/plans/", "/checklists/", "/drills/", "/schools/", "/downloads/"]
+    sitemap = (built_tree / "build" / "site" / "sitemap.xml").read_text(encoding="utf-8")
+    assert "<loc>http://127.0.0.1:8000/plans/fire/</loc>" in sitemap
+
+
+# ---------------------------------------------------------------- accessibility (axe-core from npm, package-lock.json)
+
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+SERIOUS = "async () => (await axe.run(document, {resultTypes: ['violations']})).violations" \
+          ".filter(v => ['serious', 'critical'].includes(v.impact)).map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).slice(0, 3))"
+
+
+def axe_violations(page) -> list[str]:
+    if not AXE.is_file():
+        pytest.fail(f"{AXE} is missing: `make test` installs it (npm ci, from package-lock.json)")
+    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))  # the context bypasses the page policy for this tool only
+    return page.evaluate(SERIOUS)
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+def test_axe_finds_no_serious_violation_on_the_five_page_types(browser, served, width):
+    context = browser.new_context(bypass_csp=True, viewport={"width": width, "height": 844})
+    page_ = context.new_page()
+    try:
+        for url in ("/", "/plans/fire/", "/checklists/fire-safety/", f"/schools/{BUS_SCHOOL}/"):
+            page_.goto(served + url)
+            page_.wait_for_load_state("networkidle")
+            assert axe_violations(page_) == [], url
+        button = page_.locator("label.md-header__button[for=__search]")  # the open search, with results
+        (button if button.is_visible() else page_.locator("input.md-search__input")).click()
+        page_.locator("input.md-search__input").fill("火灾")
+        page_.locator("input.md-search__input").press("End")
+        page_.wait_for_function("() => document.querySelector('.md-search-result__meta').textContent.includes('结果')")
+        assert page_.locator("a.md-search-result__link").count() > 0
+        assert axe_violations(page_) == [], "open search"
+        page_.evaluate("document.querySelector('article').append(Object.assign(document.createElement('img'), {src: 'x.png'}))")
+        assert any(v.startswith("image-alt") for v in page_.evaluate(SERIOUS))  # the control: axe does report
+    finally:
+        context.close()
+
+
+def test_on_a_phone_the_title_is_the_largest_heading_and_labels_do_not_break(browser, served):
+    watched = Watched(browser, width=390)
+    try:
+        watched.page.goto(served + "/checklists/micro-fire-kit/")
+        size = "sel => parseFloat(getComputedStyle(document.querySelector(sel)).fontSize)"
+        assert watched.page.evaluate(size, ".md-typeset h1") > watched.page.evaluate(size, ".md-typeset h2")
+        lines = """() => [...document.querySelectorAll('.sp-meta td:first-child, .md-typeset table th')].filter(c => c.offsetParent)
+            .map(cell => { const r = document.createRange(); r.selectNodeContents(cell);
+                           return [cell.textContent.trim(), new Set([...r.getClientRects()].map(x => Math.round(x.top))).size]; })"""
+        cells = watched.page.evaluate(lines)
+        assert any(label == "排查频次" for label, _ in cells)  # the label the issue saw broken
+        assert [label for label, count in cells if count > 1] == []
+        watched.page.evaluate("""() => document.querySelectorAll('.sp-meta td:first-child').forEach(cell => {
+            cell.style.setProperty('white-space', 'normal', 'important'); cell.style.display = 'block'; cell.style.width = '1.5em'; })""")
+        assert [label for label, count in watched.page.evaluate(lines) if count > 1]  # the control: a broken label is seen
         assert watched.errors == []
     finally:
         watched.close()

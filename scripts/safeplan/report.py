@@ -55,7 +55,7 @@ EXIT_FOR = (
     (HostError, EXIT_ENVIRONMENT),  # the host or the network, not the content or the command
     (_machine_refused, EXIT_ENVIRONMENT),
     ("fonts-missing", EXIT_ENVIRONMENT),  # render/pdf: the CJK fonts are not installed
-    ("package-missing", EXIT_ENVIRONMENT),  # render/site: jieba is missing where safeplan runs
+    ("package-missing", EXIT_ENVIRONMENT),  # render/site: Pagefind is missing where safeplan runs
 )
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import html
 import json
 import os
 import re
@@ -27,7 +28,7 @@ from safeplan.checks.privacy import (ID_CARD, LABELS, MOBILE, PHONE, VALUE, Inte
 from safeplan.problems import ERROR, ContentError, Problem
 
 RULE = "public-leak"
-SCANNED_SUFFIXES = (".html", ".json", ".xml", ".gz", ".txt", ".pdf")
+SCANNED_SUFFIXES = (".html", ".json", ".xml", ".gz", ".txt", ".pdf", ".pf_fragment")  # .pf_fragment: a page in the search index
 THEME_FOLDERS = ("assets/javascripts", "assets/stylesheets")  # Material's own files, not content
 PDF_TEXT_FORMAT = "2"  # bump when pdf_pages extracts more, so cached texts are read again
 
@@ -205,13 +206,20 @@ def output_chunks(path: Path, cache: Path) -> list[tuple[str, int, str]]:
                 for line in re.sub(r"(?<=\d)\n(?=\d)", " ", text).split("\n") if line.strip()]
     data = path.read_bytes()
     name = path.name
-    if path.suffix == ".gz":
+    if path.suffix in (".gz", ".pf_fragment"):
         try:
             data = gzip.decompress(data)
         except (OSError, EOFError):
             return []
         name = path.stem
     text = data.decode("utf-8", "replace")
+    if path.suffix == ".pf_fragment":  # Pagefind: gzip of a signature and one page's JSON (content, meta)
+        try:
+            page = json.loads(text[text.index("{"):])
+        except ValueError:
+            return [("搜索索引", line, chunk) for line, chunk in markup_chunks(text)]
+        fields = [str(page.get("content") or "")] + [str(v) for v in (page.get("meta") or {}).values()]
+        return [("搜索索引", 1, chunk) for _, chunk in markup_chunks(html.escape(" ".join(fields).replace("\n", " ")))]
     if name == "search_index.json":
         return [("搜索索引", number, chunk) for number, chunk in _search_index_chunks(text)]
     return [("", line, chunk) for line, chunk in markup_chunks(text)]

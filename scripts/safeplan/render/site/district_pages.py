@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from safeplan.render.site.index import SECTION_PAGES, STATUS_ORDER, SiteIndex
+from safeplan.render.site.office_pages import REVIEWS_PAGE, recent_changes, status_page_path
 from safeplan.render.site.markup import days_between, relative, size_label, table, text, titled, unsearched
 
 HOME = "index.md"
@@ -24,8 +25,10 @@ def home_page(index: SiteIndex) -> dict[str, str]:
         entries = index.of_kind(kind)
         counts = [sum(1 for e in entries if e.data.get("status") == s) for s in STATUS_ORDER]
         rows.append([f"[{words.kind(kind)}]({relative(source, SECTION_PAGES[kind] + '/index.md')})",
-                     *(str(c) if c else "—" for c in counts), str(len(entries))])
-    lines.append(table(["类型", *(words.status(s) for s in STATUS_ORDER), "合计"], rows))
+                     *(f"[{c}]({relative(source, status_page_path(s))}#{kind})" if c else "—"
+                       for s, c in zip(STATUS_ORDER, counts)), str(len(entries))])
+    lines.append(table(["类型", *(f"[{words.status(s)}]({relative(source, status_page_path(s))})" for s in STATUS_ORDER),
+                        "合计"], rows))
 
     lines += ["", "## 按突发事件类别 {#categories}", ""]
     plans = index.of_kind("plan")
@@ -47,13 +50,14 @@ def home_page(index: SiteIndex) -> dict[str, str]:
         elif left <= site.review_due_days:
             due.append(row + [f"{left} 天"])
     lines += ["", "## 评审提醒 {#reviews}", "",
-              f"以 {site.today} 为准：下次评审日期已过的文档，以及 {site.review_due_days} 天内到期的文档。", "",
+              f"以 {site.today} 为准：下次评审日期已过的文档，以及 {site.review_due_days} 天内到期的文档。"
+              f"全部文档的评审日期见[评审计划]({relative(source, REVIEWS_PAGE)})。", "",
               "### 已超期 {#overdue}", ""]
     lines.append(table(["文档", "类型", "下次评审", "超期"], overdue) if overdue else "没有超期未评审的文档。")
     lines += ["", f"### {site.review_due_days} 天内到期 {{#due}}", ""]
     lines.append(table(["文档", "类型", "下次评审", "剩余"], due) if due else f"{site.review_due_days} 天内没有到期的评审。")
 
-    lines += _recent_revisions(index, source) if site.audience == "public" else _recent_commits(index, source)
+    lines += _recent_revisions(index, source) if site.audience == "public" else recent_changes(index, source)
     return {HOME: "\n".join(lines) + "\n"}
 
 
@@ -77,22 +81,6 @@ def _recent_revisions(index: SiteIndex, source: str) -> list[str]:
         [text(date), f"[{text(entry.title)}]({relative(source, entry.page)})", text(r.get("version")),
          text(index.words.revision_reason(r.get("reason"))), text(r.get("summary"))]
         for date, entry, r in rows]) if rows else "暂无修订记录。")
-    return lines
-
-
-def _recent_commits(index: SiteIndex, source: str) -> list[str]:
-    lines = ["", "## 最近修改 {#recent}", ""]
-    recent = [(commit, [p for p in paths if p in index.content_paths]) for commit, paths in index.site.recent]
-    recent = [(commit, paths) for commit, paths in recent if paths][:15]
-    if recent:
-        rows = []
-        for commit, paths in recent:
-            shown = [index.link_path(source, p) for p in paths[:5]]
-            more = f" 等 {len(paths)} 个文件" if len(paths) > 5 else ""
-            rows.append([commit.date, text(commit.author), text(commit.message), "、".join(shown) + more])
-        lines.append(table(["日期", "作者", "说明", "涉及文档"], rows))
-    else:
-        lines.append("没有内容修改的 git 历史（内容目录不在 git 仓库中，或尚无提交）。")
     return lines
 
 

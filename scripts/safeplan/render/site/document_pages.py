@@ -5,7 +5,9 @@ from __future__ import annotations
 from safeplan.content.model import WORKFLOW_KINDS, Document
 from safeplan.content.schemas import common_definition, school_field_labels
 from safeplan.render.site.index import SECTION_PAGES, Entry, SiteIndex
+from safeplan.render.site.forms import checklist_form, drill_record
 from safeplan.render.site.markup import body_markdown, relative, table, text, titled, unsearched
+from safeplan.render.site.office_pages import last_modified, revision_at
 
 
 def document_pages(index: SiteIndex) -> dict[str, str]:
@@ -37,7 +39,7 @@ def document_page(index: SiteIndex, entry: Entry) -> str:
 
 def metadata_box(index: SiteIndex, entry: Entry) -> str:
     data, doc = entry.data, entry.doc
-    rows = [["状态", index.status(data)], ["版本", text(data.get("version"))]]
+    rows = [["状态", index.status(data, result=True)], ["版本", text(data.get("version"))]]
     rows.append(["预案编号" if entry.kind == "plan" else "编号", text(data.get("number") or "—")])
     if entry.kind == "plan":
         level = "区教育局" if data.get("level") == "district" else "学校"
@@ -54,7 +56,8 @@ def metadata_box(index: SiteIndex, entry: Entry) -> str:
         rows += [["演练类型", text(data.get("drill_type"))], ["计入疏散演练", "是" if data.get("evacuation") else "否"],
                  ["目标用时", f"{text(target.get('seconds'))} 秒"],
                  ["每学年次数", text("；".join(f"{k} {per_year[k]} 次" for k in common_definition("school_kind")["enum"] if k in per_year))]]
-    rows += [["颁布日期", text(data.get("issued_on") or "—")], ["下次评审", index.review_cell(data.get("next_review"))],
+    rows += [["颁布日期", text(data.get("issued_on") or "—")], ["最近修改", text(last_modified(index, entry) or "—")],
+             ["下次评审", index.review_cell(data.get("next_review"))],
              ["审批人", _approver(index, doc, data.get("approved_by"))], ["适用范围", _applies_cell(index, entry)]]
     box = table(["项目", "内容"], rows)
     schools = index.applied.get((doc.kind, doc.id), ())
@@ -130,22 +133,8 @@ def checklist_sections(data: dict) -> list[str]:
     lines += [table(["序号", "排查内容", "合格标准", "隐患情形", "等级", "依据"],
                     [[str(i), text(item.get("check")), text(item.get("standard") or "—"), text(item.get("hazard")),
                       text(item.get("grade")), text(item.get("basis") or "—")] for i, item in enumerate(items, 1)]), ""]
-    lines += ["打印本页（浏览器菜单 → 打印）即得到这张清单的排查记录表：表头有学校、日期、检查人，"
-              "每一项后面留有检查结果、隐患描述和签名栏。", ""]
-    lines += [form_header(data, "检查人", "sp-print-only"), ""]
-    lines += [table(["序号", "排查内容", "合格标准", "等级", "检查结果", "隐患描述", "签名"],
-                    [[str(i), text(item.get("check")), text(item.get("standard") or item.get("hazard")),
-                      text(item.get("grade")), "", "", ""] for i, item in enumerate(items, 1)],
-                    css="sp-form sp-form--checklist sp-print-only"), ""]
+    lines += checklist_form(data)
     return lines
-
-
-def form_header(data: dict, person: str, css: str = "") -> str:
-    """The blanks a printed form is filled in with: school, date, who, and which edition of the document."""
-    number = f"编号 {text(data.get('number') or '—')}，第 {text(data.get('version'))} 版"
-    return (f'<div class="sp-form-header {css}" markdown="1" data-search-exclude>\n<span>学校：<span class="sp-blank"></span></span> '
-            f'<span>日期：<span class="sp-blank"></span></span> <span>{person}：<span class="sp-blank"></span></span> '
-            f"<span>{number}</span>\n</div>")
 
 
 def drill_sections(data: dict) -> list[str]:
@@ -168,8 +157,7 @@ def drill_sections(data: dict) -> list[str]:
     if data.get("evaluation"):
         lines += ["## 评估项目 {#evaluation}", ""] + [f"- {text(item)}" for item in data["evaluation"]] + [""]
     if data.get("record_fields"):
-        lines += ["## 演练记录表 {#record}", "", form_header(data, "记录人"), ""]
-        lines += [table(["项目", "记录"], [[text(name), ""] for name in data["record_fields"]], css="sp-form"), ""]
+        lines += ["## 演练记录表 {#record}", ""] + drill_record(data)
     return lines
 
 
@@ -199,9 +187,10 @@ def _commit_history(index: SiteIndex, doc: Document) -> list[str]:
     lines = ["", unsearched("变更历史", "history"), ""]
     commits = index.site.histories.get(doc.path) or []
     if commits:
-        lines.append(table(["日期", "作者", "说明", "文件"], [
-            [c.date, text(c.author), text(c.message), "" if c.path.endswith(doc.path) else f"原 `{c.path}`"]
-            for c in commits]))
+        entry = next(e for e in index.entries.values() if e.doc is doc)
+        lines.append(table(["日期", "作者", "修订内容", "文件"], [  # the revision record in force, never the commit subject
+            [c.date, text(c.author), text(revision_at(entry, c.date).get("summary") or "—"),
+             "" if c.path.endswith(doc.path) else f"原 `{c.path}`"] for c in commits]))
     else:
         lines.append("没有 git 历史（内容目录不在 git 仓库中，或文件尚未提交）。")
     return lines

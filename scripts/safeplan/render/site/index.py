@@ -140,9 +140,11 @@ class SiteIndex:
             return ""
         return f"[{label}]({relative(source, 'downloads/' + bundle.file)})"
 
-    def status(self, data: dict) -> str:
+    def status(self, data: dict, result: bool = False) -> str:
+        """The status label; `result`: also the one search results show for this page (Pagefind metadata)."""
         value = data.get("status", "")
-        return f'<span class="sp-status sp-status--{value}">{text(self.words.status(value))}</span>'
+        found = f' data-pagefind-meta="status, status_id:{value}"' if result else ""
+        return f'<span class="sp-status sp-status--{value}"{found}>{text(self.words.status(value))}</span>'
 
     def review_cell(self, value) -> str:
         if not value:

@@ -24,11 +24,12 @@ from safeplan.content.model import WORKFLOW_KINDS, Library, SiteConfig
 from safeplan.content.provenance import Provenance
 from safeplan.content.vocabulary import Vocabulary
 from safeplan.render.output import UnsafeCopy, copy_file, copy_folder, link_file, staged_directory, write_staged
-from safeplan.problems import ERROR, ContentError, ContentRefused, EnvironmentProblem, Problem
+from safeplan.problems import ERROR, ContentError, ContentRefused, Problem
 from safeplan.render.public_scan import refuse_leaks, scan_site
 from safeplan.resolve.views import district_context
 from safeplan.checks.site_checks import config_problems
 from safeplan.content.site_inputs import REPOSITORY, SITE_ASSETS
+from safeplan.render.site import search_index
 from safeplan.render.site.site_pages import Bundle, SiteData, generate
 
 THEME_OVERRIDES = "theme"  # site-assets/theme: the templates that put the Content-Security-Policy on every page
@@ -44,10 +45,6 @@ class SiteBuildError(ContentRefused):
     """The site could not be built from this configuration; the message (Chinese) says why and what to do."""
 
 
-class PackageMissing(EnvironmentProblem):
-    """A Python package the site needs is not installed where safeplan runs."""
-
-
 def render_site(library: Library, views, district_docs, options, notes: list[str],
                 provenance: Provenance, words: Vocabulary) -> tuple[list[Path], list[Problem]]:
     """Write build/site; with problems (a refused configuration, a missing package, a leak in the public
@@ -56,7 +53,7 @@ def render_site(library: Library, views, district_docs, options, notes: list[str
         return _render_site(library, views, district_docs, options, notes, provenance, words), []
     except SiteBuildError as refused:
         return [], [_problem("site-build", "mkdocs.yml", refused)]
-    except PackageMissing as missing:
+    except search_index.SearchIndexMissing as missing:
         return [], [_problem("package-missing", "build/site", missing)]
     except ContentError as leak:
         return [], list(getattr(leak, "problems", [leak.problem]))
@@ -73,7 +70,7 @@ def _render_site(library: Library, views, district_docs, options, notes: list[st
                  provenance: Provenance, words: Vocabulary) -> list[Path]:
     root = Path(options.root)
     build_dir = root / "build"
-    require_jieba()
+    search_index.pagefind_binary()  # before anything is written: a missing Pagefind is the machine's problem
     say = _progress(options)
 
     data = SiteData(
@@ -105,49 +102,19 @@ def _render_site(library: Library, views, district_docs, options, notes: list[st
         for asset in library.assets:
             _copy(lambda: copy_file(root / asset.path, staging / asset.path))
         check_policy(staging)
-        index_size = check_search_index(staging)
+        search_index.drop_unused_theme_files(staging)
+        index_size = search_index.index_site(staging)
         if options.audience == "public":  # a leak fails here, and the staged site is never swapped in
             say("网站：扫描公开版…")
             refuse_leaks(scan_site(library, staging, build_dir / "cache"))
     site = build_dir / "site"
-    notes.append(f"网站：{_shown(root, site)}（{len(pages)} 个页面，搜索索引 {index_size / 1024 / 1024:.1f} MB，"
+    notes.append(f"网站：{_shown(root, site)}（{len(pages)} 个页面，搜索索引 {index_size / 1024:.0f} KB，"
                  f"{len(data.bundles)} 份汇编可下载）")
     return [site]
 
 
 # ---------------------------------------------------------------- inputs
 
-def require_jieba() -> None:
-    """Without jieba, Material silently writes a search index that cannot find Chinese words."""
-    try:
-        import jieba
-    except ImportError:
-        raise PackageMissing(
-            "中文分词组件 jieba 无法导入，生成的搜索索引将搜不到中文词语，因此没有生成网站。\n"
-            "  提示：运行 make build（会自动安装依赖），或 .venv/bin/pip install 'jieba>=0.42,<0.43'。") from None
-    jieba.setLogLevel(logging.WARNING)  # jieba prints its dictionary loading to stderr otherwise
-    _pristine_dictionary(jieba)
-    from material.plugins.search import plugin
-
-    if getattr(plugin, "jieba", None) is None:
-        raise PackageMissing(
-            "Material 的搜索插件没有找到 jieba，搜索索引将无法切分中文。\n"
-            "  提示：jieba 要装在运行 safeplan 的同一个 Python 环境里：.venv/bin/pip install 'jieba>=0.42,<0.43'。")
-
-
-_PRISTINE: tuple[dict, int] | None = None
-
-
-def _pristine_dictionary(jieba) -> None:
-    """Material adds the user dictionary again on every build, and each addition shifts jieba's word
-    frequencies: in one process (serve, tests) later builds would segment the index differently.
-    Every build starts from the dictionary as first loaded."""
-    global _PRISTINE
-    jieba.dt.check_initialized()
-    if _PRISTINE is None:
-        _PRISTINE = (dict(jieba.dt.FREQ), jieba.dt.total)
-    jieba.dt.FREQ, jieba.dt.total = dict(_PRISTINE[0]), _PRISTINE[1]
-    jieba.dt.user_word_tag_tab = {}
 
 
 def read_bundles(pdf_dir: Path, audience: str, notes: list[str]) -> dict[str, Bundle]:
@@ -236,7 +203,6 @@ def run_mkdocs(site_config: SiteConfig, root: Path, docs_dir: Path, site_dir: Pa
         except (ConfigurationError, Abort) as error:
             raise SiteBuildError(f"网站配置 {config_file} 有误：{error}\n"
                                  f"  {_listed(collect.messages)}提示：请对照仓库中的 mkdocs.yml 修改。") from None
-        _absolute_dictionary(config, config_file, root)
         try:
             build(config)
         except Abort as error:
@@ -298,32 +264,6 @@ def check_policy(site_dir: Path) -> None:
 
 def _listed(messages: list[str]) -> str:
     return "".join(f"- {m}\n  " for m in messages[:20])
-
-
-def _absolute_dictionary(config, config_file: Path, root: Path) -> None:
-    """Material reads jieba_dict_user relative to the working directory; pin it to a real file."""
-    for name, plugin in config.plugins.items():
-        if not name.endswith("search") or not getattr(plugin.config, "jieba_dict_user", None):
-            continue
-        value = Path(plugin.config.jieba_dict_user)
-        candidates = [value] if value.is_absolute() else [root / value, config_file.parent / value, REPOSITORY / value]
-        found = next((c.resolve() for c in candidates if c.is_file()), None)
-        if found is None or not (found.is_relative_to(root.resolve()) or found.is_relative_to(REPOSITORY)):
-            raise SiteBuildError(f"找不到仓库中的搜索分词词典 {value}。\n  提示：词典应在 {SITE_ASSETS}/ 中，请从仓库恢复该文件。")
-        plugin.config.jieba_dict_user = str(found)
-
-
-def check_search_index(site_dir: Path) -> int:
-    """The index must exist and, for Chinese pages, be segmented; returns its size in bytes."""
-    index = site_dir / "search" / "search_index.json"
-    if not index.is_file():
-        raise SiteBuildError("网站生成后没有搜索索引（search/search_index.json）。\n"
-                             "  提示：mkdocs.yml 的 plugins 中要有 search。")
-    raw = index.read_bytes()
-    if re.search(rb"\\u[4-9][0-9a-f]{3}", raw) and b"\\u200b" not in raw:
-        raise SiteBuildError("搜索索引没有经过中文分词，中文词语将搜不到。\n"
-                             "  提示：确认 jieba 已安装（.venv/bin/pip install jieba），且 mkdocs.yml 的 search 插件设置了 lang: zh。")
-    return len(raw)
 
 
 # ---------------------------------------------------------------- helpers

@@ -5,6 +5,7 @@ from __future__ import annotations
 from safeplan.content.schemas import school_field_labels
 from safeplan.render.site.index import SECTION_PAGES, SiteIndex
 from safeplan.render.site.school_cards import cards_section
+from safeplan.render.site.school_emergency import emergency_block
 from safeplan.render.site.records_pages import DASHBOARD, school_records_section
 from safeplan.render.site.markup import month_label, relative, size_label, table, text, titled, unsearched
 from safeplan.resolve.views import SchoolView
@@ -37,16 +38,17 @@ def school_page(index: SiteIndex, view: SchoolView) -> str:
     facts += [f"{label} {counts[key]} 人" for key, label in (("students", "学生"), ("staff", "教职工"), ("boarders", "住宿生"))
               if isinstance(counts.get(key), int)]
     lines += ["　·　".join(facts), ""]
+    # the first phone screen: signals, assembly points and numbers to call; then each post's first actions
+    lines += emergency_block(view, index.site.district, index.site.library)
+    lines += cards_section(view, index.site.audience)
+    lines += [unsearched("演练安排", "calendar"), ""]
+    if view.calendar:
+        rows = [[month_label(d.month), index.link_doc(source, "drill", d.drill_id), text(d.drill_type)] for d in view.calendar]
+        lines += ["按学年平均分布在十个教学月；具体日期由学校安排。", "", table(["月份", "演练", "类型"], rows), ""]
+    else:
+        lines += ["暂无适用的演练指南。", ""]
     if data.get("sample"):
         lines += ["样例数据：人名、电话均为虚构。", ""]
-    bundle = index.site.bundles.get(view.id)
-    if bundle:
-        link = relative(source, "downloads/" + bundle.file)
-        lines += [f'<p class="sp-download" markdown="1">[下载本校预案汇编（PDF，{size_label(bundle.bytes)}，{bundle.pages} 页，'
-                  f'{text(bundle.date)}）]({link}){{ .md-button .md-button--primary }}</p>', ""]
-    else:
-        lines += ["本校预案汇编尚未生成（运行 `safeplan build` 后在此下载）。", ""]
-    lines += cards_section(view, index.site.audience)
 
     rows = []
     for path, label in school_field_labels().items():  # schema order
@@ -68,11 +70,13 @@ def school_page(index: SiteIndex, view: SchoolView) -> str:
         lines += [unsearched("不适用的文档", "not-applies"), ""]
         lines += [table(["文档", "不适用的原因"], [[index.link_doc(source, doc.kind, doc.id), text(reason)]
                                             for doc, reason in view.not_applied]), ""]
-    lines += [unsearched("演练安排", "calendar"), ""]
-    if view.calendar:
-        rows = [[month_label(d.month), index.link_doc(source, "drill", d.drill_id), text(d.drill_type)] for d in view.calendar]
-        lines += ["按学年平均分布在十个教学月；具体日期由学校安排。", "", table(["月份", "演练", "类型"], rows), ""]
-    else:
-        lines += ["暂无适用的演练指南。", ""]
     lines += school_records_section(index, view)
+    lines += [unsearched("本校预案汇编", "bundle"), ""]
+    bundle = index.site.bundles.get(view.id)
+    if bundle:
+        link = relative(source, "downloads/" + bundle.file)
+        lines += [f'<p class="sp-download" markdown="1">[下载本校预案汇编（PDF，{size_label(bundle.bytes)}，{bundle.pages} 页，'
+                  f'{text(bundle.date)}）]({link}){{ .md-button .md-button--primary }}</p>', ""]
+    else:
+        lines += ["本校预案汇编尚未生成（运行 `safeplan build` 后在此下载）。", ""]
     return "\n".join(lines) + "\n"

@@ -22,6 +22,7 @@ from safeplan.render.site.district_pages import downloads_page, home_page, tags_
 from safeplan.render.site.document_pages import document_pages
 from safeplan.render.site.index import Bundle, SiteData, SiteIndex
 from safeplan.render.site.navigation import section_pages
+from safeplan.render.site.office_pages import office_pages
 from safeplan.render.site.records_pages import records_pages
 from safeplan.render.site.school_pages import school_pages, schools_index
 
@@ -36,6 +37,7 @@ PAGES = (
     downloads_page,
     tags_page,
     records_pages,
+    office_pages,
 )
 
 
