@@ -48,13 +48,17 @@ def _library(root: Path):
     return library, errors
 
 
-def _school(library, school_id: str | None):
+def _library_and_school(root: Path, school_id: str | None):
+    """(library, the school asked for or None); (None, None) when the library has errors (printed)."""
+    library, errors = _library(root)
+    if errors:
+        return None, None
     if school_id is None:
-        return None
+        return library, None
     school = library.get("school", school_id)
     if school is None:
         raise UsageError(f"没有编号为“{school_id}”的学校。可选：{'、'.join(sorted(s.id for s in library.schools))}")
-    return school
+    return library, school
 
 
 def _report(args, root: Path) -> int:
@@ -64,10 +68,9 @@ def _report(args, root: Path) -> int:
     from safeplan.render.output import write_bytes
     from safeplan.resolve.records import Month, hazard_month, school_records
 
-    library, errors = _library(root)
-    if errors:
+    library, school = _library_and_school(root, args.school)
+    if library is None:
         return EXIT_PROBLEMS
-    school = _school(library, args.school)
     out = Path(args.out)
     if args.what == "calendar":
         return _calendar(library, school, out)
@@ -117,10 +120,9 @@ def _import(args, root: Path) -> int:
     from safeplan.content.serialise import to_yaml
     from safeplan.render.output import write_text
 
-    library, errors = _library(root)
-    if errors:
+    library, school = _library_and_school(root, args.school)
+    if library is None:
         return EXIT_PROBLEMS
-    school = _school(library, args.school)
     source = Path(args.file)
     if not source.is_file():
         raise UsageError(f"文件不存在：{source}")

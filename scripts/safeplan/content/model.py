@@ -56,6 +56,17 @@ def heading_text(title: str) -> str:
     return HEADING_NUMBER.sub("", title.strip(), count=1).strip()
 
 
+def map_strings(value, function):
+    """The same nested structure with `function` applied to every string in it."""
+    if isinstance(value, str):
+        return function(value)
+    if isinstance(value, list):
+        return [map_strings(item, function) for item in value]
+    if isinstance(value, dict):
+        return {key: map_strings(item, function) for key, item in value.items()}
+    return value
+
+
 def iter_strings(value, pointer: str = ""):
     """(JSON pointer, text) for every string in a nested structure."""
     if isinstance(value, str):

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from safeplan.content.model import map_strings
+
 LIBRARY_TITLE_ENDINGS = ("应急预案", "工作预案", "处置方案", "演练指南", "排查表", "排查计划")  # every title of the library ends so
 
 
@@ -36,10 +38,4 @@ def in_words_of(text: str, terms: dict[str, str]) -> str:
 
 def data_in_words_of(value, terms: dict[str, str]):
     """in_words_of over every string of a nested structure."""
-    if isinstance(value, str):
-        return in_words_of(value, terms)
-    if isinstance(value, list):
-        return [data_in_words_of(item, terms) for item in value]
-    if isinstance(value, dict):
-        return {key: data_in_words_of(item, terms) for key, item in value.items()}
-    return value
+    return map_strings(value, lambda text: in_words_of(text, terms))

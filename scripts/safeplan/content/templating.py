@@ -16,6 +16,7 @@ from jinja2 import StrictUndefined, TemplateError, UndefinedError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from safeplan.content import reporting_text
+from safeplan.content.model import map_strings
 from safeplan.content.schemas import common_definition
 
 _MARKERS = ("{{", "{%", "{#")
@@ -320,13 +321,7 @@ def fill(text: str, context: dict) -> str:
 
 def fill_data(value, context: dict):
     """Fill placeholders in every string of a nested structure."""
-    if isinstance(value, str):
-        return fill(value, context)
-    if isinstance(value, list):
-        return [fill_data(item, context) for item in value]
-    if isinstance(value, dict):
-        return {key: fill_data(item, context) for key, item in value.items()}
-    return value
+    return map_strings(value, lambda text: fill(text, context))
 
 
 def _undefined_reason(error: UndefinedError) -> str:
