@@ -14,6 +14,7 @@ from safeplan.content.model import HEADING_NUMBER, heading_text
 from safeplan.resolve.views import REDACTED, SchoolView, school_year
 from safeplan.content.sanitize import markdown_to_safe_html
 from safeplan.content.vocabulary import Vocabulary, vocabulary
+from safeplan.render.pdf.forms import record_space
 
 TEMPLATES = Path(__file__).parent / "templates"
 TEMPLATE_FILES = ("bundle.html.j2", "bundle.css")
@@ -63,6 +64,7 @@ class BundleMeta:
 def _template():
     environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
                               trim_blocks=False, lstrip_blocks=False)
+    environment.filters["record_space"] = record_space
     return environment.get_template("bundle.html.j2").module
 
 
