@@ -10,6 +10,7 @@ from xml.etree import ElementTree
 
 MM = 72 / 25.4
 TYPE_AREA_X = (28.0, 184.0)  # mm from the left edge of an A4 page (GB/T 9704: 156 mm text block)
+LANDSCAPE_AREA_X = (28.0, 277.0)  # the forms' landscape sheets: the same binding margin, 20 mm on the right
 TOLERANCE = 0.5  # mm: glyph side bearings
 PAGE_NUMBER = re.compile(r"—\d+—")
 COLLAPSED_LIST = ("：- ", "；- ", "：* ", "；* ")
@@ -18,6 +19,7 @@ COLLAPSED_LIST = ("：- ", "；- ", "：* ", "；* ")
 @dataclass(frozen=True)
 class Word:
     page: int  # 1-based
+    landscape: bool
     left: float  # mm
     right: float
     top: float
@@ -37,13 +39,18 @@ def pages(pdf: Path) -> list[list[tuple[int, str]]]:
 
 
 def words(pdf: Path) -> list[Word]:
-    return [Word(n, float(w.get("xMin")) / MM, float(w.get("xMax")) / MM, float(w.get("yMin")) / MM, w.text or "")
+    return [Word(n, float(page.get("width")) > float(page.get("height")), float(w.get("xMin")) / MM,
+                 float(w.get("xMax")) / MM, float(w.get("yMin")) / MM, w.text or "")
             for n, page in enumerate(_layout(pdf).iter("page"), 1) for w in page.iter("word")]
 
 
 def outside_type_area(pdf: Path) -> list[Word]:
-    low, high = TYPE_AREA_X
-    return [w for w in words(pdf) if w.left < low - TOLERANCE or w.right > high + TOLERANCE]
+    found = []
+    for word in words(pdf):
+        low, high = LANDSCAPE_AREA_X if word.landscape else TYPE_AREA_X
+        if word.left < low - TOLERANCE or word.right > high + TOLERANCE:
+            found.append(word)
+    return found
 
 
 def content_lines(page: list[tuple[int, str]]) -> list[str]:

@@ -16,6 +16,7 @@ from pypdf import PdfReader
 
 from conftest import MINI, edit, run_cli
 from safeplan.build import BuildOptions, build
+from safeplan.render.pdf.editions import EDITIONS
 from safeplan.render.pdf.render_pdf import in_shard
 from safeplan.checks.validate import REQUIRED_SECTIONS
 
@@ -406,7 +407,8 @@ def test_recycled_workers_finish_every_bundle(library, tmp_path):
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == str([f"copy-{n}" for n in range(5)])
-    assert len(list(tmp_path.glob("*.pdf"))) == 5
+    assert len(list(tmp_path.glob("*.json"))) == 5  # one complete cache entry per bundle
+    assert len(list(tmp_path.glob("*.pdf"))) == 5 * len(EDITIONS)  # each with all of the school's editions
 
 
 def test_missing_font_names_the_package_to_install(monkeypatch):
@@ -519,4 +521,5 @@ def test_shard_outputs_laid_side_by_side_all_reach_the_site(tmp_path):
     assert "2 份汇编可下载" in site.stdout
     downloads = (merged / "build" / "site" / "downloads").iterdir()
     assert sorted(p.name for p in downloads if p.suffix == ".pdf") == [
-        "hutang-experimental-primary.pdf", "small-village-primary.pdf"]
+        f"{school}{edition.suffix}.pdf" for school in ("hutang-experimental-primary", "small-village-primary")
+        for edition in sorted(EDITIONS, key=lambda e: f"{school}{e.suffix}.pdf")]

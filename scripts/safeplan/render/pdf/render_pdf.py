@@ -28,7 +28,8 @@ from weasyprint.text.ffi import harfbuzz_subset
 
 from safeplan import __version__
 from safeplan.review import history
-from safeplan.render.pdf.bundle_html import TEMPLATE_FILES, TEMPLATES, BundleMeta, bundle_html
+from safeplan.render.pdf.bundle_html import TEMPLATE_FILES, TEMPLATES, BundleMeta
+from safeplan.render.pdf.editions import EDITIONS, edition_html
 from safeplan.dates import epoch_date, fixed_epoch
 from safeplan.content.model import Document, Library, iter_strings
 from safeplan.render.output import staged_directory, write_bytes, write_text
@@ -42,7 +43,7 @@ FACES = (("Noto Serif CJK SC", "regular"), ("Noto Serif CJK SC", "bold"), ("Noto
 RECYCLE_AFTER = 6  # bundles per worker process before it is replaced
 CACHE_FORMAT = "1"
 CODE_FILES = ("render/pdf/bundle_html.py", "content/sanitize.py", "render/pdf/render_pdf.py", "content/model.py",
-              "content/vocabulary.py")  # what turns a view into bytes
+              "content/vocabulary.py", "render/pdf/editions.py", "render/pdf/forms.py")  # what turns a view into bytes
 
 
 class FontsMissing(EnvironmentProblem):
@@ -80,6 +81,11 @@ class Bundle:
     bytes: int
     sha256: str
     seconds: float = 0.0  # render time; 0 for a cache hit
+    editions: tuple[dict, ...] = ()  # every edition's file: edition, label, suffix, pages, bytes, sha256 (full first)
+
+    def files(self, cache: Path) -> list[tuple[str, Path]]:
+        """(published name, cache file) of every edition."""
+        return [(f"{self.school}{e['suffix']}.pdf", cache / f"{self.key}{e['suffix']}.pdf") for e in self.editions]
 
 
 def render_bundles(library: Library, views: list[SchoolView], options, notes: list[str]) -> list[Path]:
@@ -112,8 +118,8 @@ def render_bundles(library: Library, views: list[SchoolView], options, notes: li
     if options.audience == "public":  # before _publish: a leak leaves the last build/pdf as it was
         if options.progress:
             print("PDF：扫描公开版…", file=sys.stderr, flush=True)
-        refuse_leaks(scan_files(library, [(f"build/pdf/{view.id}.pdf", cache / f"{bundles[view.id].key}.pdf")
-                                          for view in selected], build_dir / "cache"))
+        refuse_leaks(scan_files(library, [(f"build/pdf/{name}", path) for view in selected
+                                          for name, path in bundles[view.id].files(cache)], build_dir / "cache"))
 
     partial = bool(options.schools or options.shard)
     # A shard names its manifest after itself, so the shards' outputs can be laid side by side.
@@ -291,11 +297,12 @@ def cache_key(view: SchoolView, salt: str, meta: BundleMeta) -> str:
 def _cached(cache: Path, view: SchoolView, key: str) -> Bundle | None:
     try:
         entry = json.loads((cache / f"{key}.json").read_text(encoding="utf-8"))
-        if (cache / f"{key}.pdf").stat().st_size != entry["bytes"]:
+        editions = tuple(entry["editions"])
+        if any((cache / f"{key}{e['suffix']}.pdf").stat().st_size != e["bytes"] for e in editions):
             return None
-    except (OSError, ValueError, KeyError):
+    except (OSError, ValueError, KeyError, TypeError):
         return None
-    return Bundle(view.id, view.data["name"], key, entry["pages"], entry["bytes"], entry["sha256"])
+    return Bundle(view.id, view.data["name"], key, entry["pages"], entry["bytes"], entry["sha256"], editions=editions)
 
 
 def _prune(cache: Path, keep: set[str], limit: int) -> None:
@@ -313,7 +320,8 @@ def _prune(cache: Path, keep: set[str], limit: int) -> None:
     for stale in entries[limit:]:
         if stale.stem not in keep:
             stale.unlink(missing_ok=True)
-            stale.with_suffix(".pdf").unlink(missing_ok=True)
+            for pdf in cache.glob(f"{stale.stem}*.pdf"):
+                pdf.unlink(missing_ok=True)
 
 
 # ---- rendering ---------------------------------------------------------------------------------
@@ -327,13 +335,20 @@ def render_pdf(html: str, key: str) -> tuple[bytes, int]:
 
 
 def render_one(view: SchoolView, meta: BundleMeta, key: str, cache: Path, words: Vocabulary | None = None) -> Bundle:
-    """Render one bundle into the cache (worker side); the entry is complete or absent."""
+    """Render one school's editions into the cache (worker side); the entry (its .json, written last) is complete or absent."""
     started = time.perf_counter()
-    data, pages = render_pdf(bundle_html(view, meta, words), key)
-    bundle = Bundle(view.id, view.data["name"], key, pages, len(data), hashlib.sha256(data).hexdigest(),
-                    time.perf_counter() - started)
-    write_bytes(cache / f"{key}.pdf", data)
-    write_text(cache / f"{key}.json", json.dumps({"pages": pages, "bytes": len(data), "sha256": bundle.sha256}))
+    editions = []
+    for edition in EDITIONS:
+        identity = hashlib.sha256(f"{key}{edition.suffix}".encode()).hexdigest() if edition.suffix else key
+        data, pages = render_pdf(edition_html(edition, view, meta, words or vocabulary()), identity)
+        write_bytes(cache / f"{key}{edition.suffix}.pdf", data)
+        editions.append({"edition": edition.name, "label": edition.label, "suffix": edition.suffix, "pages": pages,
+                         "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()})
+    full = editions[0]
+    bundle = Bundle(view.id, view.data["name"], key, full["pages"], full["bytes"], full["sha256"],
+                    time.perf_counter() - started, tuple(editions))
+    write_text(cache / f"{key}.json", json.dumps({"pages": bundle.pages, "bytes": bundle.bytes, "sha256": bundle.sha256,
+                                                  "editions": editions}))
     return bundle
 
 
@@ -396,19 +411,24 @@ def _publish(out: Path, manifest_name: str, cache: Path, bundles: list[Bundle], 
     entries = {}
     with staged_directory(out) as staging:
         for school, entry in previous.items():
-            if school in keep_others and entry.get("audience") == audience and (out / entry["file"]).is_file():
-                _link(out / entry["file"], staging / entry["file"])
+            files = [e["file"] for e in entry.get("editions") or [entry]]
+            if school in keep_others and entry.get("audience") == audience and all((out / f).is_file() for f in files):
+                for file in files:
+                    _link(out / file, staging / file)
                 entries[school] = entry
         for bundle in bundles:
-            name = f"{bundle.school}.pdf"
-            _link(cache / f"{bundle.key}.pdf", staging / name)
-            entries[bundle.school] = {"school": bundle.school, "name": bundle.name, "file": name,
+            for name, path in bundle.files(cache):
+                _link(path, staging / name)
+            entries[bundle.school] = {"school": bundle.school, "name": bundle.name, "file": f"{bundle.school}.pdf",
                                       "bytes": bundle.bytes, "pages": bundle.pages, "sha256": bundle.sha256,
                                       "date": metas[bundle.school].date, "commit": metas[bundle.school].commit,
-                                      "audience": audience}
+                                      "audience": audience,
+                                      "editions": [{"edition": e["edition"], "label": e["label"],
+                                                    "file": f"{bundle.school}{e['suffix']}.pdf", "pages": e["pages"],
+                                                    "bytes": e["bytes"], "sha256": e["sha256"]} for e in bundle.editions]}
         manifest = {"bundles": [entries[school] for school in sorted(entries)]}
         write_text(staging / manifest_name, json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
-    return [out / f"{bundle.school}.pdf" for bundle in bundles] + [out / manifest_name]
+    return [out / name for bundle in bundles for name, _ in bundle.files(cache)] + [out / manifest_name]
 
 
 def _read_manifest(out: Path) -> dict[str, dict]:

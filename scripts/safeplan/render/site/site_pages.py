@@ -238,6 +238,8 @@ class Bundle:
     date: str
     name: str = ""
     commit: str = ""
+    label: str = ""  # the edition's name (应急处置版, 表格本); "" for the full bundle
+    editions: tuple["Bundle", ...] = ()  # the school's other printed editions, each its own PDF
 
 
 @dataclass
@@ -734,6 +736,8 @@ class Site:
             link = relative(source, "downloads/" + bundle.file)
             lines += [f'<p class="sp-download" markdown="1">[下载本校预案汇编（PDF，{size_label(bundle.bytes)}，{bundle.pages} 页，'
                       f'{text(bundle.date)}）]({link}){{ .md-button .md-button--primary }}</p>', ""]
+            lines += [f'<p class="sp-download" markdown="1">[{text(e.label)}（PDF，{size_label(e.bytes)}，{e.pages} 页）]'
+                      f'({relative(source, "downloads/" + e.file)}){{ .md-button }}</p>' for e in bundle.editions] + [""] * bool(bundle.editions)
         else:
             lines += ["本校预案汇编尚未生成（运行 `safeplan build` 后在此下载）。", ""]
 
@@ -777,9 +781,10 @@ class Site:
             return "\n".join(lines)
         lines += [f"共 {len(bundles)} 份。下载后可用 `sha256sum 文件名` 核对校验值。", "", unsearched("全部汇编", "bundles"), ""]
         rows = []
-        for bundle in bundles:
+        for bundle in (b for whole in bundles for b in (whole, *whole.editions)):
             school = (f"[{text(bundle.name)}]({relative(source, self.school_pages[bundle.school])})"
                       if bundle.school in self.school_pages else text(bundle.name))
+            school += f"（{text(bundle.label)}）" if bundle.label else ""
             rows.append([school, f"[{text(bundle.file)}]({relative(source, 'downloads/' + bundle.file)})", size_label(bundle.bytes),
                          str(bundle.pages), text(bundle.date), f"`{bundle.sha256}`"])
         lines.append(table(["学校", "文件", "大小", "页数", "日期", "SHA-256"], rows))
