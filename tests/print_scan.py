@@ -71,3 +71,22 @@ def plain_text(pdf: Path) -> str:
 def _layout(pdf: Path) -> ElementTree.Element:
     xml = subprocess.run(["pdftotext", "-bbox-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     return ElementTree.fromstring(re.sub(r' xmlns="[^"]+"', "", xml, count=1))
+
+
+def printed_numbers(pdf: Path) -> list[str | None]:
+    """Per page, the page number printed in its footer ("— 7 —" → "7"), or None."""
+    return [next((text.strip("—") for _, text in page if PAGE_NUMBER.fullmatch(text)), None) for page in pages(pdf)]
+
+
+def check_page_labels(pdf: Path) -> list[tuple[int, str, str]]:
+    """Pages whose viewer label differs from the printed number; front matter must be labelled in roman numerals."""
+    from pypdf import PdfReader
+
+    labels = PdfReader(pdf).page_labels
+    wrong = []
+    for index, (label, printed) in enumerate(zip(labels, printed_numbers(pdf))):
+        if printed is not None and label != printed:
+            wrong.append((index, label, printed))
+        if printed is None and not re.fullmatch(r"[ivxlc]+|\d+", label):
+            wrong.append((index, label, ""))
+    return wrong

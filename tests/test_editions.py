@@ -11,7 +11,7 @@ import pytest
 from pypdf import PdfReader
 
 from conftest import MINI, REPO, run_cli
-from print_scan import outside_type_area, plain_text, sparse_pages
+from print_scan import check_page_labels, outside_type_area, plain_text, sparse_pages
 from safeplan.content.loader import load_library
 from safeplan.content.vocabulary import vocabulary
 from safeplan.render.pdf.bundle_html import BundleMeta
@@ -62,6 +62,7 @@ def test_action_editions_keep_the_print_geometry(action_editions):
     for school, edition in action_editions.items():
         assert not outside_type_area(edition["pdf"]), school
         assert not sparse_pages(edition["pdf"], 3), school
+        assert not check_page_labels(edition["pdf"]), school
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import pytest
 from pypdf import PdfReader
 
 from conftest import REPO
-from print_scan import outside_type_area, pages, sparse_pages, words
+from print_scan import check_page_labels, outside_type_area, pages, printed_numbers, sparse_pages, words
 from safeplan.content.loader import load_library
 from safeplan.content.vocabulary import vocabulary
 from safeplan.render.pdf.bundle_html import BundleMeta
@@ -25,7 +25,7 @@ def pack(tmp_path_factory) -> dict:
     library, _ = load_library(REPO)
     view = resolve_school(library, library.get("school", SCHOOL))
     html = edition_html(BY_NAME["forms"], view, BundleMeta("2026-09-01", "0123456789", "test"), vocabulary())
-    data, _ = render_pdf(html, "0" * 32)
+    data, _ = render_pdf(html, "0" * 32, BY_NAME["forms"].restart)
     pdf = tmp_path_factory.mktemp("forms") / "forms.pdf"
     pdf.write_bytes(data)
     reader = PdfReader(pdf)
@@ -87,3 +87,10 @@ def test_drill_records_leave_room_to_draw_and_write(pack):
 def test_the_forms_pack_keeps_the_print_geometry(pack):
     assert not outside_type_area(pack["pdf"])
     assert not sparse_pages(pack["pdf"], 3)
+
+
+def test_the_forms_pack_labels_pages_as_printed(pack):
+    printed = printed_numbers(pack["pdf"])
+    first = next(index for index, number in enumerate(printed) if number)
+    assert first >= 2 and printed[first] == str(first + 1)  # numbered from the cover, the cover and contents unprinted
+    assert not check_page_labels(pack["pdf"])

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 import weasyprint
+from pypdf import PdfReader
 
 from conftest import REPO
-from print_scan import COLLAPSED_LIST, outside_type_area, plain_text, sparse_pages
+from print_scan import COLLAPSED_LIST, check_page_labels, outside_type_area, plain_text, printed_numbers, sparse_pages
 from safeplan.content.loader import load_library
 from safeplan.content.sanitize import markdown_to_safe_html
 from safeplan.render.pdf.bundle_html import BundleMeta, bundle_html
@@ -84,3 +85,31 @@ def test_the_sparse_page_scan_sees_a_stranded_footer(tmp_path):
     pdf = tmp_path / "control.pdf"
     weasyprint.HTML(string=html).write_pdf(pdf)
     assert sparse_pages(pdf, FEWEST_LINES) == [(2, ["复查人：复查日期："])]
+
+
+def test_viewers_show_the_printed_page_numbers(sample):
+    for name, pdf in sample.items():
+        labels, printed = PdfReader(pdf).page_labels, printed_numbers(pdf)
+        first = printed.index("1")
+        assert first > 3 and labels[first] == "1" and labels[:first] == ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii"][:first]
+        assert not check_page_labels(pdf), name
+
+
+def test_the_page_label_check_sees_labels_that_do_not_match(tmp_path):
+    """Control: WeasyPrint alone writes no /PageLabels, so viewers count from the cover."""
+    html = ('<html lang="zh-CN"><style>@page { size: A4; @bottom-right { content: "— " counter(page) " —" } } '
+            '@page front { @bottom-right { content: none } } .front { page: front; break-after: page } '
+            'main { page: body } @page body:nth(1 of body) { counter-reset: page 1 }</style>'
+            '<section class="front">封面</section><main><p>正文</p></main>')
+    pdf = tmp_path / "control.pdf"
+    weasyprint.HTML(string=html).write_pdf(pdf)
+    assert printed_numbers(pdf) == [None, "1"] and check_page_labels(pdf) == [(1, "2", "1")]
+
+
+def test_the_outline_opens_with_the_front_matter(sample):
+    for name, pdf in sample.items():
+        reader = PdfReader(pdf)
+        top = [(item.title, reader.get_destination_page_number(item)) for item in reader.outline if not isinstance(item, list)]
+        assert [title for title, _ in top[:2]] == ["颁布令", "目录"], name
+        assert top[0][1] < top[1][1] < top[2][1]
+        assert reader.trailer["/Root"]["/Lang"] == "zh-CN"

@@ -21,12 +21,13 @@ class Edition:
     label: str  # Chinese, on the cover, the site and the manifest
     suffix: str  # <school><suffix>.pdf
     purpose: str
+    restart: bool = True  # printed page numbers start at 1 after the front matter (PageLabels follow them)
 
 
 EDITIONS = (
     Edition("full", "完整版", "", "全部预案、清单、演练指南与通讯录，供存档和检查"),
     Edition("action", "应急处置版", ".action", "应急处置卡、综合应急预案、现场处置方案与通讯录，供日常放置和事发时使用"),
-    Edition("forms", "表格本", ".forms", "按月排查表、月度隐患排查整改汇总表和演练记录表，打印后填写、归档"),
+    Edition("forms", "表格本", ".forms", "按月排查表、月度隐患排查整改汇总表和演练记录表，打印后填写、归档", restart=False),
 )
 BY_NAME = {edition.name: edition for edition in EDITIONS}
 

@@ -30,6 +30,7 @@ from safeplan import __version__
 from safeplan.review import history
 from safeplan.render.pdf.bundle_html import TEMPLATE_FILES, TEMPLATES, BundleMeta
 from safeplan.render.pdf.editions import EDITIONS, edition_html
+from safeplan.render.pdf.structure import page_labels
 from safeplan.dates import epoch_date, fixed_epoch
 from safeplan.content.model import Document, Library, iter_strings
 from safeplan.render.output import staged_directory, write_bytes, write_text
@@ -43,7 +44,7 @@ FACES = (("Noto Serif CJK SC", "regular"), ("Noto Serif CJK SC", "bold"), ("Noto
 RECYCLE_AFTER = 6  # bundles per worker process before it is replaced
 CACHE_FORMAT = "1"
 CODE_FILES = ("render/pdf/bundle_html.py", "content/sanitize.py", "render/pdf/render_pdf.py", "content/model.py",
-              "content/vocabulary.py", "render/pdf/editions.py", "render/pdf/forms.py")  # what turns a view into bytes
+              "content/vocabulary.py", "render/pdf/editions.py", "render/pdf/forms.py", "render/pdf/structure.py")  # what turns a view into bytes
 
 
 class FontsMissing(EnvironmentProblem):
@@ -326,11 +327,11 @@ def _prune(cache: Path, keep: set[str], limit: int) -> None:
 
 # ---- rendering ---------------------------------------------------------------------------------
 
-def render_pdf(html: str, key: str) -> tuple[bytes, int]:
+def render_pdf(html: str, key: str, restart: bool = True) -> tuple[bytes, int]:
     """HTML → (PDF bytes, pages). Nothing is fetched: bundles are self-contained."""
     document = weasyprint.HTML(string=html, url_fetcher=weasyprint.URLFetcher(allowed_protocols=())).render()
     # A fixed identifier (from the cache key) instead of none or a random one: stable and unique.
-    data = document.write_pdf(pdf_identifier=key[:32].encode())
+    data = document.write_pdf(pdf_identifier=key[:32].encode(), finisher=page_labels(restart))
     return data, len(document.pages)
 
 
@@ -340,7 +341,7 @@ def render_one(view: SchoolView, meta: BundleMeta, key: str, cache: Path, words:
     editions = []
     for edition in EDITIONS:
         identity = hashlib.sha256(f"{key}{edition.suffix}".encode()).hexdigest() if edition.suffix else key
-        data, pages = render_pdf(edition_html(edition, view, meta, words or vocabulary()), identity)
+        data, pages = render_pdf(edition_html(edition, view, meta, words or vocabulary()), identity, edition.restart)
         write_bytes(cache / f"{key}{edition.suffix}.pdf", data)
         editions.append({"edition": edition.name, "label": edition.label, "suffix": edition.suffix, "pages": pages,
                          "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()})
