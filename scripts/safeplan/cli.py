@@ -78,6 +78,19 @@ def cmd_build(args) -> int:
     return EXIT_OK
 
 
+def cmd_export(args) -> int:
+    from safeplan.render.docx.command import export_docx
+
+    problems, written = export_docx(_root(args), args.school, args.edition, args.audience)
+    if problems:
+        sys.stderr.write(render(problems, len({p.path for p in problems}), "text"))
+    if written is None:
+        print("safeplan: 内容有错误，未导出。", file=sys.stderr)
+        return exit_code(problems, False)
+    print(f"已导出 {written}")
+    return EXIT_OK
+
+
 def cmd_check(args) -> int:
     from safeplan.review.approvals import ApprovalsFileError, Review, read_approvals
     from safeplan.review.workflow import check_against
@@ -304,6 +317,13 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
     build.add_argument("--jobs", type=int, default=0, metavar="N", help="PDF 并行进程数（默认：每核一个）")
     build.add_argument("--shard", type=_shard, metavar="K/N", help="只生成第 K 份（共 N 份）学校的 PDF，用于多台 CI 机器")
     build.add_argument("--strict", action="store_true", help="有警告也不生成")
+
+    export = command("export", cmd_export, "把一所学校的汇编导出为可编辑的 Word 文档（build/docx），供备案",
+                     DESCRIPTIONS["export"], AUDIENCE)
+    export.add_argument("format", choices=("docx",), metavar="FORMAT", help="导出格式：docx（Word）")
+    export.add_argument("--school", required=True, metavar="ID", help="学校编号")
+    export.add_argument("--edition", choices=("action", "full"), default="full",
+                        help="action 应急处置版；full 完整版（默认）")
 
     check = command("check", cmd_check, "按 workflow.yaml 检查相对基准分支的改动（状态、版本、审批人、引用、CODEOWNERS）",
                     DESCRIPTIONS["check"], REPORT_FORMAT)

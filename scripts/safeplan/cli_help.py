@@ -13,6 +13,9 @@ DESCRIPTIONS = {
     "build": "先校验；有错误时什么也不写，上一次成功的输出保持不变。然后生成 PDF 汇编（`build/pdf`）与网站（`build/site`）。\n\n"
              "公开版（`--audience public`）在替换输出之前还要通过个人信息扫描，扫到手机号、身份证号或内部字段的值就失败"
              "（退出码 1），见“安全与隐私”。",
+    "export": "先校验；有错误时不导出。把一所学校的汇编（`--edition full` 完整版，默认；`action` 应急处置版）写成 "
+              "`build/docx/<学校编号>.docx`（应急处置版为 `.action.docx`）：与 PDF 出自同一份数据，标题为 Word 的标题样式"
+              "（一级黑体、二级楷体，正文仿宋），表格为 Word 表格，页脚有页码，目录在 Word 中“更新域”即生成，学校可盖章、修改后备案。",
     "serve": "生成网站并在 `http://127.0.0.1:8000/` 预览；内容文件、`mkdocs.yml` 或 `site-assets/` 改动后自动重新生成（见“网站”）。",
     "check": "按 `workflow.yaml` 检查当前工作区相对 `REF` 的全部改动（见“审核流程”）。`--approvals FILE` 是代码托管平台上"
              "批准了本合并请求的账号列表（JSON 数组，例如 `[\"@wj-safety-head\", \"wj-safety-deputy\"]`，`@` 可省略，不区分大小写），"

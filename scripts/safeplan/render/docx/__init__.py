@@ -1,0 +1,1 @@
+"""Word (.docx) output of the bundles, for 备案."""
