@@ -489,12 +489,17 @@ def test_a_commit_to_one_school_re_renders_only_its_bundle(tmp_path):
     assert first.returncode == 0, first.stderr
     assert "重新生成 2 份" in first.stdout
     before = json.loads((tree / "build/pdf/manifest.json").read_text(encoding="utf-8"))["bundles"]
+    stamps = {p.name: (p.stat().st_ino, p.stat().st_size, p.stat().st_mtime_ns) for p in (tree / "build/pdf").glob("*.pdf")}
 
     edit(tree / "schools/small-village-primary.yaml", "name: 武进区样例村小", "name: 武进区样例村小（改名）")
     git("commit", "-qam", "rename one school")
     second = run_cli("--root", str(tree), "build", "--only", "pdf")
     assert second.returncode == 0, second.stderr
     assert "重新生成 1 份，缓存命中 1 份" in second.stdout
+    now = {p.name: (p.stat().st_ino, p.stat().st_size, p.stat().st_mtime_ns) for p in (tree / "build/pdf").glob("*.pdf")}
+    rewritten = sorted(name for name in stamps if now.get(name) != stamps[name])
+    # every edition of the edited school is new; the other school's files keep their bytes and timestamps
+    assert rewritten == sorted(f"small-village-primary{e.suffix}.pdf" for e in EDITIONS)
     after = {b["school"]: b for b in json.loads((tree / "build/pdf/manifest.json").read_text(encoding="utf-8"))["bundles"]}
     untouched = next(b for b in before if b["school"] == "hutang-experimental-primary")
     assert after["hutang-experimental-primary"]["commit"] == untouched["commit"]

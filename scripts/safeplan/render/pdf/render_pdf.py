@@ -311,12 +311,11 @@ def _prune(cache: Path, keep: set[str], limit: int) -> None:
     if not cache.is_dir():
         return
     now = time.time()
-    for key in keep:
-        for suffix in (".pdf", ".json"):
-            try:
-                os.utime(cache / f"{key}{suffix}", (now, now))
-            except FileNotFoundError:
-                pass
+    for key in keep:  # the .json only: the PDFs are hard-linked into build/pdf, whose timestamps must not move
+        try:
+            os.utime(cache / f"{key}.json", (now, now))
+        except FileNotFoundError:
+            pass
     entries = sorted(cache.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
     for stale in entries[limit:]:
         if stale.stem not in keep:
