@@ -256,7 +256,7 @@ def test_fonts_are_embedded_subset_simplified_chinese(built):
         for row in report:
             name, *_, emb, sub, uni, _obj, _gen = row.split()
             assert (emb, sub, uni) == ("yes", "yes", "yes"), row
-            assert re.match(r"^[A-Z]{6}\+Noto-(Serif|Sans)-CJK-SC", name), row
+            assert re.match(r"^[A-Z]{6}\+(Noto-(Serif|Sans)-CJK-SC|Fandol(Fang|Hei|Kai))", name), row
 
 
 def test_outline_matches_table_of_contents(built):
@@ -423,7 +423,7 @@ def test_missing_font_names_the_package_to_install(monkeypatch):
     finally:
         monkeypatch.undo()
         render_pdf.bundle_faces.cache_clear()
-    assert [face.family for face in render_pdf.bundle_faces()] == ["Noto Serif CJK SC"] * 2 + ["Noto Sans CJK SC"]
+    assert [face.family for face in render_pdf.bundle_faces()] == ["FandolFang", "FandolHei", "FandolKai", "Noto Serif CJK SC"]
 
 
 SHARD_COUNTS = (1, 2, 3, 7)

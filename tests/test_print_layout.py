@@ -5,13 +5,15 @@ Rendered from the real sample library (the largest sample school), read back wit
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 import weasyprint
 from pypdf import PdfReader
 
-from conftest import REPO
+from conftest import MINI, REPO, run_cli
 from print_scan import COLLAPSED_LIST, check_page_labels, outside_type_area, plain_text, printed_numbers, sparse_pages
 from safeplan.content.loader import load_library
 from safeplan.content.sanitize import markdown_to_safe_html
@@ -113,3 +115,26 @@ def test_the_outline_opens_with_the_front_matter(sample):
         assert [title for title, _ in top[:2]] == ["颁布令", "目录"], name
         assert top[0][1] < top[1][1] < top[2][1]
         assert reader.trailer["/Root"]["/Lang"] == "zh-CN"
+
+
+def _embedded(pdf: Path) -> set[str]:
+    rows = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
+    return {row.split()[0].split("+", 1)[-1] for row in rows if row.split()[-5:-2] == ["yes", "yes", "yes"]}
+
+
+def test_gbt_9704_faces_are_embedded(sample):
+    """仿宋 body, 黑体 and 楷体 headings (the Fandol fonts), subset and embedded."""
+    for name, pdf in sample.items():
+        assert {"FandolFang", "FandolHei", "FandolKai"} <= _embedded(pdf), name
+
+
+def test_the_font_stack_comes_from_safeplan_yaml(tmp_path):
+    """A district sets its own faces in safeplan.yaml; the control is the default stack above."""
+    root = tmp_path / "library"
+    shutil.copytree(MINI, root)
+    with (root / "safeplan.yaml").open("a", encoding="utf-8") as config:
+        config.write('fonts:\n  body: ["Noto Serif CJK SC"]\n  kai: ["AR PL UKai CN", "Noto Serif CJK SC"]\n')
+    result = run_cli("--root", str(root), "build", "--only", "pdf", "--school", "small-village-primary", "--jobs", "1")
+    assert result.returncode == 0, result.stderr
+    embedded = _embedded(root / "build" / "pdf" / "small-village-primary.pdf")
+    assert "FandolFang" not in embedded and "Noto-Serif-CJK-SC" in embedded and any("UKai" in f for f in embedded)

@@ -14,6 +14,7 @@ from safeplan.content.model import HEADING_NUMBER, heading_text
 from safeplan.resolve.views import REDACTED, SchoolView, school_year
 from safeplan.content.sanitize import markdown_to_safe_html
 from safeplan.content.vocabulary import Vocabulary, vocabulary
+from safeplan.render.pdf.fonts import DEFAULT_STACKS, with_fonts
 from safeplan.render.pdf.forms import record_space
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -59,6 +60,7 @@ class BundleMeta:
     date: str  # YYYY-MM-DD, from SOURCE_DATE_EPOCH or the HEAD commit, never the clock
     commit: str
     tool_version: str
+    fonts: tuple = DEFAULT_STACKS  # (role, families) from safeplan.yaml `fonts`
 
 
 @lru_cache(maxsize=2)
@@ -69,9 +71,9 @@ def _template(name: str = "bundle.html.j2"):
     return environment.get_template(name).module
 
 
-@lru_cache(maxsize=1)
-def _css() -> str:
-    return (TEMPLATES / "bundle.css").read_text(encoding="utf-8")
+@lru_cache(maxsize=4)
+def _css(fonts: tuple = DEFAULT_STACKS) -> str:
+    return with_fonts((TEMPLATES / "bundle.css").read_text(encoding="utf-8"), fonts)
 
 
 def bundle_title(view: SchoolView, label: str = "") -> str:
@@ -136,7 +138,7 @@ def bundle_html(view: SchoolView, meta: BundleMeta, words: Vocabulary | None = N
     year = school_year(view.district)
     principal = school["organisation"]["principal"]["name"]
     bundle = {
-        "title": bundle_title(view, label), "label": label, "subtitle": subtitle, "school": school, "meta": meta, "css": Markup(_css()),
+        "title": bundle_title(view, label), "label": label, "subtitle": subtitle, "school": school, "meta": meta, "css": Markup(_css(meta.fonts)),
         "subject": f"{school['name']}的应急预案、隐患排查清单、演练指南与应急通讯录",
         "keywords": ["应急预案", "隐患排查", "应急演练", "应急通讯录", school["name"]],
         "version": f"{year}—{year + 1} 学年版 · {view.fingerprint()[:8]}",

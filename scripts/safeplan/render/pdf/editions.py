@@ -80,5 +80,5 @@ def forms_html(view: SchoolView, meta: BundleMeta, words: Vocabulary, label: str
     year = school_year(view.district)
     return str(t.document({
         "title": f"{school['name']}安全检查与演练表格", "label": label, "school": school, "meta": meta,
-        "css": Markup(_css()), "subject": f"{school['name']}的按月排查表、月度隐患排查整改汇总表与演练记录表",
+        "css": Markup(_css(meta.fonts)), "subject": f"{school['name']}的按月排查表、月度隐患排查整改汇总表与演练记录表",
         "version": f"{year}—{year + 1} 学年版 · {view.fingerprint()[:8]}", "toc": toc, "parts": assembled}))

@@ -30,6 +30,7 @@ from safeplan import __version__
 from safeplan.review import history
 from safeplan.render.pdf.bundle_html import TEMPLATE_FILES, TEMPLATES, BundleMeta
 from safeplan.render.pdf.editions import EDITIONS, edition_html
+from safeplan.render.pdf.fonts import DEFAULT_STACKS, font_stacks, package_for, wanted_faces
 from safeplan.render.pdf.structure import page_labels
 from safeplan.dates import epoch_date, fixed_epoch
 from safeplan.content.model import Document, Library, iter_strings
@@ -39,12 +40,12 @@ from safeplan.render.public_scan import refuse_leaks, scan_files
 from safeplan.resolve.views import SchoolView
 from safeplan.content.vocabulary import Vocabulary, vocabulary
 
-FONT_PACKAGE = "fonts-noto-cjk"
-FACES = (("Noto Serif CJK SC", "regular"), ("Noto Serif CJK SC", "bold"), ("Noto Sans CJK SC", "regular"))
+FACES = wanted_faces(DEFAULT_STACKS)  # safeplan.yaml `fonts` replaces them (render/pdf/fonts.py)
 RECYCLE_AFTER = 6  # bundles per worker process before it is replaced
 CACHE_FORMAT = "1"
 CODE_FILES = ("render/pdf/bundle_html.py", "content/sanitize.py", "render/pdf/render_pdf.py", "content/model.py",
-              "content/vocabulary.py", "render/pdf/editions.py", "render/pdf/forms.py", "render/pdf/structure.py")  # what turns a view into bytes
+              "content/vocabulary.py", "render/pdf/editions.py", "render/pdf/forms.py", "render/pdf/structure.py",
+              "render/pdf/fonts.py")  # what turns a view into bytes
 
 
 class FontsMissing(EnvironmentProblem):
@@ -97,8 +98,9 @@ def render_bundles(library: Library, views: list[SchoolView], options, notes: li
     build_dir = root / "build"
     cache = build_dir / "cache" / "pdf"
     selected = [view for view in views if in_shard(view.id, options.shard)]
-    faces = bundle_faces()
     metas = bundle_metas(root, library, selected)
+    stacks = font_stacks(library.config)
+    faces = bundle_faces(wanted_faces(stacks) if stacks != DEFAULT_STACKS else None)
     words = vocabulary()  # one vocabulary for the whole build, read from the schemas as they are now
     salt = render_salt(faces, words)
     keys = {view.id: cache_key(view, salt, metas[view.id]) for view in selected}
@@ -153,7 +155,7 @@ def bundle_metas(root: Path, library: Library, views: list[SchoolView]) -> dict[
         source = history.last_commit(root, paths, repo)
         commit, epoch = source if source else ("", None)
         date = epoch_date(fixed) if fixed is not None else epoch_date(epoch) if epoch is not None else fallback
-        metas[view.id] = BundleMeta(date=date, commit=commit, tool_version=__version__)
+        metas[view.id] = BundleMeta(date=date, commit=commit, tool_version=__version__, fonts=font_stacks(library.config))
     return metas
 
 
@@ -167,9 +169,9 @@ def in_shard(school_id: str, shard: tuple[int, int] | None) -> bool:
 
 # ---- fonts -------------------------------------------------------------------------------------
 
-@lru_cache(maxsize=1)
-def bundle_faces() -> tuple[Face, ...]:
-    """The font files fontconfig (and so Pango) picks for the bundle's families, Simplified Chinese."""
+@lru_cache(maxsize=4)
+def bundle_faces(wanted: tuple[tuple[str, str], ...] | None = None) -> tuple[Face, ...]:
+    """The font files fontconfig (and so Pango) picks for the bundle's families (FACES by default), Simplified Chinese."""
     name = ctypes.util.find_library("fontconfig") or "libfontconfig.so.1"
     fc = ctypes.CDLL(name)
     fc.FcNameParse.restype = ctypes.c_void_p
@@ -189,7 +191,7 @@ def bundle_faces() -> tuple[Face, ...]:
         return found
 
     faces = []
-    for family, weight in FACES:
+    for family, weight in wanted or FACES:
         pattern = fc.FcNameParse(f"{family}:weight={weight}:lang=zh-cn".encode())
         fc.FcConfigSubstitute(None, pattern, 0)
         fc.FcDefaultSubstitute(pattern)
@@ -208,8 +210,10 @@ def bundle_faces() -> tuple[Face, ...]:
 
 
 def _fonts_missing_message(family: str) -> str:
-    return (f"未找到字体“{family}”，无法生成 PDF 汇编。请安装字体软件包 {FONT_PACKAGE}："
-            f"sudo apt-get install {FONT_PACKAGE}（或运行 make build，它会安装所需的系统软件包）。")
+    package = package_for(family)
+    return (f"未找到字体“{family}”，无法生成 PDF 汇编。请安装字体软件包 {package}：sudo apt-get install {package}"
+            "（或运行 make build，它会安装所需的系统软件包）；自备的字体（如仿宋_GB2312）请先安装到系统字体目录，"
+            "或在 safeplan.yaml 的 fonts 中改用已安装的字体。")
 
 
 @lru_cache(maxsize=4)
@@ -245,7 +249,7 @@ def check_glyphs(library: Library, views: list[SchoolView], faces: tuple[Face, .
         documents.update((applied.doc.path, applied.doc) for applied in view.documents)
     if library.district:
         documents[library.district.path] = library.district
-    problems = []
+    problems, packages = [], " ".join(sorted({package_for(face.family) for face in faces}))
     for path in sorted(documents):
         doc = documents[path]
         text = doc.body + "".join(value for _, value in iter_strings(doc.data))
@@ -256,7 +260,7 @@ def check_glyphs(library: Library, views: list[SchoolView], faces: tuple[Face, .
             problems.append(Problem(
                 doc.path, line, column, ERROR, "pdf-glyphs",
                 f"PDF 字体（{'、'.join(sorted({f.family for f in faces}))}）中没有这些字符，印出来会是空白方框：{shown}。",
-                f"先确认已安装字体软件包 {FONT_PACKAGE}（sudo apt-get install {FONT_PACKAGE}）；"
+                f"先确认已安装字体软件包 {packages}（sudo apt-get install {packages}）；"
                 "已安装仍缺字时，请把这些字符改为常用字或标准写法（生僻字可加括号注明读音）。"))
     if problems:
         raise GlyphsMissing(problems)
@@ -292,7 +296,7 @@ def render_salt(faces: tuple[Face, ...], words: Vocabulary) -> str:
 
 
 def cache_key(view: SchoolView, salt: str, meta: BundleMeta) -> str:
-    return hashlib.sha256(f"{salt}|{meta.date}|{meta.commit}|{meta.tool_version}|{view.fingerprint()}".encode()).hexdigest()
+    return hashlib.sha256(f"{salt}|{meta.date}|{meta.commit}|{meta.tool_version}|{meta.fonts}|{view.fingerprint()}".encode()).hexdigest()
 
 
 def _cached(cache: Path, view: SchoolView, key: str) -> Bundle | None:
