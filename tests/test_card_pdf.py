@@ -110,9 +110,10 @@ def test_the_bundle_holds_the_cards_and_the_manifest_lists_the_sheet(views):
     view = next(v for v in all_views if v.id == "lijia-senior-high")
     out = root / "build" / "pdf"
     entry = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["bundles"][0]
-    assert entry["cards"]["file"] == "lijia-senior-high-cards.pdf"
-    sheet = PdfReader(out / entry["cards"]["file"])
-    assert entry["cards"]["pages"] == len(sheet.pages) == math.ceil(len(view.cards) / 4)
+    sheet_entry = next(e for e in entry["editions"] if e["edition"] == "cards")
+    assert sheet_entry["file"] == "lijia-senior-high.cards.pdf"
+    sheet = PdfReader(out / sheet_entry["file"])
+    assert sheet_entry["pages"] == len(sheet.pages) == math.ceil(len(view.cards) / 4)
     bundle = PdfReader(out / entry["file"])
     sizes = [_size(page) for page in bundle.pages]
     assert sizes.count(A6) == len(view.cards) and set(sizes) == {A4, A6}
@@ -122,7 +123,9 @@ def test_the_bundle_holds_the_cards_and_the_manifest_lists_the_sheet(views):
     assert "生活区中心广场" in bundle.pages[first + dorm].extract_text()
     # Action-first: the earthquake plan's first page says who does what in ten minutes, with the school's names.
     start = next(i for i, page in enumerate(bundle.pages) if "地震灾害专项应急预案编号：" in _flat(page.extract_text() or ""))
-    opening = _flat(bundle.pages[start].extract_text())
-    assert "事发后10分钟内：谁做什么" in opening and "保安/门卫" in opening and "余样例" in opening
+    first = _flat(bundle.pages[start].extract_text())
+    assert "事发后10分钟内：谁做什么" in first and "于样例" in first  # the commander's first actions, on the first page
+    opening = first + _flat(bundle.pages[start + 1].extract_text())  # at 16 pt (GB/T 9704) the posts run onto a second
+    assert "保安/门卫" in opening and "余样例" in opening
     plan = "".join(_flat(page.extract_text()) for page in bundle.pages[start:start + 4])
     assert plan.index("谁做什么") < plan.index("响应分级") < plan.index("应急组织机构及职责") < plan.index("适用范围")

@@ -78,7 +78,7 @@ def test_missing_font(tree, monkeypatch, capsys):
         render_pdf.bundle_faces.cache_clear()
     err = capsys.readouterr().err
     assert code == EXIT_ENVIRONMENT and BUG not in err
-    assert "Safeplan Nonexistent Serif" in err and "apt-get install fonts-noto-cjk" in err
+    assert "Safeplan Nonexistent Serif" in err and "apt-get install" in err and "fonts-noto-cjk" in err
 
 
 def test_missing_pagefind(tree, monkeypatch, capsys):

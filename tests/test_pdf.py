@@ -16,6 +16,7 @@ from pypdf import PdfReader
 
 from conftest import MINI, edit, run_cli
 from safeplan.build import BuildOptions, build
+from safeplan.render.pdf.editions import EDITIONS
 from safeplan.render.pdf.render_pdf import in_shard
 from safeplan.checks.structure_rules import REQUIRED_SECTIONS
 
@@ -258,7 +259,7 @@ def test_fonts_are_embedded_subset_simplified_chinese(built):
         for row in report:
             name, *_, emb, sub, uni, _obj, _gen = row.split()
             assert (emb, sub, uni) == ("yes", "yes", "yes"), row
-            assert re.match(r"^[A-Z]{6}\+Noto-(Serif|Sans)-CJK-SC", name), row
+            assert re.match(r"^[A-Z]{6}\+(Noto-(Serif|Sans)-CJK-SC|Fandol(Fang|Hei|Kai))", name), row
 
 
 def test_outline_matches_table_of_contents(built):
@@ -270,7 +271,8 @@ def test_outline_matches_table_of_contents(built):
             match = re.match(r"^\s*(\S.*?)\s*\.{4,}\s*(\d+)\s*$", line)
             if match:
                 toc.append((compact(match.group(1)), int(match.group(2))))
-    marks = [(level, compact(title), index) for level, title, index in outline(path) if level <= 2]
+    marks = [(level, compact(title), index) for level, title, index in outline(path)
+             if level <= 2 and title not in ("颁布令", "目录")]  # the front matter is bookmarked, not listed in the contents
     assert [title for title, _ in toc] == [title for _, title, _ in marks]
     assert len(toc) >= 8
     for (title, number), (_, _, index) in zip(toc, marks):
@@ -409,7 +411,8 @@ def test_recycled_workers_finish_every_bundle(library, tmp_path):
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == str([f"copy-{n}" for n in range(3)])
-    assert len(list(tmp_path.glob("*.pdf"))) == 3
+    assert len(list(tmp_path.glob("*.json"))) == 3  # one complete cache entry per bundle
+    assert len(list(tmp_path.glob("*.pdf"))) == 3 * len(EDITIONS)  # each with all of the school's editions
 
 
 def test_missing_font_names_the_package_to_install(monkeypatch):
@@ -423,7 +426,7 @@ def test_missing_font_names_the_package_to_install(monkeypatch):
     finally:
         monkeypatch.undo()
         render_pdf.bundle_faces.cache_clear()
-    assert [face.family for face in render_pdf.bundle_faces()] == ["Noto Serif CJK SC"] * 2 + ["Noto Sans CJK SC"]
+    assert [face.family for face in render_pdf.bundle_faces()] == ["FandolFang", "FandolHei", "FandolKai", "Noto Serif CJK SC"]
 
 
 SHARD_COUNTS = (1, 2, 3, 7)
@@ -489,12 +492,17 @@ def test_a_commit_to_one_school_re_renders_only_its_bundle(tmp_path):
     assert first.returncode == 0, first.stderr
     assert "重新生成 2 份" in first.stdout
     before = json.loads((tree / "build/pdf/manifest.json").read_text(encoding="utf-8"))["bundles"]
+    stamps = {p.name: (p.stat().st_ino, p.stat().st_size, p.stat().st_mtime_ns) for p in (tree / "build/pdf").glob("*.pdf")}
 
     edit(tree / "schools/small-village-primary.yaml", "name: 武进区样例村小", "name: 武进区样例村小（改名）")
     git("commit", "-qam", "rename one school")
     second = run_cli("--root", str(tree), "build", "--only", "pdf")
     assert second.returncode == 0, second.stderr
     assert "重新生成 1 份，缓存命中 1 份" in second.stdout
+    now = {p.name: (p.stat().st_ino, p.stat().st_size, p.stat().st_mtime_ns) for p in (tree / "build/pdf").glob("*.pdf")}
+    rewritten = sorted(name for name in stamps if now.get(name) != stamps[name])
+    # every edition of the edited school is new; the other school's files keep their bytes and timestamps
+    assert rewritten == sorted(f"small-village-primary{e.suffix}.pdf" for e in EDITIONS)
     after = {b["school"]: b for b in json.loads((tree / "build/pdf/manifest.json").read_text(encoding="utf-8"))["bundles"]}
     untouched = next(b for b in before if b["school"] == "hutang-experimental-primary")
     assert after["hutang-experimental-primary"]["commit"] == untouched["commit"]
@@ -522,4 +530,5 @@ def test_shard_outputs_laid_side_by_side_all_reach_the_site(tmp_path):
     assert "2 份汇编可下载" in site.stdout
     downloads = (merged / "build" / "site" / "downloads").iterdir()
     assert sorted(p.name for p in downloads if p.suffix == ".pdf") == [
-        "hutang-experimental-primary.pdf", "small-village-primary.pdf"]
+        f"{school}{edition.suffix}.pdf" for school in ("hutang-experimental-primary", "small-village-primary")
+        for edition in sorted(EDITIONS, key=lambda e: f"{school}{e.suffix}.pdf")]

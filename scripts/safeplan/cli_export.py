@@ -36,7 +36,10 @@ def _export(args, root: Path) -> int:
     from safeplan.render.docx.styles import Fonts
     from safeplan.render.docx.writer import docx_bundle
     from safeplan.render.output import write_bytes
-    from safeplan.render.pdf.render_pdf import bundle_metas
+    from safeplan import __version__
+    from safeplan.build import gather_provenance
+    from safeplan.render.pdf.bundle_html import BundleMeta
+    from safeplan.render.pdf.fonts import font_stacks
     from safeplan.resolve.editions import EDITIONS
     from safeplan.resolve.views import resolve_school
 
@@ -57,7 +60,8 @@ def _export(args, root: Path) -> int:
     if school is None:
         raise UsageError(f"没有编号为“{args.school}”的学校。可选：{'、'.join(sorted(s.id for s in library.schools))}")
     view = resolve_school(library, school, args.audience)
-    meta = bundle_metas(root, library, [view])[view.id]
+    source = gather_provenance(library, [view]).sources[view.id]  # the PDF's cover says the same
+    meta = BundleMeta(date=source.date, commit=source.commit, tool_version=__version__, fonts=font_stacks(library.config))
     out = Path(args.out) if args.out else root / "build" / "docx" / f"{school.id}-{edition.name}.docx"
     write_bytes(out, docx_bundle(view, meta, edition, Fonts(body=args.body_font)))
     print(f"已写出 {out}：{school.data['name']}预案汇编（{edition.label}）Word 文件。在 Word 中打开时请选择更新域，以生成目录页码。")

@@ -78,10 +78,17 @@ def _keep_url(tag: str, attribute: str, value: str) -> str | None:
     return None if url_problem(tag, value) else value.strip()
 
 
+# Nested lists are indented like the text of their parent item: three spaces under "1. " (as the
+# library writes them) or four. Python-Markdown's default of four made three-space sublists run
+# into their parent's paragraph ("：- 疏散…；- 就地避险…").
+_TAB_LENGTH = 3
+
+
 def _markdown(text: str) -> str:
     if too_deep(text) is not None:  # the loader refuses such bodies; text from elsewhere is shown, not parsed
         return f"<pre>{html_text.escape(text)}</pre>"
-    return markdown.markdown(text, extensions=_EXTENSIONS, extension_configs=_EXTENSION_CONFIGS, output_format="html")
+    return markdown.markdown(text, extensions=_EXTENSIONS, extension_configs=_EXTENSION_CONFIGS, output_format="html",
+                             tab_length=_TAB_LENGTH)
 
 
 def markdown_to_safe_html(text: str) -> str:

@@ -146,12 +146,11 @@ def prune_cache(cache: Path, keep: set[str], limit: int, suffixes: tuple[str, ..
     if not cache.is_dir():
         return
     now = time.time()
-    for key in keep:
-        for suffix in suffixes:
-            try:
-                os.utime(cache / f"{key}{suffix}", (now, now))
-            except FileNotFoundError:
-                pass
+    for key in keep:  # the entry's own file only: the others may be hard-linked into published folders,
+        try:          # whose timestamps must not move
+            os.utime(cache / f"{key}{suffixes[0]}", (now, now))
+        except FileNotFoundError:
+            pass
     entries = sorted(cache.glob(f"*{suffixes[0]}"), key=lambda p: p.stat().st_mtime, reverse=True)
     for stale in entries[limit:]:
         if stale.stem not in keep:

@@ -13,7 +13,7 @@ from safeplan.content.vocabulary import Vocabulary, vocabulary
 from safeplan.resolve.views import SchoolView
 
 # A bundle's articles by kind: the part of an article anchor before the first "-" (plan-fire → plan).
-ARTICLE_KINDS = ("profile", "plan", "checklist", "drill", "directory", "revisions")
+ARTICLE_KINDS = ("profile", "cards", "plan", "checklist", "drill", "directory", "revisions")
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class Edition:
 
 
 EDITIONS = {
-    "action": Edition("action", "行动版", ("plan", "directory"), ("comprehensive", "onsite")),
+    "action": Edition("action", "应急处置版", ("plan", "directory"), ("comprehensive", "onsite")),  # cards: their own sheet
     "full": Edition("full", "完整版", ARTICLE_KINDS, None),
 }
 

@@ -11,15 +11,17 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from safeplan.content.model import HEADING_NUMBER, heading_text
-from safeplan.render.pdf import cards
+from safeplan.render.pdf import cards as card_pages
 from safeplan.dates import chinese_date
 from safeplan.resolve.views import REDACTED, SchoolView, school_year
 from safeplan.content.sanitize import markdown_to_safe_html
 from safeplan.content.school_words import in_words_of
 from safeplan.content.vocabulary import Vocabulary, vocabulary
+from safeplan.render.pdf.fonts import DEFAULT_STACKS, with_fonts
+from safeplan.render.pdf.forms import record_space
 
 TEMPLATES = Path(__file__).parent / "templates"
-TEMPLATE_FILES = ("bundle.html.j2", "bundle.css") + cards.TEMPLATE_FILES
+TEMPLATE_FILES = ("bundle.html.j2", "forms.html.j2", "bundle.css") + card_pages.TEMPLATE_FILES
 
 SCHOOL_ROLES = {
     "principal": "总指挥（组长）", "party_secretary": "安全第一责任人", "deputy": "副总指挥（副组长）",
@@ -46,6 +48,7 @@ INJECT_AFTER = {
     "procedure": ("应急处置", "处置措施", "响应启动"),
 }
 NUMERALS = "零一二三四五六七八九十"
+PARTS = ("profile", "cards", "plans", "checklists", "drills", "directory", "revisions")  # in bundle order
 
 _HEADING = re.compile(r"<h([1-6])(?:\s[^>]*)?>(.*?)</h\1>", re.S)
 _TAG = re.compile(r"<[^>]+>")
@@ -60,44 +63,54 @@ class BundleMeta:
     date: str  # YYYY-MM-DD, from SOURCE_DATE_EPOCH or the HEAD commit, never the clock
     commit: str
     tool_version: str
+    fonts: tuple = DEFAULT_STACKS  # (role, families) from safeplan.yaml `fonts`
 
 
-@lru_cache(maxsize=1)
-def _template():
+@lru_cache(maxsize=2)
+def _template(name: str = "bundle.html.j2"):
     environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
                               trim_blocks=False, lstrip_blocks=False)
     environment.filters["cn_date"] = chinese_date  # 2026年11月29日 on every printed date
-    return environment.get_template("bundle.html.j2").module
+    environment.filters["record_space"] = record_space
+    return environment.get_template(name).module
 
 
-@lru_cache(maxsize=1)
-def _css() -> str:
-    return (TEMPLATES / "bundle.css").read_text(encoding="utf-8")
+@lru_cache(maxsize=4)
+def _css(fonts: tuple = DEFAULT_STACKS) -> str:
+    return with_fonts((TEMPLATES / "bundle.css").read_text(encoding="utf-8"), fonts)
 
 
-def bundle_title(view: SchoolView) -> str:
-    return f"{view.data['name']}安全应急预案汇编"
+def bundle_title(view: SchoolView, label: str = "") -> str:
+    return f"{view.data['name']}安全应急预案汇编" + (f"（{label}）" if label else "")
 
 
-def bundle_html(view: SchoolView, meta: BundleMeta, words: Vocabulary | None = None) -> str:
-    """The whole bundle as one HTML document, ready for WeasyPrint; labels from `words` (the schemas' by default)."""
+def bundle_html(view: SchoolView, meta: BundleMeta, words: Vocabulary | None = None, *, include: tuple[str, ...] = PARTS,
+                label: str = "", subtitle: str = "应急预案　隐患排查清单　应急演练　应急通讯录",
+                cards: tuple[tuple[str, str, Markup], ...] = ()) -> str:
+    """The bundle as one HTML document, ready for WeasyPrint; labels from `words` (the schemas' by default).
+
+    `include` picks the parts (an edition: render/pdf/editions.py), `cards` are the emergency
+    cards' articles, placed first; a part without articles is left out.
+    """
     words = words or vocabulary()
     t = _template()
     school = view.data
-    parts: list[tuple[str, list[tuple[str, str, Markup]]]] = []  # (title, [(anchor, title, html)])
+    parts: list[tuple[str, str, list[tuple[str, str, Markup]]]] = []  # (key, title, [(anchor, title, html)])
 
-    parts.append(("学校基本情况", [_article("profile", "学校概况与疏散路线", lambda a: t.profile(
+    parts.append(("profile", "学校基本情况", [_article("profile", "学校概况与疏散路线", lambda a: t.profile(
         a, school, {p["id"]: p["name"] for p in school["assembly_points"]}))]))
 
     plans = [_article(f"plan-{doc.id}", doc.title, lambda a, doc=doc: t.plan(
-        a, doc, _plan_sections(doc), doc.data["organisation"], doc.data["procedure"],
-        doc.data.get("response_levels") or [], _plan_contacts(view, doc), cards.plan_opening(view, doc)))
+        a, doc, _plan_sections(doc, opened=bool(view.openings.get(doc.id))), doc.data["organisation"], doc.data["procedure"],
+        doc.data.get("response_levels") or [], _plan_contacts(view, doc), card_pages.plan_opening(view, doc)))
         for doc in view.of_kind("plan")]
-    parts.append(("应急预案", plans))
+    cards = cards or tuple(article for article in [card_pages.bundle_cards(view, "cards")] if article)
+    parts.append(("cards", card_pages.CARDS_TITLE, list(cards)))
+    parts.append(("plans", "应急预案", plans))
 
     order = list(words.frequencies)
     checklists = sorted(view.of_kind("checklist"), key=lambda d: order.index(d.data["frequency"]))
-    parts.append(("隐患排查清单", [_article(f"checklist-{doc.id}", doc.title, lambda a, doc=doc: t.checklist(
+    parts.append(("checklists", "隐患排查清单", [_article(f"checklist-{doc.id}", doc.title, lambda a, doc=doc: t.checklist(
         a, doc, school, words.frequency(doc.data["frequency"]))) for doc in checklists]))
 
     kind = school["kind"]
@@ -108,18 +121,17 @@ def bundle_html(view: SchoolView, meta: BundleMeta, words: Vocabulary | None = N
         entries = [{"month_label": f"{d.month[:4]} 年 {int(d.month[5:])} 月", "title": d.title} for d in view.calendar]
         title = f"本校 {year}—{year + 1} 学年演练计划"
         drills.insert(0, _article("drill-calendar", title, lambda a: t.calendar(a, title, entries)))
-    parts.append(("应急演练", drills))
-    parts.append(("应急通讯录", _directory(view)))
-    parts.append((cards.CARDS_TITLE, [article for article in [cards.bundle_cards(view, "cards")] if article]))
+    parts.append(("drills", "应急演练", drills))
+    parts.append(("directory", "应急通讯录", _directory(view)))
 
     rows = [{"title": doc.title, "version": r.get("version", ""), "date": r.get("date", ""),
              "reason": words.revision_reason(r.get("reason", "")), "summary": r.get("summary", "")}
             for doc in view.documents for r in doc.data.get("revisions") or []]
-    parts.append(("附录", [_article("revisions", "文档修订记录", lambda a: t.revisions(a, rows))]))
+    parts.append(("revisions", "附录", [_article("revisions", "文档修订记录", lambda a: t.revisions(a, rows))]))
 
     toc, assembled, number = [], [], 0
-    for title, articles in parts:
-        if not articles:
+    for key, title, articles in parts:
+        if not articles or key not in include:
             continue
         if title != "附录":
             number += 1
@@ -132,7 +144,8 @@ def bundle_html(view: SchoolView, meta: BundleMeta, words: Vocabulary | None = N
     year = school_year(view.district)
     principal = school["organisation"]["principal"]["name"]
     bundle = {
-        "title": bundle_title(view), "school": school, "meta": meta, "css": Markup(_css() + cards.card_css()),
+        "title": bundle_title(view, label), "label": label, "subtitle": subtitle, "school": school, "meta": meta,
+        "css": Markup(_css(meta.fonts) + card_pages.card_css()),
         "subject": f"{school['name']}的应急预案、隐患排查清单、演练指南与应急通讯录",
         "keywords": ["应急预案", "隐患排查", "应急演练", "应急通讯录", school["name"]],
         "version": f"{year}—{year + 1} 学年版 · {view.fingerprint()[:8]}",
@@ -196,9 +209,11 @@ def _body_sections(body: str) -> list[dict]:
     return [s for s in sections if s["title"] or s["html"].strip()]
 
 
-def _plan_sections(doc) -> list[dict]:
+def _plan_sections(doc, opened: bool = False) -> list[dict]:
+    """The plan's body sections, marked where its own tables go. Organisation and levels open the plan (cards.py);
+    the 10-minute steps go into the text only when no cards' opening already gives them, by post."""
     sections = _body_sections(doc.body)
-    wanted = {"organisation": False, "levels": False, "procedure": True}  # the first two open the plan: cards.py
+    wanted = {"organisation": False, "levels": False, "procedure": not opened}
     for what, titles in INJECT_AFTER.items():
         if not wanted[what]:
             continue

@@ -27,8 +27,10 @@ import weasyprint
 from weasyprint.text.ffi import harfbuzz_subset
 
 from safeplan import __version__
-from safeplan.render.pdf.bundle_html import TEMPLATE_FILES, TEMPLATES, BundleMeta, bundle_html
-from safeplan.render.pdf.cards import card_sheet_html
+from safeplan.render.pdf.bundle_html import TEMPLATE_FILES, TEMPLATES, BundleMeta
+from safeplan.render.pdf.editions import EDITIONS, edition_html
+from safeplan.render.pdf.fonts import DEFAULT_STACKS, font_stacks, package_for, wanted_faces
+from safeplan.render.pdf.structure import page_labels
 from safeplan.content.provenance import Provenance
 from safeplan.content.model import Document, Library, iter_strings
 from safeplan.render.output import link_file, prune_cache, staged_directory, write_bytes, write_text
@@ -37,12 +39,12 @@ from safeplan.render.public_scan import refuse_leaks, scan_files
 from safeplan.resolve.views import SchoolView
 from safeplan.content.vocabulary import Vocabulary
 
-FONT_PACKAGE = "fonts-noto-cjk"
-FACES = (("Noto Serif CJK SC", "regular"), ("Noto Serif CJK SC", "bold"), ("Noto Sans CJK SC", "regular"))
+FACES = wanted_faces(DEFAULT_STACKS)  # safeplan.yaml `fonts` replaces them (render/pdf/fonts.py)
 RECYCLE_AFTER = 6  # bundles per worker process before it is replaced
 CACHE_FORMAT = "1"
 CODE_FILES = ("render/pdf/bundle_html.py", "content/sanitize.py", "render/pdf/render_pdf.py", "content/model.py",
-              "content/vocabulary.py", "render/pdf/cards.py")  # what turns a view into bytes
+              "content/vocabulary.py", "render/pdf/cards.py", "render/pdf/editions.py", "render/pdf/forms.py",
+              "render/pdf/structure.py", "render/pdf/fonts.py")  # what turns a view into bytes
 
 
 class FontsMissing(EnvironmentProblem):
@@ -72,7 +74,11 @@ class Bundle:
     bytes: int
     sha256: str
     seconds: float = 0.0  # render time; 0 for a cache hit
-    cards: dict | None = None  # the cards sheet <key>.cards.pdf: pages, bytes, sha256; None for a school without cards
+    editions: tuple[dict, ...] = ()  # every edition's file: edition, label, suffix, pages, bytes, sha256 (full first)
+
+    def files(self, cache: Path) -> list[tuple[str, Path]]:
+        """(published name, cache file) of every edition."""
+        return [(f"{self.school}{e['suffix']}.pdf", cache / f"{self.key}{e['suffix']}.pdf") for e in self.editions]
 
 
 def render_bundles(library: Library, views: list[SchoolView], options, notes: list[str],
@@ -85,13 +91,14 @@ def render_bundles(library: Library, views: list[SchoolView], options, notes: li
     build_dir = root / "build"
     cache = build_dir / "cache" / "pdf"
     selected = [view for view in views if in_shard(view.id, options.shard)]
+    stacks = font_stacks(library.config)
     try:
-        faces = bundle_faces()
+        faces = bundle_faces(wanted_faces(stacks) if stacks != DEFAULT_STACKS else None)
     except FontsMissing as missing:
         message, _, hint = str(missing).partition("请安装")
         return [], [Problem("build/pdf", 1, 1, ERROR, "fonts-missing", message, "请安装" + hint)]
     metas = {view.id: BundleMeta(date=provenance.sources[view.id].date, commit=provenance.sources[view.id].commit,
-                                 tool_version=__version__) for view in selected}
+                                 tool_version=__version__, fonts=stacks) for view in selected}
     salt = render_salt(faces, words)
     keys = {view.id: cache_key(view, salt, metas[view.id]) for view in selected}
 
@@ -112,11 +119,9 @@ def render_bundles(library: Library, views: list[SchoolView], options, notes: li
     if options.audience == "public":  # before _publish: a leak leaves the last build/pdf as it was
         if options.progress:
             print("PDF：扫描公开版…", file=sys.stderr, flush=True)
-        files = [(f"build/pdf/{view.id}.pdf", cache / f"{bundles[view.id].key}.pdf") for view in selected]
-        files += [(f"build/pdf/{view.id}-cards.pdf", cache / f"{bundles[view.id].key}.cards.pdf")
-                  for view in selected if bundles[view.id].cards]
         try:
-            refuse_leaks(scan_files(library, files, build_dir / "cache"))
+            refuse_leaks(scan_files(library, [(f"build/pdf/{name}", path) for view in selected
+                                              for name, path in bundles[view.id].files(cache)], build_dir / "cache"))
         except ContentError as leak:
             return [], list(getattr(leak, "problems", [leak.problem]))
 
@@ -125,7 +130,8 @@ def render_bundles(library: Library, views: list[SchoolView], options, notes: li
     manifest_name = f"manifest.shard-{options.shard[0]}-of-{options.shard[1]}.json" if options.shard else "manifest.json"
     written = _publish(build_dir / "pdf", manifest_name, cache, [bundles[view.id] for view in selected], metas, options.audience,
                        keep_others={s.id for s in library.schools} if partial else set())
-    prune_cache(cache, keep=set(keys.values()), limit=3 * len(library.schools) + 10, suffixes=(".json", ".pdf", ".cards.pdf"))
+    prune_cache(cache, keep=set(keys.values()), limit=3 * len(library.schools) + 10,
+                suffixes=(".json", *(f"{edition.suffix}.pdf" for edition in EDITIONS)))
 
     pages = sum(bundles[view.id].pages for view in selected)
     seconds = time.perf_counter() - started
@@ -145,9 +151,9 @@ def in_shard(school_id: str, shard: tuple[int, int] | None) -> bool:
 
 # ---- fonts -------------------------------------------------------------------------------------
 
-@lru_cache(maxsize=1)
-def bundle_faces() -> tuple[Face, ...]:
-    """The font files fontconfig (and so Pango) picks for the bundle's families, Simplified Chinese."""
+@lru_cache(maxsize=4)
+def bundle_faces(wanted: tuple[tuple[str, str], ...] | None = None) -> tuple[Face, ...]:
+    """The font files fontconfig (and so Pango) picks for the bundle's families (FACES by default), Simplified Chinese."""
     name = ctypes.util.find_library("fontconfig") or "libfontconfig.so.1"
     fc = ctypes.CDLL(name)
     fc.FcNameParse.restype = ctypes.c_void_p
@@ -167,7 +173,7 @@ def bundle_faces() -> tuple[Face, ...]:
         return found
 
     faces = []
-    for family, weight in FACES:
+    for family, weight in wanted or FACES:
         pattern = fc.FcNameParse(f"{family}:weight={weight}:lang=zh-cn".encode())
         fc.FcConfigSubstitute(None, pattern, 0)
         fc.FcDefaultSubstitute(pattern)
@@ -186,8 +192,10 @@ def bundle_faces() -> tuple[Face, ...]:
 
 
 def _fonts_missing_message(family: str) -> str:
-    return (f"未找到字体“{family}”，无法生成 PDF 汇编。请安装字体软件包 {FONT_PACKAGE}："
-            f"sudo apt-get install {FONT_PACKAGE}（或运行 make build，它会安装所需的系统软件包）。")
+    package = package_for(family)
+    return (f"未找到字体“{family}”，无法生成 PDF 汇编。请安装字体软件包 {package}：sudo apt-get install {package}"
+            "（或运行 make build，它会安装所需的系统软件包）；自备的字体（如仿宋_GB2312）请先安装到系统字体目录，"
+            "或在 safeplan.yaml 的 fonts 中改用已安装的字体。")
 
 
 @lru_cache(maxsize=4)
@@ -223,7 +231,7 @@ def check_glyphs(library: Library, views: list[SchoolView], faces: tuple[Face, .
         documents.update((applied.doc.path, applied.doc) for applied in view.documents)
     if library.district:
         documents[library.district.path] = library.district
-    problems = []
+    problems, packages = [], " ".join(sorted({package_for(face.family) for face in faces}))
     for path in sorted(documents):
         doc = documents[path]
         text = doc.body + "".join(value for _, value in iter_strings(doc.data))
@@ -234,7 +242,7 @@ def check_glyphs(library: Library, views: list[SchoolView], faces: tuple[Face, .
             problems.append(Problem(
                 doc.path, line, column, ERROR, "pdf-glyphs",
                 f"PDF 字体（{'、'.join(sorted({f.family for f in faces}))}）中没有这些字符，印出来会是空白方框：{shown}。",
-                f"先确认已安装字体软件包 {FONT_PACKAGE}（sudo apt-get install {FONT_PACKAGE}）；"
+                f"先确认已安装字体软件包 {packages}（sudo apt-get install {packages}）；"
                 "已安装仍缺字时，请把这些字符改为常用字或标准写法（生僻字可加括号注明读音）。"))
     return problems
 
@@ -269,50 +277,53 @@ def render_salt(faces: tuple[Face, ...], words: Vocabulary) -> str:
 
 
 def cache_key(view: SchoolView, salt: str, meta: BundleMeta) -> str:
-    return hashlib.sha256(f"{salt}|{meta.date}|{meta.commit}|{meta.tool_version}|{view.fingerprint()}".encode()).hexdigest()
+    return hashlib.sha256(f"{salt}|{meta.date}|{meta.commit}|{meta.tool_version}|{meta.fonts}|{view.fingerprint()}".encode()).hexdigest()
 
 
 def _cached(cache: Path, view: SchoolView, key: str) -> Bundle | None:
     try:
         entry = json.loads((cache / f"{key}.json").read_text(encoding="utf-8"))
-        if (cache / f"{key}.pdf").stat().st_size != entry["bytes"]:
-            return None
-        if entry.get("cards") and (cache / f"{key}.cards.pdf").stat().st_size != entry["cards"]["bytes"]:
+        editions = tuple(entry["editions"])
+        if any((cache / f"{key}{e['suffix']}.pdf").stat().st_size != e["bytes"] for e in editions):
             return None
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return Bundle(view.id, view.data["name"], key, entry["pages"], entry["bytes"], entry["sha256"], cards=entry.get("cards"))
+    return Bundle(view.id, view.data["name"], key, entry["pages"], entry["bytes"], entry["sha256"], editions=editions)
 
 
 # ---- rendering ---------------------------------------------------------------------------------
 
-def render_pdf(html: str, key: str) -> tuple[bytes, int]:
+def render_pdf(html: str, key: str, restart: bool = True) -> tuple[bytes, int]:
     """HTML → (PDF bytes, pages). Nothing is fetched: bundles are self-contained."""
     document = weasyprint.HTML(string=html, url_fetcher=weasyprint.URLFetcher(allowed_protocols=())).render()
     # A fixed identifier (from the cache key) instead of none or a random one: stable and unique.
-    data = document.write_pdf(pdf_identifier=key[:32].encode())
+    data = document.write_pdf(pdf_identifier=key[:32].encode(), finisher=page_labels(restart))
     return data, len(document.pages)
 
 
-def render_one(view: SchoolView, meta: BundleMeta, key: str, cache: Path, words: Vocabulary | None = None) -> Bundle:
-    """Render one bundle into the cache (worker side); the entry is complete or absent."""
+def render_one(view: SchoolView, meta: BundleMeta, key: str, cache: Path, words: Vocabulary) -> Bundle:
+    """Render one school's editions into the cache (worker side); the entry (its .json, written last) is complete or absent."""
     started = time.perf_counter()
-    data, pages = render_pdf(bundle_html(view, meta, words), key)
-    sheet = None
-    if view.cards:  # written before the entry: the entry is what makes either file count
-        sheet_data, sheet_pages = render_pdf(card_sheet_html(view), hashlib.sha256(f"{key}|cards".encode()).hexdigest())
-        write_bytes(cache / f"{key}.cards.pdf", sheet_data)
-        sheet = {"pages": sheet_pages, "bytes": len(sheet_data), "sha256": hashlib.sha256(sheet_data).hexdigest()}
-    bundle = Bundle(view.id, view.data["name"], key, pages, len(data), hashlib.sha256(data).hexdigest(),
-                    time.perf_counter() - started, sheet)
-    write_bytes(cache / f"{key}.pdf", data)
-    write_text(cache / f"{key}.json", json.dumps({"pages": pages, "bytes": len(data), "sha256": bundle.sha256,
-                                                  "cards": sheet}))
+    editions = []
+    for edition in EDITIONS:
+        html = edition_html(edition, view, meta, words)
+        if html is None:  # an edition this school has nothing for (the cards sheet of a school without cards)
+            continue
+        identity = hashlib.sha256(f"{key}{edition.suffix}".encode()).hexdigest() if edition.suffix else key
+        data, pages = render_pdf(html, identity, edition.restart)
+        write_bytes(cache / f"{key}{edition.suffix}.pdf", data)
+        editions.append({"edition": edition.name, "label": edition.label, "suffix": edition.suffix, "pages": pages,
+                         "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()})
+    full = editions[0]
+    bundle = Bundle(view.id, view.data["name"], key, full["pages"], full["bytes"], full["sha256"],
+                    time.perf_counter() - started, tuple(editions))
+    write_text(cache / f"{key}.json", json.dumps({"pages": bundle.pages, "bytes": bundle.bytes, "sha256": bundle.sha256,
+                                                  "editions": editions}))
     return bundle
 
 
 def _render_all(views: list[SchoolView], metas: dict[str, BundleMeta], keys: dict[str, str], cache: Path,
-                jobs: int, progress: bool, words: Vocabulary | None = None) -> list[Bundle]:
+                jobs: int, progress: bool, words: Vocabulary) -> list[Bundle]:
     # Biggest first, so no worker is left with a long bundle at the end.
     views = sorted(views, key=lambda v: (-len(v.documents), v.id))
     done: list[Bundle] = []
@@ -371,25 +382,24 @@ def _publish(out: Path, manifest_name: str, cache: Path, bundles: list[Bundle], 
     with staged_directory(out) as staging:
         kept = keep_others - {bundle.school for bundle in bundles}
         for school, entry in previous.items():
-            if school in kept and entry.get("audience") == audience and (out / entry["file"]).is_file():
-                link_file(out / entry["file"], staging / entry["file"])
-                if isinstance(entry.get("cards"), dict) and (out / entry["cards"]["file"]).is_file():
-                    link_file(out / entry["cards"]["file"], staging / entry["cards"]["file"])
+            files = [e["file"] for e in entry.get("editions") or [entry]]
+            if school in kept and entry.get("audience") == audience and all((out / f).is_file() for f in files):
+                for file in files:
+                    link_file(out / file, staging / file)
                 entries[school] = entry
         for bundle in bundles:
-            name = f"{bundle.school}.pdf"
-            link_file(cache / f"{bundle.key}.pdf", staging / name)
-            entries[bundle.school] = {"school": bundle.school, "name": bundle.name, "file": name,
+            for name, path in bundle.files(cache):
+                link_file(path, staging / name)
+            entries[bundle.school] = {"school": bundle.school, "name": bundle.name, "file": f"{bundle.school}.pdf",
                                       "bytes": bundle.bytes, "pages": bundle.pages, "sha256": bundle.sha256,
                                       "date": metas[bundle.school].date, "commit": metas[bundle.school].commit,
-                                      "audience": audience}
-            if bundle.cards:
-                link_file(cache / f"{bundle.key}.cards.pdf", staging / f"{bundle.school}-cards.pdf")
-                entries[bundle.school]["cards"] = {"file": f"{bundle.school}-cards.pdf", **bundle.cards}
+                                      "audience": audience,
+                                      "editions": [{"edition": e["edition"], "label": e["label"],
+                                                    "file": f"{bundle.school}{e['suffix']}.pdf", "pages": e["pages"],
+                                                    "bytes": e["bytes"], "sha256": e["sha256"]} for e in bundle.editions]}
         manifest = {"bundles": [entries[school] for school in sorted(entries)]}
         write_text(staging / manifest_name, json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
-    return ([out / f"{bundle.school}.pdf" for bundle in bundles] + [out / f"{b.school}-cards.pdf" for b in bundles if b.cards]
-            + [out / manifest_name])
+    return [out / name for bundle in bundles for name, _ in bundle.files(cache)] + [out / manifest_name]
 
 
 def _read_manifest(out: Path) -> dict[str, dict]:

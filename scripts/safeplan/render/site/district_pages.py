@@ -94,9 +94,10 @@ def downloads_page(index: SiteIndex) -> dict[str, str]:
         return {DOWNLOADS: "\n".join(lines)}
     lines += [f"共 {len(bundles)} 份。下载后可用 `sha256sum 文件名` 核对校验值。", "", unsearched("全部汇编", "bundles"), ""]
     rows = []
-    for bundle in bundles:
+    for bundle in (b for whole in bundles for b in (whole, *whole.editions)):
         school = (f"[{text(bundle.name)}]({relative(source, index.school_pages[bundle.school])})"
                   if bundle.school in index.school_pages else text(bundle.name))
+        school += f"（{text(bundle.label)}）" if bundle.label else ""
         rows.append([school, f"[{text(bundle.file)}]({relative(source, 'downloads/' + bundle.file)})", size_label(bundle.bytes),
                      str(bundle.pages), text(bundle.date), f"`{bundle.sha256}`"])
     lines.append(table(["学校", "文件", "大小", "页数", "日期", "SHA-256"], rows))

@@ -33,6 +33,8 @@ class Bundle:
     date: str
     name: str = ""
     commit: str = ""
+    label: str = ""  # the edition's name (应急处置版, 表格本); "" for the full bundle
+    editions: tuple["Bundle", ...] = ()  # the school's other printed editions, each its own PDF
 
 
 @dataclass

@@ -140,19 +140,32 @@ def read_bundles(pdf_dir: Path, audience: str, notes: list[str]) -> dict[str, Bu
             continue
         if entry.get("audience", "internal") != audience:
             continue  # a public site never offers an internal bundle (it has personal phone numbers)
-        path = pdf_dir / bundle.file
-        # the name must stay inside build/pdf, and the file must be the one the manifest describes
-        if not _BUNDLE_NAME.match(bundle.file) or not _HASH.match(bundle.sha256) or not path.is_file() \
-                or path.stat().st_size != bundle.bytes:
-            notes.append(f"网站：汇编 {bundle.file} 与清单不符或不存在，下载页未列出。")
+        try:
+            editions = [Bundle(school=bundle.school, file=str(e["file"]), bytes=int(e["bytes"]), pages=int(e["pages"]),
+                               sha256=str(e["sha256"]), date=bundle.date, name=bundle.name, commit=bundle.commit,
+                               label=str(e["label"])) for e in entry.get("editions") or [] if e.get("file") != bundle.file]
+        except (KeyError, TypeError, ValueError, AttributeError):
+            editions = []
+        if not _on_disk(pdf_dir, bundle, notes):
             continue
+        bundle.editions = tuple(e for e in editions if _on_disk(pdf_dir, e, notes))
         bundles[bundle.school] = bundle
     return bundles
 
 
+def _on_disk(pdf_dir: Path, bundle: Bundle, notes: list[str]) -> bool:
+    """The name stays inside build/pdf, and the file is the one the manifest describes."""
+    path = pdf_dir / bundle.file
+    if not _BUNDLE_NAME.match(bundle.file) or not _HASH.match(bundle.sha256) or not path.is_file() \
+            or path.stat().st_size != bundle.bytes:
+        notes.append(f"网站：汇编 {bundle.file} 与清单不符或不存在，下载页未列出。")
+        return False
+    return True
+
+
 def link_bundles(pdf_dir: Path, downloads: Path, bundles: dict[str, Bundle]) -> None:
     """Put each PDF into the pages folder; a hard link costs nothing, MkDocs copies it into the site."""
-    for bundle in bundles.values():
+    for bundle in (b for whole in bundles.values() for b in (whole, *whole.editions)):
         link_file(pdf_dir / bundle.file, downloads / bundle.file)
 
 

@@ -77,6 +77,9 @@ def school_page(index: SiteIndex, view: SchoolView) -> str:
         link = relative(source, "downloads/" + bundle.file)
         lines += [f'<p class="sp-download" markdown="1">[下载本校预案汇编（PDF，{size_label(bundle.bytes)}，{bundle.pages} 页，'
                   f'{text(bundle.date)}）]({link}){{ .md-button .md-button--primary }}</p>', ""]
+        lines += [f'<p class="sp-download" markdown="1">[{text(e.label)}（PDF，{size_label(e.bytes)}，{e.pages} 页）]'
+                  f'({relative(source, "downloads/" + e.file)}){{ .md-button }}</p>' for e in bundle.editions]
+        lines += [""] * bool(bundle.editions)
     else:
         lines += ["本校预案汇编尚未生成（运行 `safeplan build` 后在此下载）。", ""]
     return "\n".join(lines) + "\n"

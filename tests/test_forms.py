@@ -1,0 +1,96 @@
+"""The forms pack: each checklist a one-page grid with its reference page, the monthly summary, drill records with room."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from pypdf import PdfReader
+
+from conftest import REPO
+from print_scan import check_page_labels, outside_type_area, pages, printed_numbers, sparse_pages, words
+from safeplan.content.loader import load_library
+from safeplan.content.vocabulary import vocabulary
+from safeplan.render.pdf.bundle_html import BundleMeta
+from safeplan.render.pdf.editions import BY_NAME, edition_html
+from safeplan.render.pdf.forms import SUMMARY_COLUMNS, SUMMARY_ORIGINS, grid
+from safeplan.render.pdf.render_pdf import render_pdf
+from safeplan.resolve.views import resolve_school
+
+SCHOOL = "jiaze-vocational-school"  # the most checklists of the sample schools, all frequencies
+
+
+@pytest.fixture(scope="module")
+def pack(tmp_path_factory) -> dict:
+    library, _ = load_library(REPO)
+    view = resolve_school(library, library.get("school", SCHOOL))
+    html = edition_html(BY_NAME["forms"], view, BundleMeta("2026-09-01", "0123456789", "test"), vocabulary())
+    data, _ = render_pdf(html, "0" * 32, BY_NAME["forms"].restart)
+    pdf = tmp_path_factory.mktemp("forms") / "forms.pdf"
+    pdf.write_bytes(data)
+    reader = PdfReader(pdf)
+    starts = {item.title: reader.get_destination_page_number(item) for item in reader.outline if not isinstance(item, list)}
+    return {"pdf": pdf, "view": view, "starts": starts, "pages": pages(pdf)}
+
+
+def _page_text(pack, index: int) -> str:
+    """The page's text without digits: row numbers sit mid-row and interleave with wrapped item text."""
+    return _letters("".join(text for _, text in pack["pages"][index]))
+
+
+def _letters(text: str) -> str:
+    return re.sub(r"[\d\s]", "", text)
+
+
+def test_each_checklist_is_one_grid_page_then_its_reference_page(pack):
+    checklists = pack["view"].of_kind("checklist")
+    assert any(doc.data["frequency"] == "daily" for doc in checklists)
+    for doc in checklists:
+        first = pack["starts"][doc.title]
+        sheet = _page_text(pack, first)
+        assert _letters(doc.data["items"][-1]["check"]) in sheet, doc.title  # every item on the sheet
+        assert "检查人（签名）" in sheet and "复查人（签名）" in sheet, doc.title  # and the rows below them
+        assert _page_text(pack, first + 1).startswith(_letters(f"{doc.title}：排查标准与依据")), doc.title
+        reference = _page_text(pack, first + 1) + _page_text(pack, first + 2)
+        for item in doc.data["items"]:
+            if item.get("basis"):  # the legal basis is on the reference page, not on the sheet filled in daily
+                assert _letters(item["basis"])[:10] in reference and _letters(item["basis"])[:10] not in sheet, doc.title
+
+
+def test_a_daily_grid_has_a_column_for_every_day_and_weekly_one_per_week(pack):
+    daily = next(doc for doc in pack["view"].of_kind("checklist") if doc.data["frequency"] == "daily")
+    first = pack["starts"][daily.title]
+    header = [w.text for w in words(pack["pdf"]) if w.page == first + 1]
+    assert all(f"{day}日" in header for day in range(1, 32))
+    assert grid("weekly").columns == ("第1周", "第2周", "第3周", "第4周", "第5周")
+
+
+def test_the_monthly_summary_has_the_ledger_columns(pack):
+    sheet = _page_text(pack, pack["starts"]["月度隐患排查整改汇总表"])
+    for column in (*SUMMARY_ORIGINS, *SUMMARY_COLUMNS):
+        assert _letters(column.split("（")[0]) in sheet, column  # "销号（日期、签名）" wraps in its cell
+
+
+def test_drill_records_leave_room_to_draw_and_write(pack):
+    for drill in pack["view"].of_kind("drill"):
+        page = pack["starts"][f"{drill.title}：演练记录表"]
+        lines = pack["pages"][page]
+        fields = drill.data["record_fields"]
+        for index, field in enumerate(fields[:-1]):
+            room = {"疏散路线图": 40, "发现的问题": 15, "整改措施": 15}.get(field)
+            if room:
+                top = next(y for y, text in lines if text == field)
+                below = next(y for y, text in lines if text == fields[index + 1])
+                assert below - top >= room, (drill.title, field, below - top)
+
+
+def test_the_forms_pack_keeps_the_print_geometry(pack):
+    assert not outside_type_area(pack["pdf"])
+    assert not sparse_pages(pack["pdf"], 3)
+
+
+def test_the_forms_pack_labels_pages_as_printed(pack):
+    printed = printed_numbers(pack["pdf"])
+    first = next(index for index, number in enumerate(printed) if number)
+    assert first >= 2 and printed[first] == str(first + 1)  # numbered from the cover, the cover and contents unprinted
+    assert not check_page_labels(pack["pdf"])
