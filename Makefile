@@ -3,14 +3,15 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 PYTHON  ?= python3
+NODE_STAMP := node_modules/.package-lock.json  # npm writes it on every install: older than the lockfile = stale
 
 .PHONY: build test site pdf validate clean system-build system-test
 
-build: system-build $(STAMP)
+build: system-build $(STAMP) $(NODE_STAMP)
 	$(BIN)/safeplan validate
 	$(BIN)/safeplan build
 
-test: system-test $(STAMP)
+test: system-test $(STAMP) $(NODE_STAMP)
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
@@ -35,6 +36,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[test]'
 	@rm -f $(VENV)/.installed-* && touch $@
+
+# the web editor (Decap CMS, /admin/ of the internal site) and its local proxy, pinned by package-lock.json
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
 
 clean:
 	rm -rf build

@@ -8,6 +8,9 @@ packages=(fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 gi
 if [ "$stage" = test ]; then
   packages+=(poppler-utils qpdf chromium shellcheck)  # shellcheck: actionlint checks the workflows' run: scripts with it
 fi
+# node and npm: the web editor (/admin/ of the internal site, safeplan edit); a node already on PATH (e.g. NodeSource's) will do
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
   packages+=(python3-venv)
 fi
