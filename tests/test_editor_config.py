@@ -45,15 +45,16 @@ def properties(schema, resolver):
     return found
 
 
-def walk(schema, resolver, form_fields, where, checked):
-    """Every property has a form field with a Chinese label; required exactly when the schema requires it."""
+def walk(schema, resolver, form_fields, where, checked, optional_parent=False):
+    """Every property has a form field with a Chinese label; required exactly when every document must have it:
+    the schema requires it and it is not inside an optional object (Decap would demand it of an absent object)."""
     by_name = {f["name"]: f for f in form_fields}
     for name, (sub, sub_resolver, required) in properties(schema, resolver).items():
         path = f"{where}.{name}"
         assert name in by_name, f"{path}: no form field"
         form = by_name[name]
         assert CHINESE.search(form["label"]), f"{path}: label {form['label']!r} is not Chinese"
-        assert form.get("required", True) is required, f"{path}: required should be {required}"
+        assert form.get("required", True) is (required and not optional_parent), f"{path}: required should be {required}"
         assert form.get("widget"), f"{path}: no widget"
         checked.append(path)
         resolved, inner = follow(sub, sub_resolver)
@@ -61,7 +62,7 @@ def walk(schema, resolver, form_fields, where, checked):
             walk(resolved["items"], inner, form["fields"], path + "[]", checked)
         elif "properties" in resolved:
             assert form["widget"] == "object", path
-            walk(resolved, inner, form["fields"], path, checked)
+            walk(resolved, inner, form["fields"], path, checked, optional_parent or not required)
         if "pattern" in resolved and form["widget"] != "relation":  # a relation offers only existing ids
             pattern = form.get("pattern") or form.get("field", {}).get("pattern")
             assert pattern and pattern[0] == resolved["pattern"] and CHINESE.search(pattern[1]), f"{path}: pattern"

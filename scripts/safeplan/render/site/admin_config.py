@@ -129,7 +129,18 @@ def field(kind: str, orders, words: Vocabulary, path: tuple, required: bool) -> 
     if not required:
         spec["required"] = False
     spec.update(widget(kind, orders, words, path, schema))
+    if not required and spec["widget"] == "object":
+        optional_within(spec["fields"])
     return spec
+
+
+def optional_within(form: list[dict]) -> None:
+    """Decap checks the fields of an object that is absent too, so inside an optional object nothing is
+    required in the form (a filled one is still checked against the schema by validate and the gate)."""
+    for spec in form:
+        spec["required"] = False
+        if spec["widget"] == "object":
+            optional_within(spec["fields"])
 
 
 def widget(kind: str, orders, words: Vocabulary, path: tuple, schema: dict) -> dict:
@@ -216,9 +227,9 @@ def mapping(kind: str, orders, words: Vocabulary, path: tuple, schema: dict) -> 
     keys = schema.get("propertyNames", {}).get("enum")
     if keys and isinstance(schema.get("additionalProperties"), dict):  # per_year: school kind → number
         value, _ = shape(kind, path + ("*",))
-        return {"widget": "object", "collapsed": True, "fields": [
+        return {"widget": "object", "fields": [
             {"name": key, "label": key, "required": False, **widget(kind, orders, words, path + ("*",), value)} for key in keys]}
-    return {"widget": "object", "collapsed": True, "fields": fields(kind, orders, words, path)}
+    return {"widget": "object", "fields": fields(kind, orders, words, path)}  # open: a school's officer sees every field
 
 
 def config_text(config: dict) -> str:

@@ -31,6 +31,7 @@ from safeplan.resolve.views import district_context
 from safeplan.checks.site_checks import config_problems
 from safeplan.content.site_inputs import REPOSITORY, SITE_ASSETS
 from safeplan.render.site.site_pages import Bundle, SiteData, generate
+from safeplan.render.site.admin_pages import copy_editor_bundle, editor_wanted
 
 THEME_OVERRIDES = "theme"  # site-assets/theme: the templates that put the Content-Security-Policy on every page
 # the dictionary is read by the builder and the theme overrides by MkDocs: neither is a page or a file to serve
@@ -65,7 +66,7 @@ def render_site(library: Library, views, district_docs, options, notes: list[str
         district=district_context(library, options.audience), audience=options.audience,
         build_date=today, dated_by=dated_by, commit=history.head_commit(root),
         review_due_days=int(library.config.get("review_due_days") or 90), today=dates.today().isoformat(),
-        bundles=read_bundles(build_dir / "pdf", options.audience, notes),
+        bundles=read_bundles(build_dir / "pdf", options.audience, notes), editor=editor_wanted(root, options, notes),
     )
     if options.audience != "public":  # public pages show revision records, never commit authors or subjects
         say("网站：读取 git 历史…")
@@ -82,6 +83,8 @@ def render_site(library: Library, views, district_docs, options, notes: list[str
             target.write_text(markdown, encoding="utf-8")
         _copy(lambda: copy_folder(assets_dir(root), docs, NOT_PUBLISHED_ASSETS))
         link_bundles(build_dir / "pdf", docs / "downloads", data.bundles)
+        if data.editor:
+            _copy(lambda: copy_editor_bundle(root, docs))
 
     if library.site_config is None:  # the loader reported why; the build refuses before this point
         raise SiteBuildError("网站配置 mkdocs.yml 无法读取，没有生成网站。\n  提示：运行 safeplan validate 查看原因。")

@@ -1,0 +1,207 @@
+"""The web editor: /admin/ only in the internal site, `safeplan edit` end to end in headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import MINI, REPO, run_cli
+from safeplan.content.loader import load_library
+
+DIST = REPO / "node_modules" / "decap-cms" / "dist"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+SCHOOL = "hutang-experimental-primary"
+NEW_MOBILE = "13900001099"
+
+needs_decap = pytest.mark.skipif(not (DIST / "decap-cms.js").is_file() or not shutil.which("node"),
+                                 reason="node_modules not installed: run make build (npm ci)")
+
+
+def config_of(site: Path) -> dict:
+    text = (site / "admin" / "config.yml").read_text(encoding="utf-8")
+    return json.loads(text.split("\n", 1)[1])  # after the generated-file comment
+
+
+@needs_decap
+def test_the_internal_site_carries_the_editor_and_the_public_one_does_not(tree):
+    result = run_cli("--root", str(tree), "build", "--only", "site")
+    assert result.returncode == 0, result.stderr
+    admin = tree / "build" / "site" / "admin"
+    shipped = {p.name for p in admin.iterdir()}
+    chunks = {p.name for p in DIST.glob("*.decap-cms.js")}
+    assert {"index.html", "config.yml", "safeplan-editor.js", "decap-cms.js"} <= shipped and chunks <= shipped
+    assert {p.name for p in DIST.glob("*.wasm")} <= shipped and any(n.endswith(".wasm") for n in shipped)
+    assert not [n for n in shipped if n.endswith(".map")] and "cms.js" not in shipped  # no maps, no second build
+    assert [p for p in DIST.iterdir() if p.name.endswith(".map")]  # control: the install has maps to leave out
+    html = (admin / "index.html").read_text(encoding="utf-8")
+    assert "Content-Security-Policy" in html and "http" not in html.split("<body>")[1]  # no CDN
+    names = {c["name"] for c in config_of(tree / "build" / "site")["collections"]}
+    assert {"schools", "plans", "checklists", "drills", "notes"} <= names
+
+    public = run_cli("--root", str(tree), "build", "--only", "site", "--audience", "public")
+    assert public.returncode == 0, public.stderr
+    assert not (tree / "build" / "site" / "admin").exists()
+
+
+@needs_decap
+def test_no_editor_builds_the_rest_and_says_so(tree):
+    result = run_cli("--root", str(tree), "build", "--only", "site", "--no-editor")
+    assert result.returncode == 0, result.stderr
+    assert "未生成网页编辑器 /admin/（--no-editor）" in result.stdout + result.stderr
+    assert (tree / "build" / "site" / "index.html").is_file() and not (tree / "build" / "site" / "admin").exists()
+
+
+def test_without_node_modules_the_site_is_built_and_one_line_says_why(tree, monkeypatch, tmp_path):
+    from safeplan.build import BuildOptions, build
+    from safeplan.render.site import admin_pages
+
+    monkeypatch.setattr(admin_pages, "REPOSITORY", tmp_path / "no-install")
+    result = build(BuildOptions(root=tree, only=("site",)))
+    assert not result.problems
+    missing = [n for n in result.notes if "node_modules/decap-cms" in n]
+    assert len(missing) == 1 and "其余照常生成" in missing[0]
+    assert (tree / "build" / "site" / "index.html").is_file() and not (tree / "build" / "site" / "admin").exists()
+
+
+def test_edit_without_node_says_what_to_install(tree, monkeypatch):
+    from safeplan import cli_editor
+
+    monkeypatch.setattr(cli_editor.shutil, "which", lambda name: None)
+    with pytest.raises(cli_editor.EditorMissing, match="找不到 Node.js"):
+        cli_editor.server_command(tree)
+
+
+# ---------------------------------------------------------------- end to end
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True,
+                          env={**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
+                               "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"}).stdout
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def library_repo(tmp_path: Path) -> Path:
+    repo = tmp_path / "library"
+    shutil.copytree(MINI, repo)
+    shutil.copy(REPO / "workflow.yaml", repo / "workflow.yaml")
+    (repo / ".gitignore").write_text("build/\n", encoding="utf-8")
+    git(repo, "init", "-q", "-b", "main")
+    assert run_cli("--root", str(repo), "codeowners").returncode == 0
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "library")
+    return repo
+
+
+class Lines:
+    """A process's output, line by line, readable with a timeout."""
+
+    def __init__(self, stream):
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        threading.Thread(target=lambda: [self.lines.put(line) for line in stream], daemon=True).start()
+
+    def wait_for(self, text: str, seconds: float) -> str:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            self.seen.append(line)
+            if text in line:
+                return line
+        raise AssertionError(f"no {text!r} in {self.seen}")
+
+
+def branches(repo: Path) -> list[str]:
+    return git(repo, "branch", "--format=%(refname:short)").split()
+
+
+@needs_decap
+def test_edit_a_phone_in_the_browser_and_the_gate_accepts_the_branch(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    repo = library_repo(tmp_path)
+    before, _ = load_library(repo)
+    port, proxy = free_port(), free_port()
+    process = subprocess.Popen([str(Path(sys.executable).with_name("safeplan")), "--root", str(repo), "edit",
+                                "--port", str(port), "--proxy-port", str(proxy)],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    output = Lines(process.stdout)
+    outside: list[str] = []
+    try:
+        assert f"http://127.0.0.1:{proxy}/api/v1" in output.wait_for("decap-server", 60)
+        output.wait_for("预览：", 120)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+
+            def record(route):
+                if not route.request.url.startswith(("http://127.0.0.1:", "data:", "blob:")):
+                    outside.append(route.request.url)
+                    return route.abort()
+                return route.continue_()
+
+            page.route("**/*", record)
+            page.goto(f"http://127.0.0.1:{port}/admin/")
+            page.get_by_role("button", name="登录").click()
+            page.goto(f"http://127.0.0.1:{port}/admin/#/collections/schools/entries/{SCHOOL}")
+            mobile = page.locator("[id^=principal-field-]").locator("input[id^=mobile-field-]")
+            mobile.wait_for(timeout=60000)
+            assert mobile.input_value() == before.get("school", SCHOOL).data["organisation"]["principal"]["mobile"]
+
+            mobile.fill("1390000１099")  # a full-width digit: refused by the form with the schema's words
+            page.get_by_role("button", name="保存").first.click()
+            page.get_by_text("不满足模式电话号码").first.wait_for(timeout=10000)
+            time.sleep(2)
+            assert branches(repo) == ["main"]
+
+            mobile.fill("")
+            mobile.fill(NEW_MOBILE)
+            page.get_by_role("button", name="保存").first.click()
+            deadline = time.monotonic() + 60
+            while len(branches(repo)) == 1 and time.monotonic() < deadline:
+                time.sleep(0.5)
+
+            control = browser.new_page()  # the recorder sees a request that leaves 127.0.0.1
+            control.route("**/*", record)
+            with pytest.raises(Exception):  # aborted by the recorder
+                control.goto("https://example.org/x")
+            browser.close()
+        assert outside == ["https://example.org/x"]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+    with pytest.raises(OSError):  # the proxy stopped with the editor
+        socket.create_connection(("127.0.0.1", proxy), timeout=1).close()
+
+    new = [b for b in branches(repo) if b != "main"]
+    assert new == [f"cms/schools/{SCHOOL}"], branches(repo)
+    assert git(repo, "status", "--porcelain") == ""  # main's working tree untouched
+    git(repo, "checkout", "-q", new[0])
+    assert git(repo, "diff", "--name-only", "main").split() == [f"schools/{SCHOOL}.yaml"]
+    after, _ = load_library(repo)
+    expected = json.loads(json.dumps(before.get("school", SCHOOL).data))
+    expected["organisation"]["principal"]["mobile"] = NEW_MOBILE
+    assert after.get("school", SCHOOL).data == expected  # nothing else changed
+    saved = (repo / "schools" / f"{SCHOOL}.yaml").read_text(encoding="utf-8")
+    assert saved.index("boarding:") < saved.index("nap_room:") < saved.index("hazmat_store:")  # nested key order kept
+    check = run_cli("--root", str(repo), "check", "--base", "main")
+    assert check.returncode == 0, check.stdout + check.stderr
