@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import re
 import shutil
 import signal
 import socket
@@ -205,3 +206,44 @@ def test_edit_a_phone_in_the_browser_and_the_gate_accepts_the_branch(tmp_path):
     assert saved.index("boarding:") < saved.index("nap_room:") < saved.index("hazmat_store:")  # nested key order kept
     check = run_cli("--root", str(repo), "check", "--base", "main")
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+# ---------------------------------------------------------------- the round trip
+
+@needs_decap
+def test_every_sample_document_survives_decap_s_own_serialisation():
+    """Each document as the editor writes it (Decap's formatters from node_modules, run in Node, top-level keys
+    in the form's order) loads to the same data; Markdown keeps its front matter and body."""
+    from safeplan.content.loader import parse_document
+    from safeplan.content.vocabulary import vocabulary
+    from safeplan.render.site.admin_config import EDITED_KINDS, editor_config
+
+    library, _ = load_library(REPO)
+    config = editor_config(library, vocabulary())
+    order = {}
+    for collection in config["collections"]:
+        order.setdefault(collection["format"] + collection["extension"], {})[collection.get("folder", "")] = \
+            [f["name"] for f in collection["fields"]]
+    docs = [d for d in library.documents if d.kind in EDITED_KINDS]
+    assert len(docs) > 300 and {d.kind for d in docs} == set(EDITED_KINDS)
+    entries = []
+    for doc in docs:
+        markdown = doc.path.endswith(".md")
+        folder = next(f for f in order["frontmatter" + "md" if markdown else "yaml" + "yaml"] if doc.path.startswith(f + "/"))
+        entries.append({"format": "frontmatter" if markdown else "yaml", "extension": "md" if markdown else "yaml",
+                        "data": {**doc.data, "body": doc.body} if markdown else doc.data,
+                        "sortedKeys": order["frontmatter" + "md" if markdown else "yaml" + "yaml"][folder]})
+    node = subprocess.run(["node", str(REPO / "tests" / "decap_format.mjs"), str(REPO / "node_modules")],
+                          input=json.dumps(entries, ensure_ascii=False), capture_output=True, text=True, timeout=300)
+    assert node.returncode == 0, node.stderr
+    texts = json.loads(node.stdout)
+    changed = []
+    for doc, text in zip(docs, texts):
+        again = parse_document(doc.path, doc.kind, text.encode("utf-8"))
+        if again.data != doc.data or again.body.strip("\n") != doc.body.strip("\n"):
+            changed.append(doc.path)
+    assert not changed, changed[:10]
+    # the control: the comparison sees a value that changes type (a phone or version written without its quotes)
+    doc, text = next((d, t) for d, t in zip(docs, texts) if re.search(r': "[0-9.]+"\n', t))
+    unquoted = re.sub(r': "([0-9.]+)"\n', r": \1\n", text, count=1)
+    assert parse_document(doc.path, doc.kind, unquoted.encode("utf-8")).data != doc.data
