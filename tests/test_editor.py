@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -135,68 +136,94 @@ def branches(repo: Path) -> list[str]:
     return git(repo, "branch", "--format=%(refname:short)").split()
 
 
-@needs_decap
-def test_edit_a_phone_in_the_browser_and_the_gate_accepts_the_branch(tmp_path):
-    from playwright.sync_api import sync_playwright
-
-    repo = library_repo(tmp_path)
-    before, _ = load_library(repo)
+@contextlib.contextmanager
+def running_editor(repo: Path):
+    """`safeplan edit` on repo, as a user starts it; stopped (SIGTERM, like Ctrl+C) on leaving, proxy included."""
     port, proxy = free_port(), free_port()
     process = subprocess.Popen([str(Path(sys.executable).with_name("safeplan")), "--root", str(repo), "edit",
                                 "--port", str(port), "--proxy-port", str(proxy)],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     output = Lines(process.stdout)
-    outside: list[str] = []
     try:
         assert f"http://127.0.0.1:{proxy}/api/v1" in output.wait_for("decap-server", 60)
+        assert f"http://127.0.0.1:{port}/admin/" in output.wait_for("网页编辑器：", 10)
         output.wait_for("预览：", 120)
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-
-            def record(route):
-                if not route.request.url.startswith(("http://127.0.0.1:", "data:", "blob:")):
-                    outside.append(route.request.url)
-                    return route.abort()
-                return route.continue_()
-
-            page.route("**/*", record)
-            page.goto(f"http://127.0.0.1:{port}/admin/")
-            page.get_by_role("button", name="登录").click()
-            page.goto(f"http://127.0.0.1:{port}/admin/#/collections/schools/entries/{SCHOOL}")
-            mobile = page.locator("[id^=principal-field-]").locator("input[id^=mobile-field-]")
-            mobile.wait_for(timeout=60000)
-            assert mobile.input_value() == before.get("school", SCHOOL).data["organisation"]["principal"]["mobile"]
-
-            mobile.fill("1390000１099")  # a full-width digit: refused by the form with the schema's words
-            page.get_by_role("button", name="保存").first.click()
-            page.get_by_text("不满足模式电话号码").first.wait_for(timeout=10000)
-            time.sleep(2)
-            assert branches(repo) == ["main"]
-
-            mobile.fill("")
-            mobile.fill(NEW_MOBILE)
-            page.get_by_role("button", name="保存").first.click()
-            deadline = time.monotonic() + 60
-            while len(branches(repo)) == 1 and time.monotonic() < deadline:
-                time.sleep(0.5)
-
-            control = browser.new_page()  # the recorder sees a request that leaves 127.0.0.1
-            control.route("**/*", record)
-            with pytest.raises(Exception):  # aborted by the recorder
-                control.goto("https://example.org/x")
-            browser.close()
-        assert outside == ["https://example.org/x"]
+        yield port
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
     with pytest.raises(OSError):  # the proxy stopped with the editor
         socket.create_connection(("127.0.0.1", proxy), timeout=1).close()
 
-    new = [b for b in branches(repo) if b != "main"]
-    assert new == [f"cms/schools/{SCHOOL}"], branches(repo)
+
+@contextlib.contextmanager
+def browser_page(outside: list[str]):
+    """Headless Debian Chromium; every request that leaves 127.0.0.1 is recorded in `outside` and refused."""
+    from playwright.sync_api import sync_playwright
+
+    def record(route):
+        if not route.request.url.startswith(("http://127.0.0.1:", "data:", "blob:")):
+            outside.append(route.request.url)
+            return route.abort()
+        return route.continue_()
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.route("**/*", record)
+        yield page
+        control = browser.new_page()  # the recorder sees a request that leaves 127.0.0.1
+        control.route("**/*", record)
+        with pytest.raises(Exception):  # aborted by the recorder
+            control.goto("https://example.org/x")
+        browser.close()
+
+
+def open_entry(page, port: int, collection: str, slug: str) -> None:
+    page.goto(f"http://127.0.0.1:{port}/admin/")
+    page.get_by_role("button", name="登录").click()
+    page.goto(f"http://127.0.0.1:{port}/admin/#/collections/{collection}/entries/{slug}")
+
+
+def wait_for_branch(repo: Path, seconds: float = 60) -> list[str]:
+    deadline = time.monotonic() + seconds
+    while len(branches(repo)) == 1 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    return [b for b in branches(repo) if b != "main"]
+
+
+def gate_accepts(repo: Path, branch: str) -> None:
     assert git(repo, "status", "--porcelain") == ""  # main's working tree untouched
-    git(repo, "checkout", "-q", new[0])
+    git(repo, "checkout", "-q", branch)
+    check = run_cli("--root", str(repo), "check", "--base", "main")
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+@needs_decap
+def test_edit_a_phone_in_the_browser_and_the_gate_accepts_the_branch(tmp_path):
+    repo = library_repo(tmp_path)
+    before, _ = load_library(repo)
+    outside: list[str] = []
+    with running_editor(repo) as port, browser_page(outside) as page:
+        open_entry(page, port, "schools", SCHOOL)
+        mobile = page.locator("[id^=principal-field-]").locator("input[id^=mobile-field-]")
+        mobile.wait_for(timeout=60000)
+        assert mobile.input_value() == before.get("school", SCHOOL).data["organisation"]["principal"]["mobile"]
+
+        mobile.fill("1390000１099")  # a full-width digit: refused by the form with the schema's words
+        page.get_by_role("button", name="保存").first.click()
+        page.get_by_text("不满足模式电话号码").first.wait_for(timeout=10000)
+        time.sleep(2)
+        assert branches(repo) == ["main"]
+
+        mobile.fill("")
+        mobile.fill(NEW_MOBILE)
+        page.get_by_role("button", name="保存").first.click()
+        new = wait_for_branch(repo)
+    assert outside == ["https://example.org/x"]
+
+    assert new == [f"cms/schools/{SCHOOL}"], branches(repo)
+    gate_accepts(repo, new[0])
     assert git(repo, "diff", "--name-only", "main").split() == [f"schools/{SCHOOL}.yaml"]
     after, _ = load_library(repo)
     expected = json.loads(json.dumps(before.get("school", SCHOOL).data))
@@ -204,8 +231,44 @@ def test_edit_a_phone_in_the_browser_and_the_gate_accepts_the_branch(tmp_path):
     assert after.get("school", SCHOOL).data == expected  # nothing else changed
     saved = (repo / "schools" / f"{SCHOOL}.yaml").read_text(encoding="utf-8")
     assert saved.index("boarding:") < saved.index("nap_room:") < saved.index("hazmat_store:")  # nested key order kept
-    check = run_cli("--root", str(repo), "check", "--base", "main")
-    assert check.returncode == 0, check.stdout + check.stderr
+
+
+NOTE = "revision-triggers"
+
+
+@needs_decap
+def test_editing_an_approved_document_bumps_its_version_with_a_revision_record(tmp_path):
+    """The preSave handler: no reason and summary, no save; with them, version 1.0 → 1.1 and a revision record."""
+    repo = library_repo(tmp_path)
+    before, _ = load_library(repo)
+    outside: list[str] = []
+    with running_editor(repo) as port, browser_page(outside) as page:
+        open_entry(page, port, "notes", NOTE)
+        summary = page.locator("[id^=summary-field-]").first
+        summary.wait_for(timeout=60000)
+        summary.fill("")
+        summary.fill("修订记录中的“修订原因”只能从本清单中选择；复审不改内容时选“复审，内容未变”。")
+        page.get_by_role("button", name="保存").first.click()
+        page.get_by_text("请在表单末尾选择“本次修改的原因”").first.wait_for(timeout=10000)
+        assert branches(repo) == ["main"]
+
+        page.locator("[id^=edit_reason-field-]").first.click()
+        page.get_by_text("面临的风险重大变化", exact=True).first.click()
+        page.locator("[id^=edit_summary-field-]").first.fill("补充复审时如何选择修订原因。")
+        page.get_by_role("button", name="保存").first.click()
+        new = wait_for_branch(repo)
+        today = page.evaluate("() => { const d = new Date(); return d.getFullYear() + '-' + "
+                              "String(d.getMonth() + 1).padStart(2, '0') + '-' + String(d.getDate()).padStart(2, '0'); }")
+    assert outside == ["https://example.org/x"]
+    assert new == [f"cms/notes/{NOTE}"], branches(repo)
+    gate_accepts(repo, new[0])
+    after, _ = load_library(repo)
+    old, doc = before.get("note", NOTE), after.get("note", NOTE)
+    assert doc.data["version"] == "1.1" and doc.data["revisions"][:-1] == old.data["revisions"]
+    assert doc.data["revisions"][-1] == {"version": "1.1", "date": today, "reason": "risk_change",
+                                         "summary": "补充复审时如何选择修订原因。"}
+    assert "edit_reason" not in doc.data and "edit_summary" not in doc.data
+    assert doc.body.strip() == old.body.strip()  # the Markdown body came through the editor as it was
 
 
 # ---------------------------------------------------------------- the round trip
