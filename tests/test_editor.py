@@ -49,6 +49,7 @@ def test_the_internal_site_carries_the_editor_and_the_public_one_does_not(tree):
     assert [p for p in DIST.iterdir() if p.name.endswith(".map")]  # control: the install has maps to leave out
     html = (admin / "index.html").read_text(encoding="utf-8")
     assert "Content-Security-Policy" in html and "http" not in html.split("<body>")[1]  # no CDN
+    assert "script-src 'self' 'unsafe-eval';" in html and "unsafe-inline" not in html
     names = {c["name"] for c in config_of(tree / "build" / "site")["collections"]}
     assert {"schools", "plans", "checklists", "drills", "notes"} <= names
 
