@@ -54,7 +54,8 @@ def collections(library: Library, words: Vocabulary) -> list[dict]:
         extension = KINDS["record" if kind in RECORD_FOLDERS.values() else kind][1][0].lstrip(".")
         common = {"label": words.kind(kind), "label_singular": words.kind(kind), "extension": extension,
                   "format": "frontmatter" if extension == "md" else "yaml", "create": True,
-                  "identifier_field": "id", "slug": "{{fields.id}}", "summary": "{{fields.title}}{{fields.name}} · {{fields.id}}"}
+                  "identifier_field": "id", "slug": "{{fields.id}}",
+                  "summary": "{{fields." + ("title" if "title" in shape(kind)[1] else "name") + "}} · {{fields.id}}"}
         if kind in RECORD_FOLDERS.values():
             folder = next(name for name, k in RECORD_FOLDERS.items() if k == kind)
             for school in sorted(library.schools, key=lambda s: s.id):
