@@ -86,6 +86,17 @@ def test_edit_without_node_says_what_to_install(tree, monkeypatch):
         cli_editor.server_command(tree)
 
 
+def test_edit_without_node_modules_says_what_to_run(tree, monkeypatch, tmp_path):
+    from safeplan import cli_editor
+    from safeplan.render.site import admin_pages
+
+    monkeypatch.setattr(admin_pages, "REPOSITORY", tmp_path / "no-install")
+    with pytest.raises(cli_editor.EditorMissing, match="(?s)找不到 node_modules/decap-server.*npm ci"):
+        cli_editor.server_command(tree)
+    monkeypatch.setattr(admin_pages, "REPOSITORY", REPO)  # the control: with the install it finds the server
+    assert cli_editor.server_command(tree)[1].endswith("decap-server/dist/index.js")
+
+
 # ---------------------------------------------------------------- end to end
 
 def git(repo: Path, *args: str) -> str:
