@@ -3,14 +3,16 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 PYTHON  ?= python3
+# npm writes node_modules/.package-lock.json on every install: older than the lockfile means stale
+NODE_STAMP := node_modules/.package-lock.json
 
 .PHONY: build test site pdf validate clean system-build system-test
 
-build: system-build $(STAMP)
+build: system-build $(STAMP) $(NODE_STAMP)
 	$(BIN)/safeplan validate
 	$(BIN)/safeplan build
 
-test: system-test $(STAMP) node_modules/.package-lock.json
+test: system-test $(STAMP) $(NODE_STAMP)
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -q -n auto --dist loadgroup $(PYTEST_ARGS)
 
@@ -22,10 +24,6 @@ site: system-build $(STAMP)
 
 pdf: system-build $(STAMP)
 	$(BIN)/safeplan build --only pdf
-
-# axe-core for the accessibility tests, exactly as package-lock.json pins it
-node_modules/.package-lock.json: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
 
 system-build:
 	@scripts/ensure-system.sh build
@@ -39,6 +37,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[test]'
 	@rm -f $(VENV)/.installed-* && touch $@
+
+# the web editor (Decap CMS, /admin/ of the internal site), its local proxy, and axe-core for the
+# accessibility tests, all pinned by package-lock.json
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
 
 clean:
 	rm -rf build

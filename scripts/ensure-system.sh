@@ -13,6 +13,9 @@ fi
 if [ "$stage" = test ] && ! command -v npm >/dev/null 2>&1; then
   packages+=(nodejs npm)  # npm ci installs axe-core (package-lock.json), which the accessibility tests run in Chromium
 fi
+# node and npm: the web editor (/admin/ of the internal site, safeplan edit); a node already on PATH (e.g. NodeSource's) will do
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
   packages+=(python3-venv)
 fi

@@ -99,7 +99,7 @@ def test_readme_lists_the_exit_codes_of_report():
 REQUIRED = {"validate": [], "build": [], "check": ["--base", "main"], "audit": [], "diff": ["main"], "history": ["x"],
             "revert": ["x", "1.0"], "codeowners": [], "approvals": ["--host", "github", "--output", "a.json"],
             "serve": [], "report": ["hazards", "--out", "r.xlsx"], "import": ["hazards", "f.xlsx", "--school", "x"],
-            "export": ["docx", "--school", "x"]}
+            "export": ["docx", "--school", "x"], "edit": []}
 
 
 def test_every_subcommand_takes_root_before_or_after_it():

@@ -104,6 +104,7 @@ def test_the_pinned_inputs_reach_the_pages():
 def test_each_page_function_renders_alone_what_the_site_has():
     """Page functions read the frozen index only: each one alone gives exactly its pages of the whole site."""
     data = site_data("internal")
+    data.editor = True  # admin_pages writes /admin/ only when the build carries the web editor
     whole, index = generate(data), SiteIndex.gather(data)
     for page_function in PAGES:
         alone = page_function(index)

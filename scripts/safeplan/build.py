@@ -36,6 +36,7 @@ class BuildOptions:
     audience: str = "internal"
     progress: bool = False
     strict: bool = False
+    editor: bool = True  # the internal site's web editor at /admin/ (render/site/admin_pages); --no-editor
 
 
 @dataclass

@@ -63,7 +63,7 @@ def cmd_build(args) -> int:
 
     options = BuildOptions(
         root=_root(args), only=tuple(args.only) if args.only else TARGETS, schools=tuple(args.school or ()),
-        jobs=args.jobs, shard=args.shard, audience=args.audience, strict=args.strict,
+        jobs=args.jobs, shard=args.shard, audience=args.audience, strict=args.strict, editor=not args.no_editor,
         progress=sys.stderr.isatty() and not os.environ.get("CI"),
     )
     result = build(options)
@@ -291,6 +291,7 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
     build.add_argument("--jobs", type=int, default=0, metavar="N", help="PDF 并行进程数（默认：每核一个）")
     build.add_argument("--shard", type=_shard, metavar="K/N", help="只生成第 K 份（共 N 份）学校的 PDF，用于多台 CI 机器")
     build.add_argument("--strict", action="store_true", help="有警告也不生成")
+    build.add_argument("--no-editor", action="store_true", help="内部版网站不带网页编辑器 /admin/（不需要 Node.js）")
 
     check = command("check", cmd_check, "按 workflow.yaml 检查相对基准分支的改动（状态、版本、审批人、引用、CODEOWNERS）",
                     DESCRIPTIONS["check"], REPORT_FORMAT)
@@ -336,10 +337,11 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
                       DESCRIPTIONS["serve"], AUDIENCE)
     preview.add_argument("--port", type=int, default=8000, help="端口（默认 8000）")
 
-    from safeplan import cli_export, cli_records
+    from safeplan import cli_editor, cli_export, cli_records
 
     cli_records.register(command, _root)
     cli_export.register(command, _root)
+    cli_editor.register(command, _root)
     return parser
 
 

@@ -360,3 +360,19 @@ def field_labels(kind: str, path: tuple) -> list[str]:
 
 # For keys whose schema has neither title nor description.
 _GENERIC_LABELS = {"id": "编号", "title": "标题", "name": "名称", "summary": "摘要", "tags": "标签"}
+
+
+def shape(kind: str, path: tuple = ()) -> tuple[dict, dict[str, bool]]:
+    """The schema of a data path with its `$ref`s followed, and its properties (name → required) in
+    schema order, those of allOf branches included; an if/then's conditional requirements are not."""
+    schema, resolver = (_steps(kind, path)[-1] if path else (schema_for(kind), active().resolver(kind)))
+    if schema is None:
+        return {}, {}
+    schema, resolver = _follow(schema, resolver)
+    if isinstance(schema.get("propertyNames"), dict):  # a mapping keyed by an enum, e.g. school kinds
+        schema = {**schema, "propertyNames": _follow(schema["propertyNames"], resolver)[0]}
+    found: dict[str, bool] = {}
+    for part, _ in [(schema, resolver)] + [_follow(sub, resolver) for sub in schema.get("allOf") or []]:
+        for name in part.get("properties") or {}:
+            found[name] = found.get(name, False) or name in (part.get("required") or ())
+    return schema, found

@@ -54,6 +54,7 @@ class SiteData:
     dated_by: str = ""  # why build_date is what it is, when it comes from neither git nor SOURCE_DATE_EPOCH
     histories: dict[str, list] = field(default_factory=dict)  # content path → history.Commit list
     recent: list = field(default_factory=list)  # history.recent_changes
+    editor: bool = False  # the internal edition carries the web editor at /admin/ (admin_pages)
     words: Vocabulary = field(default_factory=vocabulary)  # the labels of kinds, statuses, tiers… from the schemas
 
 

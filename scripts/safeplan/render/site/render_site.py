@@ -31,6 +31,7 @@ from safeplan.checks.site_checks import config_problems
 from safeplan.content.site_inputs import REPOSITORY, SITE_ASSETS
 from safeplan.render.site import search_index
 from safeplan.render.site.site_pages import Bundle, SiteData, generate
+from safeplan.render.site.admin_pages import copy_editor_bundle, editor_wanted
 
 THEME_OVERRIDES = "theme"  # site-assets/theme: the templates that put the Content-Security-Policy on every page
 # the dictionary is read by the builder and the theme overrides by MkDocs: neither is a page or a file to serve
@@ -79,6 +80,7 @@ def _render_site(library: Library, views, district_docs, options, notes: list[st
         build_date=provenance.date, dated_by=provenance.dated_by, commit=provenance.head,
         review_due_days=int(library.config.get("review_due_days") or 90), today=dates.today().isoformat(),
         bundles=read_bundles(build_dir / "pdf", options.audience, notes), words=words,
+        editor=editor_wanted(root, options, notes),
     )
     if options.audience != "public":  # public pages show revision records, never commit authors or subjects
         data.histories = {doc.path: list(provenance.logs.get(doc.path, ()))
@@ -92,6 +94,8 @@ def _render_site(library: Library, views, district_docs, options, notes: list[st
             write_staged(docs / relative, markdown)
         _copy(lambda: copy_folder(assets_dir(root), docs, NOT_PUBLISHED_ASSETS))
         link_bundles(build_dir / "pdf", docs / "downloads", data.bundles)
+        if data.editor:
+            _copy(lambda: copy_editor_bundle(root, docs))
 
     if library.site_config is None:  # the loader reported why; the build refuses before this point
         raise SiteBuildError("网站配置 mkdocs.yml 无法读取，没有生成网站。\n  提示：运行 safeplan validate 查看原因。")

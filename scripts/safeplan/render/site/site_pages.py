@@ -18,6 +18,7 @@ there is; tests/test_site_golden.py then shows its output (regenerate with --upd
 
 from __future__ import annotations
 
+from safeplan.render.site.admin_pages import admin_pages
 from safeplan.render.site.district_pages import downloads_page, home_page, tags_page
 from safeplan.render.site.document_pages import document_pages
 from safeplan.render.site.index import Bundle, SiteData, SiteIndex
@@ -38,6 +39,7 @@ PAGES = (
     tags_page,
     records_pages,
     office_pages,
+    admin_pages,
 )
 
 
