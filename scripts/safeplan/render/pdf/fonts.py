@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass
+
 # GB/T 9704: body 仿宋, 一、 headings 黑体, （一） headings 楷体, titles 小标宋. Free faces packaged in Debian:
 # the Fandol fonts (texlive-lang-chinese, GB 2312 and more); Noto CJK (fonts-noto-cjk) behind them and for titles.
 DEFAULT_STACKS = (
@@ -35,3 +38,15 @@ def with_fonts(css: str, stacks) -> str:
 
 def package_for(family: str) -> str:
     return next((package for prefix, package in PACKAGES.items() if family.startswith(prefix)), " ".join(PACKAGES.values()))
+
+
+@dataclass(frozen=True)
+class Face:
+    family: str
+    weight: str
+    path: str
+    index: int
+
+    def identity(self) -> str:
+        stat = os.stat(self.path)
+        return f"{self.family}|{self.weight}|{self.path}|{self.index}|{stat.st_size}|{stat.st_mtime_ns}"
