@@ -185,7 +185,9 @@ GENERATED = {
     "crash-fifo-in-assets": (lambda t: ((t / "assets").mkdir(), _fifo(t, "assets/map.png")),
                              {"exit": 1, "rule": "asset-type", "path": "assets/map.png", "message": "不是普通文件"}),
     "crash-two-thousand-broken-files": (_many_broken_notes, _load_error("notes/n1999.md", "YAML 格式错误")),
-    "crash-git-subject-control-chars-accepted": (lambda t: _commit(t, HOSTILE_TEXT), {"exit": 0, "git": True}),
+    # the site shows revision summaries, never commit subjects; the internal edition shows authors, escaped
+    "crash-git-subject-control-chars-accepted": (lambda t: _commit(t, HOSTILE_TEXT, author="冯\x1b[31m样例\x1f"),
+                                                 {"exit": 0, "git": True}),
     "crash-git-author-control-chars-accepted": (lambda t: _commit(t, "导入", author="冯\x1f样\x1b[2J例"), {"exit": 0, "git": True}),
 }
 
@@ -218,7 +220,8 @@ def test_generated_case(name, tmp_path):
         built, _ = run_forked("--root", str(tree), "build", "--only", "site")
         assert built.returncode == 0, built.stderr
         pages = "".join(p.read_text(encoding="utf-8") for p in (tree / "build" / "site").rglob("*.html"))
-        assert "\\x1f" in pages or "\\x1b" in pages, "the escaped history is shown"
+        assert "\\x1f" in pages or "\\x1b" in pages, "the escaped author is shown"
+        assert "红字" not in pages, "a commit subject is shown"
         for raw in ("\x1f", "\x1e", "\x1b", "\u202e"):
             assert raw not in pages, repr(raw)
 

@@ -278,10 +278,22 @@ REPOSITORY_BUNDLES = ("hutang-experimental-primary", "nanxiashu-special-educatio
 def test_unmodified_repository_public_edition_passes(tmp_path):
     """The whole public site (every school's page) and two schools' bundles pass the scan."""
     tree = tmp_path / "repository"
-    shutil.copytree(REPO, tree, ignore=shutil.ignore_patterns(".git", ".venv", "build", "tests", "bench", "__pycache__"))
+    shutil.copytree(REPO, tree, ignore=shutil.ignore_patterns(".git", ".venv", "build", "tests", "bench", "__pycache__",
+                                                              "node_modules"))
     result = build(tree, "--audience", "public", *(f"--school={school}" for school in REPOSITORY_BUNDLES), guarded=True)
     assert result.returncode == 0, result.stderr[-4000:]
-    assert sorted(p.stem for p in (tree / "build" / "pdf").glob("*.pdf")) == list(REPOSITORY_BUNDLES)
+    assert sorted({p.name.split(".")[0] for p in (tree / "build" / "pdf").glob("*.pdf")}) == list(REPOSITORY_BUNDLES)
     assert len(list((tree / "build" / "site" / "schools").glob("*/index.html"))) == len(list((tree / "schools").glob("*.yaml")))
     contacts = (tree / "build" / "site" / "notes" / "contacts-template" / "index.html").read_text(encoding="utf-8")
     assert "139xxxxxxxx" in contacts and "（内部版可见）" in contacts  # the district's mobiles, redacted
+
+
+def test_a_checksum_is_not_a_mobile_but_the_same_digits_alone_are(tree):
+    """The downloads page prints SHA-256 values; one in four holds an 11-digit run shaped like a mobile."""
+    from safeplan.content.loader import load_library
+    from safeplan.render.public_scan import Scanner
+
+    scanner = Scanner(load_library(tree)[0])
+    checksum = "6d76b6af17181832864c0a8f3e2b1d4c5a6978e0f1d2c3b4a5968778695a4b3c"
+    assert [h.kind for h in scanner.hits(f"SHA-256：{checksum}")] == []
+    assert [h.kind for h in scanner.hits("联系电话 17181832864")] == ["mobile"]  # the control: alone, it is one

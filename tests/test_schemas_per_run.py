@@ -21,7 +21,7 @@ def test_serve_rebuild_shows_an_edited_schema_label(tree, tmp_path, monkeypatch)
         return "".join(page.read_text(encoding="utf-8") for page in sorted((tree / "build" / "docs").rglob("*.md")))
 
     assert rebuild(tree, "internal", said.append), said
-    assert "| 现行 |" in dashboard.read_text(encoding="utf-8")
+    assert "| [现行](" in dashboard.read_text(encoding="utf-8")  # the status column, linking its list
     assert "校长姓名" in pages() and "园长兼校长姓名" not in pages()  # a template's placeholder, from the school schema
 
     edit_schema(folder / "common.schema.json", lambda data: data["$defs"]["status"]["x-labels"].update(approved="现行有效"))
@@ -30,7 +30,7 @@ def test_serve_rebuild_shows_an_edited_schema_label(tree, tmp_path, monkeypatch)
 
     assert rebuild(tree, "internal", said.append), said
     text = dashboard.read_text(encoding="utf-8")
-    assert "| 现行有效 |" in text and "| 现行 |" not in text
+    assert "| [现行有效](" in text and "| [现行](" not in text
     assert "园长兼校长姓名" in pages()
 
 

@@ -20,7 +20,7 @@ from conftest import MINI, REPO, edit, run_cli
 from safeplan.review import codeowners
 from safeplan.review.approvals import Review, normalize
 from safeplan.content.loader import kind_of, load_library
-from safeplan.content.model import KINDS
+from safeplan.content.model import KINDS, RECORD_FOLDERS
 from safeplan.content.schemas import SCHEMA_FILES, check_document
 from safeplan.review.workflow import check_against
 
@@ -655,12 +655,13 @@ def test_pre_commit_files_are_valid_and_cover_every_content_location():
 
 def test_editor_maps_every_yaml_schema():
     settings = json.loads((REPO / ".vscode/settings.json").read_text(encoding="utf-8"))["yaml.schemas"]
-    for kind, (location, suffixes) in KINDS.items():
-        if ".yaml" not in suffixes:
-            continue  # Markdown front matter: not covered by the YAML extension (see README)
+    globs = {kind: location if location.endswith(".yaml") else f"{location}/*.yaml"
+             for kind, (location, suffixes) in KINDS.items() if ".yaml" in suffixes and kind != "record"}
+    # records/<school>/<folder>/<year>/<id>.yaml: the kind comes from the folder
+    globs.update({kind: f"{KINDS['record'][0]}/*/{folder}/*/*.yaml" for folder, kind in RECORD_FOLDERS.items()})
+    for kind, glob in globs.items():  # Markdown front matter is not covered by the YAML extension (see README)
         schema = f"./schemas/{SCHEMA_FILES[kind]}"
         assert schema in settings and (REPO / schema).is_file(), kind
-        glob = location if location.endswith(".yaml") else f"{location}/*.yaml"
         assert glob in settings[schema], kind
     for schema, globs in settings.items():  # and no pattern hands a file to another kind's schema
         for path in (path for glob in globs for path in REPO.glob(glob)):
