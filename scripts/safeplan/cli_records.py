@@ -116,7 +116,7 @@ def _calendar(library, school, out: Path) -> int:
 
 def _import(args, root: Path) -> int:
     from safeplan.content.hazard_import import read_hazard_sheet
-    from safeplan.content.loader import parse_document
+    from safeplan.content.loader import parse_document, source_text
     from safeplan.content.serialise import to_yaml
     from safeplan.render.output import write_text
 
@@ -132,7 +132,7 @@ def _import(args, root: Path) -> int:
     for row, record in sheet.records:
         old = existing.get(record["id"])
         rel = old.path if old else f"records/{school.id}/hazards/{record['found_on'][:4]}/{record['id']}.yaml"
-        old_text = (root / old.path).read_text(encoding="utf-8") if old else None
+        old_text = source_text(root, old.path) if old else None
         header = "".join(line + "\n" for line in (old_text or "").splitlines() if line.startswith("#")) if old_text else ""
         text = to_yaml(_sample_first(record) if old and old.data.get("sample") else record, header)
         if old_text is not None and old.data == parse_document(rel, "hazard", text.encode()).data:

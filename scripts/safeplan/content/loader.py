@@ -145,6 +145,11 @@ def _rel(root: Path, path: Path) -> str:
         return path.as_posix()
 
 
+def source_text(root: Path, rel: str) -> str:
+    """A content file's text as written (comments and layout kept), for a command that rewrites the file."""
+    return (Path(root) / rel).read_text(encoding="utf-8")
+
+
 def load_document(root: Path, path: Path, kind: str) -> Document:
     """Read, decode and parse one file into a Document, or raise ContentError."""
     rel = _rel(root, path)
