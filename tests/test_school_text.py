@@ -346,13 +346,22 @@ def test_a_second_level_heading_numbered_like_the_first_is_refused(tree):
 
 
 def test_a_current_document_issued_in_the_future_is_refused(tree, monkeypatch):
+    monkeypatch.setenv("SAFEPLAN_TODAY", "2026-12-02")
     drill = tree / "drills" / "fire-drill.md"
     edit(drill, 'issued_on: "2026-09-01"', 'issued_on: "2026-12-15"')
     problems = _errors(tree, "future-issue-date")
     assert len(problems) == 1 and problems[0].line == _line_of(drill, "issued_on:")[0]
-    assert "2026年12月15日" in problems[0].message
+    assert problems[0].severity == "error" and "2026年12月15日" in problems[0].message
     monkeypatch.setenv("SAFEPLAN_TODAY", "2026-12-15")
     assert _errors(tree, "future-issue-date") == []
+
+
+def test_no_current_document_of_the_library_is_issued_after_today(monkeypatch):
+    """The starter library as of the day of this change: season-holidays 1.1 said 2026-12-15 (corrected in 1.2)."""
+    monkeypatch.setenv("SAFEPLAN_TODAY", "2026-12-02")
+    assert _errors(REPO, "future-issue-date") == []
+    monkeypatch.setenv("SAFEPLAN_TODAY", "2026-12-01")  # control: the day before 1.2 was issued, the same scan finds it
+    assert [(p.path, p.line) for p in _errors(REPO, "future-issue-date")] == [("checklists/season-holidays.yaml", 13)]
 
 
 def test_a_document_id_in_printed_text_is_refused(tree):
