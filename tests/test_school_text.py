@@ -231,6 +231,43 @@ def school_words_used(text: str, library) -> list[str]:
 
 
 KINDERGARTENS = ("niutang-central-kindergarten", "xihu-experimental-kindergarten")
+# School ways of doing things that read wrong for a kindergarten even in its words: children do not open a bus's
+# emergency door, carry a school bag, sit at desks, have lessons, bells, grades, exit slips or ride bikes to school.
+SCHOOL_WAYS = ("乘车幼儿会开应急门", "让每名乘车幼儿会开", "书包", "课桌下", "第一节课", "本节课", "拖堂", "下课铃",
+               "低年级", "高年级", "离校条", "12 周岁", "关门上课", "正常上课", "操场上课", "管制刀具", "1.10 米")
+
+
+def _edition_texts(library, school_id: str) -> dict[str, str]:
+    """Every printed product of the school (full and action editions, forms pack, cards sheet) as plain text, without
+    the revision records (history, which quotes the words it replaced)."""
+    from safeplan.render.pdf.bundle_html import BundleMeta
+    from safeplan.render.pdf.editions import EDITIONS, edition_html
+    view = resolved(library, school_id)
+    pages = {e.name: edition_html(e, view, BundleMeta("2026-12-01", "abc", "0"), vocabulary()) for e in EDITIONS}
+    return {name: html.unescape(re.sub(r"<style>.*?</style>|<article class=\"doc revisions\">.*?</article>|<[^>]+>", " ",
+                                       page, flags=re.S))
+            for name, page in pages.items() if page}
+
+
+@pytest.mark.parametrize("school_id", KINDERGARTENS)
+def test_every_printed_product_of_a_kindergarten_speaks_of_children(repo_library, school_id):
+    texts = _edition_texts(repo_library, school_id)
+    assert set(texts) == {"full", "action", "forms", "cards"}
+    assert {name: school_words_used(text, repo_library) for name, text in texts.items()} == dict.fromkeys(texts, [])
+    assert {name: [way for way in SCHOOL_WAYS if way in text] for name, text in texts.items()} == dict.fromkeys(texts, [])
+    assert "带班教师" in texts["cards"] and "总指挥（园长）" in texts["cards"] and "保健医生" in texts["cards"]
+    assert "园长：" in texts["forms"]
+    if resolved(repo_library, school_id).data["facilities"]["school_bus"]:
+        assert "把幼儿逐一抱离车厢" in texts["full"]  # the school-bus plan's drill, in the words of a kindergarten
+
+
+def test_the_scans_find_school_words_and_ways_in_a_primary_schools_products(repo_library):
+    """Control: the same scans over a primary school's products find what they must not find in a kindergarten's."""
+    texts = _edition_texts(repo_library, "hutang-experimental-primary")
+    assert all(school_words_used(text, repo_library) for text in texts.values())
+    assert "班主任/带班教师" in texts["cards"] and "校长：" in texts["forms"]
+    everything = "".join(texts.values())
+    assert [way for way in SCHOOL_WAYS if way.replace("幼儿", "学生") not in everything] == []
 
 
 @pytest.mark.parametrize("school_id", KINDERGARTENS)
@@ -357,11 +394,13 @@ def test_a_current_document_issued_in_the_future_is_refused(tree, monkeypatch):
 
 
 def test_no_current_document_of_the_library_is_issued_after_today(monkeypatch):
-    """The starter library as of the day of this change: season-holidays 1.1 said 2026-12-15 (corrected in 1.2)."""
-    monkeypatch.setenv("SAFEPLAN_TODAY", "2026-12-02")
-    assert _errors(REPO, "future-issue-date") == []
-    monkeypatch.setenv("SAFEPLAN_TODAY", "2026-12-01")  # control: the day before 1.2 was issued, the same scan finds it
-    assert [(p.path, p.line) for p in _errors(REPO, "future-issue-date")] == [("checklists/season-holidays.yaml", 13)]
+    """The starter library as of the day the tests pin (conftest) and of this change: season-holidays 1.1 said
+    2026-12-15 (corrected in 1.2)."""
+    for day in ("2026-12-01", "2026-12-02"):
+        monkeypatch.setenv("SAFEPLAN_TODAY", day)
+        assert _errors(REPO, "future-issue-date") == []
+    monkeypatch.setenv("SAFEPLAN_TODAY", "2026-08-31")  # control: before the library's first issue day the scan finds it
+    assert ("checklists/season-holidays.yaml", 13) in [(p.path, p.line) for p in _errors(REPO, "future-issue-date")]
 
 
 def test_a_document_id_in_printed_text_is_refused(tree):

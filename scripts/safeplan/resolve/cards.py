@@ -7,10 +7,12 @@ card says what the plan says; names and numbers come from the school's data.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from safeplan.checks.cards import fill_card, post_applies, post_person, post_steps, row_posts
 from safeplan.content.model import Document
+from safeplan.content.school_words import data_in_words_of, in_words_of
 from safeplan.content.templating import points_for, has_placeholders
 from safeplan.content.vocabulary import Vocabulary, vocabulary
 from safeplan.problems import ERROR, WARNING, Problem
@@ -55,6 +57,7 @@ def school_cards(card_docs: list[Document], plans: list, school: Document, conte
     for doc in card_docs:
         by_plan.setdefault(doc.data.get("plan"), []).append(doc)
     order = list(words.posts)
+    terms = words.terms_for(context["school"].get("kind"))
     cards, problems = [], []
     for plan in plans:
         for doc in by_plan.get(plan.id, []):
@@ -63,10 +66,11 @@ def school_cards(card_docs: list[Document], plans: list, school: Document, conte
                 if not post_applies(entry["post"], context["school"]):
                     continue
                 filled, found = fill_card(doc, index, context)
+                filled = data_in_words_of(filled, terms)  # the plan's steps already are in the school's words
                 rows = plan.data.get("procedure") or []
                 steps = [CardStep(**{key: rows[n - 1][key] for key in ("within", "who", "action")})
                          for n in post_steps(plan.doc, entry["post"]) if n <= len(rows)]
-                card = Card(plan.id, plan.title, entry["post"], words.posts.get(entry["post"], entry["post"]), steps,
+                card = Card(plan.id, plan.title, entry["post"], post_label(entry["post"], terms, words), steps,
                             [(c["who"], c["phone"]) for c in filled["call"]], filled["dont"],
                             assembly_point(context["school"], entry.get("building", "")),
                             words.buildings.get(entry.get("building", ""), ""), filled.get("go", ""),
@@ -87,6 +91,7 @@ def openings(cards: list[Card], plans: list, school: dict, words: Vocabulary | N
     """Plan id → who does what in its first ten minutes, (post, person, steps) in order: its cards where it has
     them, else its first-steps rows grouped by the post a row names (or by the row's own who)."""
     words = words or vocabulary()
+    terms = words.terms_for(school.get("kind"))
     found = {}
     for plan in plans:
         rows = [(card.post_label, card.person, card.steps) for card in cards if card.plan_id == plan.id]
@@ -94,12 +99,17 @@ def openings(cards: list[Card], plans: list, school: dict, words: Vocabulary | N
             groups: dict[str, tuple[str, list[CardStep]]] = {}
             for row in plan.data.get("procedure") or []:
                 posts = [post for post in words.posts if post in row_posts(plan.doc, row)]
-                label = words.posts[posts[0]] if posts else str(row["who"])
+                label = post_label(posts[0], terms, words) if posts else str(row["who"])
                 person = _person(post_person(posts[0], school)) if posts else ""
                 groups.setdefault(label, (person, []))[1].append(CardStep(row["within"], row["who"], row["action"]))
             rows = [(label, person, steps) for label, (person, steps) in groups.items()]
         found[plan.id] = rows
     return found
+
+
+def post_label(post: str, terms: dict[str, str], words: Vocabulary) -> str:
+    """The post's label in the school's words, a label naming both kinds' words said once: 班主任/带班教师 → 带班教师."""
+    return re.sub(r"([^/（）]+)/\1", r"\1", in_words_of(words.posts.get(post, post), terms))
 
 
 def _person(person: dict) -> str:
