@@ -141,7 +141,7 @@ def test_closed_network_no_fonts_or_outside_resources(built_tree):
 
 def test_dashboard_counts_reviews_and_recent_changes(built_tree):
     text = visible(page(built_tree, "index.html"))
-    assert "数据截至 2029-07-15" in text  # SOURCE_DATE_EPOCH, not the clock
+    assert "数据截至 2029年7月15日" in text  # SOURCE_DATE_EPOCH, not the clock
     assert re.search(r"应急预案 (\S+ ){4}2", text)  # fire + onsite-gate, both 现行
     overdue = section(text, "已超期")
     assert "校门口暴力闯入现场处置方案" in overdue and "15 天" in overdue
@@ -149,35 +149,35 @@ def test_dashboard_counts_reviews_and_recent_changes(built_tree):
     assert "火灾事故专项应急预案" in due and "47 天" in due
     assert "校门口暴力闯入现场处置方案" not in due
     recent = section(text, "最近修改")  # the newest content commit, told by the revision record, not the commit
-    assert "2026-09-02 火灾事故专项应急预案 1.0 依据 GB/T 29639-2020" in recent
+    assert "2026年9月2日 火灾事故专项应急预案 1.0 依据 GB/T 29639-2020" in recent
     assert "把火灾预案移到专项预案目录" not in recent and "冯样例" not in recent
 
 
 def test_overdue_reviews_head_the_dashboard_and_fall_due_without_a_commit(built_tree, tmp_path):
     top = visible(page(built_tree, "index.html")).split("文档状态", 1)[0]
-    assert "1 份文档超期未评审（截至 2029-07-15）" in top
-    assert "校门口暴力闯入现场处置方案 （2029-06-30）" in top and "火灾事故专项应急预案" not in top
+    assert "1 份文档超期未评审（截至 2029年7月15日）" in top
+    assert "校门口暴力闯入现场处置方案 （2029年6月30日）" in top and "火灾事故专项应急预案" not in top
     tree = make_site_tree(tmp_path)  # the same commit, built on a later day
     result = build_site(tree, env={"SAFEPLAN_TODAY": "2029-09-05"})
     assert result.returncode == 0, result.stderr
     top = visible(page(tree, "index.html")).split("文档状态", 1)[0]
-    assert "份文档超期未评审（截至 2029-09-05）" in top
-    assert top.index("（2029-06-30）") < top.index("火灾事故专项应急预案 （2029-08-31）")
-    assert "数据截至 2029-07-15" in top  # the build date still comes from SOURCE_DATE_EPOCH
+    assert "份文档超期未评审（截至 2029年9月5日）" in top
+    assert top.index("（2029年6月30日）") < top.index("火灾事故专项应急预案 （2029年8月31日）")
+    assert "数据截至 2029年7月15日" in top  # the build date still comes from SOURCE_DATE_EPOCH
 
 
 def test_plan_page_box_tables_revisions_history_and_backlinks(built_tree):
     html = page(built_tree, "plans/fire")
     text = visible(html)
     box = text.split("项目 内容")[1].split("先期处置 &para;")[0]
-    for expected in ("状态 现行", "版本 1.0", "预案编号 WJJY-XX-ZX-01", "颁布日期 2026-09-01", "最近修改 2026-09-02", "下次评审 2029-08-31",
+    for expected in ("状态 现行", "版本 1.0", "预案编号 WJJY-XX-ZX-01", "颁布日期 2026年9月1日", "最近修改 2026年9月2日", "下次评审 2029年8月31日",
                      "适用范围 全部学校（2 所学校）"):
         assert expected in box, expected
     assert "先期处置" in text and "立即 第一发现人" in text
-    assert re.search(r"修订记录 .*1\.0 2026-09-01 法规标准或上级预案变化", text)
+    assert re.search(r"修订记录 .*1\.0 2026年9月1日 法规标准或上级预案变化", text)
     history = section(text, "变更历史")
-    assert "2026-09-02 冯样例 依据 GB/T 29639-2020 和区 2020 年安全工作要点首次编制。" in history
-    assert "2026-09-01 冯样例 依据 GB/T 29639-2020 和区 2020 年安全工作要点首次编制。 原 plans/school/fire.md" in history
+    assert "2026年9月2日 冯样例 依据 GB/T 29639-2020 和区 2020 年安全工作要点首次编制。" in history
+    assert "2026年9月1日 冯样例 依据 GB/T 29639-2020 和区 2020 年安全工作要点首次编制。 原 plans/school/fire.md" in history
     assert "把火灾预案移到专项预案目录" not in history and "首次导入预案库" not in history  # never the commit subject
     assert re.search(r'引用本文档的：\*?\*?.*href="\.\./\.\./checklists/micro-fire-kit/"', html.replace("\n", " "))
 
@@ -218,7 +218,7 @@ def test_downloads_page_lists_bundles_and_copies_the_pdfs(built_tree):
     entry = bundle_entry(built_tree)
     assert (entry["sha256"], entry["bytes"]) == (hashlib.sha256(bundle).hexdigest(), len(bundle))
     assert 1024 < len(bundle) < 1024 * 1024, len(bundle)  # shown in KB
-    assert f"{BUS_SCHOOL}.pdf {round(len(bundle) / 1024)} KB {entry['pages']} 2029-07-15 {entry['sha256']}" in text, text
+    assert f"{BUS_SCHOOL}.pdf {round(len(bundle) / 1024)} KB {entry['pages']} 2029年7月15日 {entry['sha256']}" in text, text
     assert SMALL_SCHOOL not in text
     assert (built_tree / "build" / "site" / "downloads" / f"{BUS_SCHOOL}.pdf").read_bytes() == bundle
 
@@ -323,13 +323,27 @@ def test_public_site_never_offers_an_internal_bundle(built_tree, tmp_path):
     assert not (tree / "build" / "site" / "downloads" / f"{BUS_SCHOOL}.pdf").exists()
 
 
+ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+
+
+def test_site_pages_show_dates_the_official_way(built_tree):
+    """Issue, review, revision, change and bundle dates read 2026年9月1日 (dates.chinese_date), as on the bundles."""
+    pages = {url: visible(page(built_tree, url)) for url in (
+        "index.html", "reviews/", "status/approved/", "downloads/", "plans/fire", f"schools/{BUS_SCHOOL}/")}
+    assert {url: ISO_DATE.findall(text) for url, text in pages.items()} == dict.fromkeys(pages, [])
+    assert "颁布日期 2026年9月1日" in pages["plans/fire"] and "2029年8月31日" in pages["reviews/"]
+    assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日", pages["downloads/"] + pages[f"schools/{BUS_SCHOOL}/"])
+    source = (built_tree / "plans" / "school" / "special" / "fire.md").read_text(encoding="utf-8")
+    assert "2026-09-01" in ISO_DATE.findall(source)  # control: the scan finds the dates the pages show, as written
+
+
 def test_outside_git_the_date_comes_from_content_not_the_clock(tmp_path):
     tree = tmp_path / "library"
     shutil.copytree(make_site_tree(tmp_path / "git"), tree, ignore=shutil.ignore_patterns(".git"))
     result = build_site(tree, env={"SOURCE_DATE_EPOCH": ""})
     assert result.returncode == 0, result.stderr
     text = visible(page(tree, "index.html"))
-    assert "数据截至 2026-09-01（内容目录不在 git 中" in text
+    assert "数据截至 2026年9月1日（内容目录不在 git 中" in text
     assert "没有内容修改的 git 历史" in text
 
 
@@ -644,7 +658,7 @@ def test_status_lists_and_review_schedule_match_the_library(built_tree):
     assert "plans/fire.md" in approved and "火灾事故专项应急预案" in approved  # the control: a list that has entries
     schedule = (docs / "reviews.md").read_text(encoding="utf-8")
     rows = [line for line in schedule.splitlines() if line.startswith("| [")]
-    dates = [re.findall(r"\| (\d{4}-\d{2}-\d{2}) \|", row)[0] for row in rows]
+    dates = [tuple(map(int, re.findall(r"\| (\d{4})年(\d{1,2})月(\d{1,2})日 \|", row)[0])) for row in rows]
     assert dates == sorted(dates) and len(rows) >= 3
     assert "已超期 15 天" in rows[0] and "校门口暴力闯入现场处置方案" in rows[0]
     assert any("即将到期（47 天）" in row and "火灾事故专项应急预案" in row for row in rows)
@@ -661,7 +675,7 @@ def test_recent_changes_find_content_commits_behind_many_other_commits(tmp_path)
     result = build_site(tree)
     assert result.returncode == 0, result.stderr
     recent = section(visible(page(tree, "index.html")), "最近修改")
-    assert "2026-09-02 火灾事故专项应急预案" in recent and "tooling" not in recent
+    assert "2026年9月2日 火灾事故专项应急预案" in recent and "tooling" not in recent
 
 
 def test_404_is_chinese_with_links_and_the_sitemap_has_addresses(built_tree):

@@ -9,6 +9,7 @@ from safeplan.render.site.school_emergency import emergency_block
 from safeplan.render.site.records_pages import DASHBOARD, school_records_section
 from safeplan.render.site.markup import month_label, relative, size_label, table, text, titled, unsearched
 from safeplan.resolve.views import SchoolView
+from safeplan.dates import chinese_date
 
 SCHOOLS = "schools/index.md"
 
@@ -76,7 +77,7 @@ def school_page(index: SiteIndex, view: SchoolView) -> str:
     if bundle:
         link = relative(source, "downloads/" + bundle.file)
         lines += [f'<p class="sp-download" markdown="1">[下载本校预案汇编（PDF，{size_label(bundle.bytes)}，{bundle.pages} 页，'
-                  f'{text(bundle.date)}）]({link}){{ .md-button .md-button--primary }}</p>', ""]
+                  f'{text(chinese_date(bundle.date))}）]({link}){{ .md-button .md-button--primary }}</p>', ""]
         lines += [f'<p class="sp-download" markdown="1">[{text(e.label)}（PDF，{size_label(e.bytes)}，{e.pages} 页）]'
                   f'({relative(source, "downloads/" + e.file)}){{ .md-button }}</p>' for e in bundle.editions]
         lines += [""] * bool(bundle.editions)
