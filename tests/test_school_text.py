@@ -232,9 +232,11 @@ def school_words_used(text: str, library) -> list[str]:
 
 KINDERGARTENS = ("niutang-central-kindergarten", "xihu-experimental-kindergarten")
 # School ways of doing things that read wrong for a kindergarten even in its words: children do not open a bus's
-# emergency door, carry a school bag, sit at desks, have lessons, bells, grades, exit slips or ride bikes to school.
+# emergency door, carry a school bag, sit at desks in classrooms (活动室), have lessons, bells, grades, exit slips, a 医务室
+# (保健室) or ride bikes to school.
 SCHOOL_WAYS = ("乘车幼儿会开应急门", "让每名乘车幼儿会开", "书包", "课桌下", "第一节课", "本节课", "拖堂", "下课铃",
-               "低年级", "高年级", "离校条", "12 周岁", "关门上课", "正常上课", "操场上课", "管制刀具", "1.10 米")
+               "低年级", "高年级", "离校条", "12 周岁", "关门上课", "正常上课", "操场上课", "管制刀具", "1.10 米", "教室", "课桌",
+               "医务室")
 
 
 def _edition_texts(library, school_id: str) -> dict[str, str]:
