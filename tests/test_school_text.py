@@ -419,8 +419,11 @@ def test_the_title_instead_of_the_id_passes(tree):
     assert _errors(tree, "printed-ids") == []
 
 
-def test_first_editions_have_a_reason_of_their_own():
+def test_first_editions_have_a_reason_of_their_own(repo_library):
     assert vocabulary().revision_reason("first_issue") == "首次发布"
+    revisions = _bundle_text(repo_library, "niutang-central-kindergarten").split("文档修订记录")[-1]
+    assert re.search(r"幼儿园午睡室现场处置方案\s+1\.0\s+2026年12月1日\s+首次发布", revisions)  # printed as its label
+    assert "first_issue" not in revisions and "law_change" not in revisions
 
 
 def test_a_report_to_one_authority_is_refused_even_beside_a_follow_up_word(tree):
