@@ -236,7 +236,7 @@ KINDERGARTENS = ("niutang-central-kindergarten", "xihu-experimental-kindergarten
 # (保健室) or ride bikes to school.
 SCHOOL_WAYS = ("乘车幼儿会开应急门", "让每名乘车幼儿会开", "书包", "课桌下", "第一节课", "本节课", "拖堂", "下课铃",
                "低年级", "高年级", "离校条", "12 周岁", "关门上课", "正常上课", "操场上课", "管制刀具", "1.10 米", "教室", "课桌",
-               "医务室")
+               "医务室", "上课", "下课", "节课", "课堂", "学生干部")
 
 
 def _edition_texts(library, school_id: str) -> dict[str, str]:

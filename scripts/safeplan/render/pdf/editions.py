@@ -81,7 +81,7 @@ def forms_html(view: SchoolView, meta: BundleMeta, words: Vocabulary, label: str
         toc += [{"level": 2, "anchor": a, "title": entry_title} for a, entry_title in entries]
         assembled.append({"title": title, "sheets": sheets})
     year = school_year(view.district)
-    return in_words_of(str(t.document({  # the template's own words too (a kindergarten's form is signed by 园长)
+    return in_words_of(str(t.document({  # a kindergarten's forms in its own words, as its bundle
         "title": f"{school['name']}安全检查与演练表格", "label": label, "school": school, "meta": meta,
         "css": Markup(_css(meta.fonts)), "subject": f"{school['name']}的按月排查表、月度隐患排查整改汇总表与演练记录表",
         "version": f"{year}—{year + 1} 学年版 · {view.fingerprint()[:8]}", "toc": toc, "parts": assembled})), words.terms_for(school["kind"]))
