@@ -259,6 +259,8 @@ def test_every_printed_product_of_a_kindergarten_speaks_of_children(repo_library
     assert {name: [way for way in SCHOOL_WAYS if way in text] for name, text in texts.items()} == dict.fromkeys(texts, [])
     assert "带班教师" in texts["cards"] and "总指挥（园长）" in texts["cards"] and "保健医生" in texts["cards"]
     assert "园长：" in texts["forms"]
+    assert {name: re.findall(r"\d{4}-\d{2}-\d{2}", text) for name, text in texts.items()} == dict.fromkeys(texts, [])
+    assert re.search(r"日期\s+2026年12月1日", texts["forms"])  # the cover's date, given as 2026-12-01 (BundleMeta)
     if resolved(repo_library, school_id).data["facilities"]["school_bus"]:
         assert "把幼儿逐一抱离车厢" in texts["full"]  # the school-bus plan's drill, in the words of a kindergarten
 
