@@ -351,6 +351,28 @@ def test_the_mapping_table_lists_only_the_schools_own_plans_by_title(repo_librar
     assert not re.search(r"`[a-z-]+`|[a-z]+-[a-z]+", table)  # no ids
 
 
+def _document_ids(library):
+    ids = sorted({d.id for d in library.documents if d.id and d.kind != "school"}, key=len, reverse=True)
+    return re.compile(r"(?<![A-Za-z0-9_./<-])(" + "|".join(map(re.escape, ids)) + r")(?![A-Za-z0-9_-])")
+
+
+def test_every_sample_schools_bundle_names_documents_by_title_and_floors_once(repo_library):
+    """The printed text of every sample school's full edition, as rendered (templates included, not only content);
+    revision records are history (comprehensive 1.3 tells how it replaced “mass-incidents” by titles)."""
+    mention = _document_ids(repo_library)
+    found = {}
+    for school in repo_library.schools:
+        text = _edition_texts(repo_library, school.id)["full"]
+        found[school.id] = sorted(set(mention.findall(text))) + re.findall(r"（\d+ 层）（\d+ 层）", text)
+    assert found == dict.fromkeys(found, []) and len(found) == 12
+
+
+def test_the_id_and_floor_scans_find_what_they_look_for(repo_library):
+    """Control for the scan above: an id written into plain text and a doubled floor count are found."""
+    assert _document_ids(repo_library).findall("演练按 fire-drill 组织，见 onsite-nap-room。") == ["fire-drill", "onsite-nap-room"]
+    assert re.findall(r"（\d+ 层）（\d+ 层）", "男生公寓（8 层）（8 层）") == ["（8 层）（8 层）"]
+
+
 def test_a_school_without_a_canteen_sees_no_canteen_plan_in_its_table(repo_library):
     """Control for the table: the canteen row exists where there is a canteen, and only there."""
     def table(school_id):
