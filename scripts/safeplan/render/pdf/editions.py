@@ -66,7 +66,7 @@ def forms_html(view: SchoolView, meta: BundleMeta, words: Vocabulary, label: str
     order = list(words.frequencies)
     checklists = sorted(view.of_kind("checklist"), key=lambda d: order.index(d.data["frequency"]))
     grids = [Markup(t.checklist_grid(f"form-{doc.id}", doc, school, words.frequency(doc.data["frequency"]),
-                                     forms.grid(doc.data["frequency"]), forms.LEGEND)) + Markup(t.checklist_reference(doc))
+                                     forms.grid(doc.data["frequency"], len(doc.data["items"])), forms.LEGEND)) + Markup(t.checklist_reference(doc))
              for doc in checklists]
     parts = [("按月排查表", [(f"form-{doc.id}", doc.title) for doc in checklists], grids),
              ("隐患整改台账", [("form-summary", "月度隐患排查整改汇总表")],

@@ -6,6 +6,7 @@ templates/forms.html.j2, the page geometry in templates/bundle.css.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 # Drill-record fields filled in by hand at length; the rest take one line (a time, a count, a name).
@@ -17,6 +18,10 @@ SUMMARY_ORIGINS = ("以前未整改", "当月新增")
 SUMMARY_COLUMNS = ("隐患部位及情形", "等级", "整改时限", "责任人", "整改方案", "安全措施", "销号（日期、签名）")
 SUMMARY_ROWS = 12
 LEGEND = "填写：✓ 合格　× 有隐患（写入当月隐患排查整改汇总表）　／ 不适用。发现重大隐患立即报告安全办主任并采取临时防护措施。"
+# A landscape sheet's type area (168 mm) less its title, heading line, column heads, sign rows and legend:
+# what the item rows share, so a long list (a 16-point risk register) still prints on one sheet.
+ITEM_ROOM_MM = 104.0
+ROW_MM = 8.0  # a row's height when the items leave room: space for a tick and a short note
 
 
 @dataclass(frozen=True)
@@ -25,20 +30,28 @@ class Grid:
 
     period: str  # what the sheet covers, written in by hand: "　　年　　月"
     columns: tuple[str, ...]  # one per check; "" where the date is written in
-    narrow: bool  # 31 day columns: smaller type
+    row_mm: float = ROW_MM  # each item row's height: all rows share ITEM_ROOM_MM
+
+    @property
+    def shape(self) -> str:
+        """"narrow": 12 or 31 check columns, small heads; "wide": a register of one or two periods,
+        its item text across most of the sheet (one line a row); "" between."""
+        return "narrow" if len(self.columns) > 8 else "wide" if len(self.columns) <= 2 else ""
 
 
-def grid(frequency: str) -> Grid:
+def grid(frequency: str, items: int = 0) -> Grid:
+    """The sheet for a checklist of this frequency with this many items (0: the row height unchanged)."""
+    row = min(ROW_MM, math.floor(ITEM_ROOM_MM / items * 10) / 10) if items else ROW_MM
     if frequency == "daily":
         # "1日 2日 …": bare day numbers side by side read as one long number to the public scan (an ID card)
-        return Grid("　　　　年　　月", tuple(f"{day}日" for day in range(1, 32)), True)
+        return Grid("　　　　年　　月", tuple(f"{day}日" for day in range(1, 32)), row)
     if frequency == "weekly":
-        return Grid("　　　　年　　月", tuple(f"第{n}周" for n in range(1, 6)), False)
+        return Grid("　　　　年　　月", tuple(f"第{n}周" for n in range(1, 6)), row)
     if frequency == "monthly":
-        return Grid("　　　　—　　　　学年", SCHOOL_MONTHS, True)
+        return Grid("　　　　—　　　　学年", SCHOOL_MONTHS, row)
     if frequency == "term":
-        return Grid("　　　　—　　　　学年", ("第一学期", "第二学期"), False)
-    return Grid("　　　　年", ("",) * 8, False)  # seasonal and event checks: the date goes in the heading
+        return Grid("　　　　—　　　　学年", ("第一学期", "第二学期"), row)
+    return Grid("　　　　年", ("",) * 8, row)  # seasonal and event checks: the date goes in the heading
 
 
 def record_space(field: str) -> str:
