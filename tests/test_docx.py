@@ -20,6 +20,7 @@ from conftest import REPO, run_cli
 from safeplan.content.loader import load_library
 from safeplan.render.docx.writer import docx_bundle
 from safeplan.render.pdf.bundle_html import BundleMeta, bundle_html
+from safeplan.render.pdf.fonts import DEFAULT_STACKS
 from safeplan.resolve.editions import EDITIONS
 from safeplan.resolve.views import resolve_school
 
@@ -189,7 +190,8 @@ def test_page_setup_fonts_and_footer(sample):
     assert body._sectPr.find(qn("w:pgNumType")).get(qn("w:start")) == "1"
     styles = document.styles
     east_asia = {name: styles[name].element.rPr.rFonts.get(qn("w:eastAsia")) for name in ("Normal", "Heading 1", "Heading 2")}
-    assert east_asia == {"Normal": "仿宋", "Heading 1": "黑体", "Heading 2": "楷体"}
+    first = {role: families[0] for role, families in DEFAULT_STACKS}  # no `fonts` in the repository's safeplan.yaml
+    assert east_asia == {"Normal": first["body"], "Heading 1": first["hei"], "Heading 2": first["kai"]}
     assert styles["Normal"].font.size.pt == 16
     for name in ("Heading 1", "Heading 2", "Heading 3"):
         fonts = styles[name].element.rPr.rFonts
@@ -240,6 +242,28 @@ def test_cli_writes_the_file_with_the_chosen_body_font(tree):
     default = run_cli("--root", str(tree), "export", "docx", "--school", MINI_SCHOOL, "--edition", "action")
     assert default.returncode == 0, default.stderr
     assert (tree / "build" / "docx" / f"{MINI_SCHOOL}-action.docx").is_file()
+
+
+def test_the_word_faces_come_from_the_fonts_in_safeplan_yaml(tree):
+    """The stacks the PDF uses name the Word styles' faces too; the control is the default above and a second
+    library without the setting, whose file names none of the configured faces."""
+    names = {"body": "仿宋_GB2312", "hei": "方正黑体_GBK", "kai": "楷体_GB2312", "title": "方正小标宋简体"}
+    plain = tree / "plain.docx"
+    assert run_cli("--root", str(tree), "export", "docx", "--school", MINI_SCHOOL, "--out", str(plain)).returncode == 0
+    with (tree / "safeplan.yaml").open("a", encoding="utf-8") as config:
+        config.write("fonts:\n" + "".join(f'  {role}: ["{name}", "Noto Serif CJK SC"]\n' for role, name in names.items()))
+    out = tree / "configured.docx"
+    result = run_cli("--root", str(tree), "export", "docx", "--school", MINI_SCHOOL, "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    for path, expected in ((out, names), (plain, {role: families[0] for role, families in DEFAULT_STACKS})):
+        document = docx.Document(str(path))
+        styles = document.styles
+        faces = {role: styles[name].element.rPr.rFonts.get(qn("w:eastAsia"))
+                 for role, name in (("body", "Normal"), ("hei", "Heading 1"), ("kai", "Heading 2"), ("title", "Front Heading"))}
+        assert faces == expected, path.name
+        cover_title = next(p for p in document.paragraphs if p.text == "安全应急预案汇编")
+        assert {run.element.rPr.rFonts.get(qn("w:eastAsia")) for run in cover_title.runs} == {expected["title"]}, path.name
+    assert not set(names.values()) & set(re.findall(r'w:eastAsia="([^"]+)"', _all_text(plain)))
 
 
 @pytest.mark.parametrize("args, message", [

@@ -33,11 +33,18 @@ LIST_STYLES = {("ul", 1): "List Bullet", ("ul", 2): "List Bullet 2", ("ul", 3): 
 
 @dataclass(frozen=True)
 class Fonts:
-    """The faces a district sets; the names must be the ones installed in Word (e.g. 仿宋_GB2312)."""
+    """The Word file's faces: each role's first family in safeplan.yaml `fonts`, the stacks the PDF uses
+    (render/pdf/fonts.font_stacks); a district names there the faces its Word has (e.g. 仿宋_GB2312)."""
 
-    body: str = "仿宋"
-    heading1: str = "黑体"
-    heading2: str = "楷体"
+    body: str
+    heading1: str  # 一级标题 (hei, 黑体)
+    heading2: str  # 二级标题 (kai, 楷体)
+    title: str  # cover and front-matter titles
+
+    @classmethod
+    def from_stacks(cls, stacks, body: str | None = None) -> "Fonts":
+        first = {role: families[0] for role, families in stacks}
+        return cls(body or first["body"], first["hei"], first["kai"], first["title"])
 
 
 def set_font(target, name: str) -> None:
@@ -95,7 +102,7 @@ def set_up(document, fonts: Fonts) -> None:
             heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
 
     front = _paragraph_style(document, FRONT_HEADING)
-    set_font(front.element, fonts.heading1)
+    set_font(front.element, fonts.title)
     front.font.size = Pt(22)
     front.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
     front.paragraph_format.first_line_indent = Pt(0)

@@ -34,9 +34,11 @@ def chinese_date(iso: str) -> str:
     return _ISO_DATE.sub(lambda m: f"{m.group(1)}年{int(m.group(2))}月{int(m.group(3))}日", iso)
 
 
-def docx_bundle(view: SchoolView, meta: BundleMeta, edition: Edition = EDITIONS["full"], fonts: Fonts = Fonts(),
+def docx_bundle(view: SchoolView, meta: BundleMeta, edition: Edition = EDITIONS["full"], fonts: Fonts | None = None,
                 words: Vocabulary | None = None) -> bytes:
-    """The school's bundle in this edition as a Word document (bytes of a .docx file)."""
+    """The school's bundle in this edition as a Word document (bytes of a .docx file); its faces are the
+    first of each stack in `meta.fonts` (safeplan.yaml `fonts`, as the PDF) unless `fonts` names others."""
+    fonts = fonts or Fonts.from_stacks(meta.fonts)
     words = words or vocabulary()
     shown = edition_view(view, edition, words)
     body = next(n for n in parse(bundle_html(shown, meta, words)).find_all("body"))
@@ -136,7 +138,7 @@ def _cover(writer: Writer, cover: Node, fonts: Fonts) -> None:
         kind = next(iter(node.classes & COVER_SIZES.keys()), "")
         for run in paragraph.runs:
             run.font.size = COVER_SIZES.get(kind, run.font.size)
-            set_font(run._r, fonts.heading2 if kind == "subtitle" else fonts.heading1 if kind else fonts.body)
+            set_font(run._r, fonts.heading2 if kind == "subtitle" else fonts.title if kind else fonts.body)
 
 
 def _front_heading(writer: Writer, node: Node):
