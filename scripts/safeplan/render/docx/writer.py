@@ -100,7 +100,8 @@ def _parts(main: Node, edition: Edition) -> list[tuple[str, list[Node]]]:
 
 
 def _article_heading(article: Node) -> Node | None:
-    return next((n for n in article.children if heading_level(n) == 2), None)
+    """The article's title: its first h2 (a form's sits in its first sheet)."""
+    return next(iter(article.find_all("h2")), None)
 
 
 def _anchor(article: Node) -> str:

@@ -14,6 +14,7 @@ _DRAWN = ("路线图", "示意图")
 _WRITTEN = ("问题", "整改", "意见", "点评", "评估", "总结", "情况")
 SCHOOL_MONTHS = ("9月", "10月", "11月", "12月", "1月", "2月", "3月", "4月", "5月", "6月", "7月", "8月")
 # The monthly hazard summary (隐患排查整改台账): where each hazard came from, then how it is closed.
+SUMMARY_TITLE = "月度隐患排查整改汇总表"
 SUMMARY_ORIGINS = ("以前未整改", "当月新增")
 SUMMARY_COLUMNS = ("隐患部位及情形", "等级", "整改时限", "责任人", "整改方案", "安全措施", "销号（日期、签名）")
 SUMMARY_ROWS = 12
@@ -52,6 +53,21 @@ def grid(frequency: str, items: int = 0) -> Grid:
     if frequency == "term":
         return Grid("　　　　—　　　　学年", ("第一学期", "第二学期"), row)
     return Grid("　　　　年", ("",) * 8, row)  # seasonal and event checks: the date goes in the heading
+
+
+def record_fields(fields: list[str], evacuation: bool) -> list[str]:
+    """A drill record's rows: the drill's own fields, plus room for the problems found and their fixes in
+    every drill and for the route drawn in an evacuation drill, where the drill does not name them."""
+    rows = list(fields)
+
+    def has(word: str) -> bool:
+        return any(word in row for row in rows)
+
+    end = rows.index("记录人") if "记录人" in rows else len(rows)
+    rows[end:end] = [field for field, word in (("发现的问题", "问题"), ("整改措施", "整改")) if not has(word)]
+    if evacuation and not has("路线图"):
+        rows.insert(next(i for i, row in enumerate(rows) if "问题" in row), "疏散路线图")
+    return rows
 
 
 def record_space(field: str) -> str:
