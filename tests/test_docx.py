@@ -129,9 +129,15 @@ def test_tables_are_word_tables_with_repeated_headers(which, request):
     assert len(want) >= 10
     assert docx_tables(document) == want
     assert sum(1 for _, _, header in want if header) >= 5
-    for table in document.tables:  # within the 156 mm type area, in the PDF's proportions
+    grids = 0
+    for table in document.tables:  # within the type area (156 mm; a form's landscape sheet 249 mm), in the PDF's proportions
         widths = [column.w.mm for column in table._tbl.tblGrid.gridCol_lst]
-        assert 155 < sum(widths) <= 156.1, widths
+        if _squeezed(table.rows[0].cells[1].text) == "排查项目（标准与依据见说明页）":
+            grids += 1
+            assert 248 < sum(widths) <= 249.5 and widths[1] > 2 * widths[2], widths  # the items wide, the checks narrow (twips round up)
+        else:
+            assert 155 < sum(widths) <= 156.1 or 248 < sum(widths) <= 249.1, widths
+    assert grids == len(re.findall(r'<table class="grid">', bundle)) > 0
     steps = next(t for t in document.tables if [c.text for c in t.rows[0].cells] in (["时限", "执行人", "动作"], ["时间", "执行人", "动作"]))
     assert [round(c.w.mm / 1.56) for c in steps._tbl.tblGrid.gridCol_lst] == [16, 22, 62]  # bundle.html.j2's widths
 
@@ -175,11 +181,15 @@ def test_lists_are_word_lists_each_counting_from_its_start(sample):
 
 def test_page_setup_fonts_and_footer(sample):
     _, bundle, document = sample
-    for section in document.sections:
-        assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+    sheets = [(round(section.page_width.mm), round(section.page_height.mm)) for section in document.sections]
+    assert sheets[:2] == [(210, 297)] * 2 and (297, 210) in sheets  # the forms to file are landscape sheets
+    for section, sheet in zip(document.sections, sheets):
         margins = (section.top_margin, section.right_margin, section.bottom_margin, section.left_margin)
-        assert [round(m.mm) for m in margins] == [37, 26, 35, 28]
-    front, body = document.sections
+        assert [round(m.mm) for m in margins] == ([37, 26, 35, 28] if sheet == (210, 297) else [20, 20, 22, 28])
+    for section in document.sections[2:]:  # numbered on from the body's first page, with its footers
+        assert section._sectPr.find(qn("w:pgNumType")) is None and section.footer.is_linked_to_previous
+    assert all(a != b for a, b in zip(sheets[1:], sheets[2:]))  # no empty section between two forms
+    front, body = document.sections[:2]
     assert not "".join(p.text for p in front.footer.paragraphs)  # the front matter carries no page number
     assert document.settings.odd_and_even_pages_header_footer
     for footer in (body.footer, body.even_page_footer):

@@ -18,7 +18,8 @@ from docx.shared import Pt
 
 from safeplan.content.vocabulary import Vocabulary, vocabulary
 from safeplan.render.docx.html_blocks import Node, Writer, clean_text, heading_level, parse
-from safeplan.render.docx.styles import FRONT_HEADING, Fonts, begin_field, end_field, set_font, set_up, start_numbered_section
+from safeplan.render.docx.styles import (FRONT_HEADING, Fonts, begin_field, end_field, set_font, set_up, start_numbered_section,
+                                        turn_page)
 from safeplan.render.pdf.bundle_html import NUMERALS, BundleMeta, bundle_html, bundle_title
 from safeplan.resolve.editions import EDITIONS, Edition, edition_view
 from safeplan.resolve.views import SchoolView
@@ -59,14 +60,21 @@ def docx_bundle(view: SchoolView, meta: BundleMeta, edition: Edition = EDITIONS[
         else:  # 颁布令
             _front_section(writer, node)
     start_numbered_section(document)
+    landscape = False  # forms to file (article.form) are landscape sheets, as in the PDF
     for title, articles in parts:
+        turned = landscape
+        if landscape:
+            turn_page(document, landscape := False)
         heading = document.add_heading(title, level=1)
-        heading.paragraph_format.page_break_before = bool(writer.headings)
+        heading.paragraph_format.page_break_before = bool(writer.headings) and not turned
         writer.headings.append((1, heading))
         for index, article in enumerate(articles):
+            turned = ("form" in article.classes) != landscape
+            if turned:
+                turn_page(document, landscape := not landscape)
             before = len(writer.headings)
             writer.blocks(document, article.children)
-            if index and len(writer.headings) > before:
+            if index and len(writer.headings) > before and not turned:
                 writer.headings[before][1].paragraph_format.page_break_before = True
     return _reproducible(document, meta.date)
 

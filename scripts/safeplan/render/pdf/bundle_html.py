@@ -166,7 +166,7 @@ def checklist_sheets(view: SchoolView, words: Vocabulary, prefix: str) -> list[t
     t, order = _template("forms.html.j2"), list(words.frequencies)
     return [(f"{prefix}-{doc.id}", doc, Markup(t.checklist_form(
         f"{prefix}-{doc.id}", doc, view.data, words.frequency(doc.data["frequency"]),
-        forms.grid(doc.data["frequency"], len(doc.data["items"])), forms.LEGEND)))
+        forms.grid(doc.data["frequency"], len(doc.data["items"])), forms.LEGEND, forms.NUMBER_SHARE)))
         for doc in sorted(view.of_kind("checklist"), key=lambda d: order.index(d.data["frequency"]))]
 
 

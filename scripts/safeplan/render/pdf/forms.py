@@ -22,6 +22,7 @@ LEGEND = "填写：✓ 合格　× 有隐患（写入当月隐患排查整改汇
 # A landscape sheet's type area (168 mm) less its title, heading line, column heads, sign rows and legend:
 # what the item rows share, so a long list (a 16-point risk register) still prints on one sheet.
 ITEM_ROOM_MM = 104.0
+NUMBER_SHARE = 4  # % of the sheet: the 序号 column
 ROW_MM = 8.0  # a row's height when the items leave room: space for a tick and a short note
 
 
@@ -38,6 +39,11 @@ class Grid:
         """"narrow": 12 or 31 check columns, small heads; "wide": a register of one or two periods,
         its item text across most of the sheet (one line a row); "" between."""
         return "narrow" if len(self.columns) > 8 else "wide" if len(self.columns) <= 2 else ""
+
+    @property
+    def item_share(self) -> int:
+        """The item column's width in % of the sheet (the 序号 column takes NUMBER_SHARE, the checks the rest)."""
+        return {"narrow": 28, "wide": 60}.get(self.shape, 48)
 
 
 def grid(frequency: str, items: int = 0) -> Grid:
