@@ -300,15 +300,17 @@ def test_every_sample_document_survives_decap_s_own_serialisation():
     library, _ = load_library(REPO)
     config = editor_config(library, vocabulary())
     order = {}
-    for collection in config["collections"]:
-        order.setdefault(collection["format"] + collection["extension"], {})[collection.get("folder", "")] = \
-            [f["name"] for f in collection["fields"]]
-    docs = [d for d in library.documents if d.kind in EDITED_KINDS]
-    assert len(docs) > 300 and {d.kind for d in docs} == set(EDITED_KINDS)
+    for collection in config["collections"]:  # folder collections, and the files of file collections (district.yaml)
+        for place in collection.get("files", [collection]):
+            order.setdefault(collection["format"] + collection["extension"], {})[place.get("folder") or place["file"]] = \
+                [f["name"] for f in place["fields"]]
+    docs = [d for d in library.documents if d.kind in EDITED_KINDS + ("district",)]
+    assert len(docs) > 300 and {d.kind for d in docs} == set(EDITED_KINDS) | {"district"}
     entries = []
     for doc in docs:
         markdown = doc.path.endswith(".md")
-        folder = next(f for f in order["frontmatter" + "md" if markdown else "yaml" + "yaml"] if doc.path.startswith(f + "/"))
+        folder = next(f for f in order["frontmatter" + "md" if markdown else "yaml" + "yaml"]
+                      if doc.path == f or doc.path.startswith(f + "/"))
         entries.append({"format": "frontmatter" if markdown else "yaml", "extension": "md" if markdown else "yaml",
                         "data": {**doc.data, "body": doc.body} if markdown else doc.data,
                         "sortedKeys": order["frontmatter" + "md" if markdown else "yaml" + "yaml"][folder]})
