@@ -163,3 +163,19 @@ def test_a_new_plan_lands_in_its_tier_s_folder(config):
     assert f"{nested['folder']}/onsite-new.md" == "plans/onsite-new.md" != new_entry_path(creatable["plans/school/onsite"], "onsite-new")
     labels = [c["label"] for c in creatable.values()]
     assert len(set(labels)) == 4 and all(CHINESE.search(label) for label in labels)
+
+
+def test_every_object_and_list_form_has_fields_as_decap_requires(config):
+    """Decap refuses the whole config when an object has no fields (district.yaml's `external`, name → unit,
+    takes the keys the file holds)."""
+    def empty(form, where):
+        for spec in form:
+            if spec["widget"] == "object" or "fields" in spec:
+                assert spec.get("fields"), f"{where}.{spec['name']}: no fields"
+                empty(spec["fields"], f"{where}.{spec['name']}")
+    for collection in config["collections"]:
+        for form in collection.get("files", [collection]):
+            empty(form["fields"], collection["name"])
+    district = next(c for c in config["collections"] if c["name"] == "district")["files"][0]["fields"]
+    external = next(f for f in district if f["name"] == "external")
+    assert [f["name"] for f in external["fields"]][:2] == ["emergency_office", "public_security"]

@@ -264,6 +264,17 @@ def mapping(kind: str, orders, words: Vocabulary, path: tuple, schema: dict) -> 
         value, _ = shape(kind, path + ("*",))
         return {"widget": "object", "fields": [
             {"name": key, "label": key, "required": False, **widget(kind, orders, words, path + ("*",), value)} for key in keys]}
+    if isinstance(schema.get("additionalProperties"), dict) and not schema.get("properties"):  # name → unit
+        # Decap has no form for keys of one's own choosing: the keys the files hold, each with the value's form;
+        # none held, nothing to edit (a hidden field keeps whatever is there)
+        held = orders.get(path, [])
+        if not held:
+            return {"widget": "hidden"}
+        value, _ = shape(kind, path + ("*",))
+        label = field_labels(kind, path)[-1]
+        return {"widget": "object", "fields": [
+            {"name": key, "label": f"{label}：{key}", "required": False, **widget(kind, orders, words, path + (key,), value)}
+            for key in held]}
     return {"widget": "object", "fields": fields(kind, orders, words, path)}  # open: a school's officer sees every field
 
 
