@@ -104,7 +104,7 @@ def district_file(library: Library, words: Vocabulary) -> dict:
     """district.yaml as a file collection: one form, the district schema's fields in the file's key order."""
     path = KINDS["district"][0]
     form = fields("district", key_orders(library.of_kind("district")), words)
-    return {"name": "district", "label": words.kind("district"), "format": "yaml", "extension": "yaml",
+    return {"name": "district", "label": words.kind("district"), "format": "yaml",
             "files": [{"name": "district", "label": words.kind("district"), "file": path, "fields": form}]}
 
 
