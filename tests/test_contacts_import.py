@@ -239,3 +239,34 @@ def test_the_in_place_editor_keeps_what_it_does_not_change():
                       "  z:\n    k: v2  # k\n  w: {m: \"0519\"}\nc: [1]\n")
     assert edit_yaml(text, old, old) == text  # the control: no change, no edit
     assert merged_order(["a", "c"], ["a", "b", "c", "d"]) == ["a", "b", "c", "d"]
+
+
+def test_every_sample_school_round_trips_through_its_template(tmp_path):
+    """For each school of the sample library: its template reads back to its own organisation and contacts, and a
+    new mobile, a post left empty and one more department rewrite its file to exactly that data."""
+    from safeplan.content.contacts_import import read_contacts
+    from safeplan.content.yaml_edit import edit_yaml
+    from safeplan.render.records.contacts_workbook import contacts_workbook
+    from safeplan.content.contacts_columns import contact_sheets
+
+    repo = Path(__file__).resolve().parents[1]
+    paths = sorted((repo / "schools").glob("*.yaml"))
+    assert len(paths) >= 10
+    for path in paths:
+        rel = f"schools/{path.name}"
+        text = path.read_text(encoding="utf-8")
+        data = parse_document(rel, "school", text.encode()).data
+        workbook = tmp_path / f"{path.stem}.xlsx"
+        workbook.write_bytes(contacts_workbook(data, contact_sheets()))
+        read = read_contacts(workbook, data, workbook.name)
+        assert read.problems == [], (rel, read.problems[:3])
+        assert read.values == {"organisation": data["organisation"], "contacts": data["contacts"]}, rel
+
+        wanted = copy.deepcopy(data)
+        wanted["organisation"]["principal"]["mobile"] = "13900009999"
+        del wanted["organisation"][list(wanted["organisation"])[-1]]
+        wanted["contacts"].setdefault("internal", []).append({"name": "保卫处", "phone": "0519-86109999"})
+        edited = edit_yaml(text, data, wanted)
+        assert parse_document(rel, "school", edited.encode()).data == wanted, rel
+        kept = [line for line in text.splitlines() if line.lstrip().startswith("#")]
+        assert all(line in edited.splitlines() for line in kept), rel  # every comment line survives
