@@ -64,7 +64,10 @@
     handler: function (event) {
       var collection = collections[event.entry.get("collection")];
       var data = withRevision(event.entry.get("data"));
-      return collection ? inOrder(data, collection.fields) : data;
+      var form = collection && (collection.files  // a file collection (district.yaml): the file's own form
+        ? (collection.files.filter(function (f) { return f.name === event.entry.get("slug"); })[0] || {}).fields
+        : collection.fields);
+      return form ? inOrder(data, form) : data;
     },
   });
 })();
