@@ -73,6 +73,19 @@ def reporting_rule(context, school) -> str:
     return "\n".join(lines)
 
 
+def levels_line(district, school) -> str:
+    """The scale in one sentence for a plan's first page: who commands each level, who reports, to whom, how fast."""
+    rule = rule_of(district)
+    groups: dict[str, list[str]] = {}
+    for level in rule["levels"]:
+        groups.setdefault(_person(school, level["commander"]), []).append(level["level"])
+    commands = "；".join(f"{'、'.join(levels)}由{person}指挥" for person, levels in groups.items())
+    reported = "、".join(level["level"].split("（")[0] for level in rule["levels"] if level["reported"])
+    return (f"响应分级（全区统一）：{commands}。{reported}由{_person(school, 'safety_officer')}"
+            f"在事发后 {rule['phone_minutes']} 分钟内电话报告、{duration(rule['first_report_minutes'])}内书面报告"
+            f"{_units(school, rule)}。")
+
+
 FILTERS = {
     "response_scale": ("全区统一的响应分级表（级别、指挥、到位、报告），例如 {{ school | response_scale }}", 0, response_scale),
     "reporting_rule": ("全区统一的信息报告规则（对象、时限、首报续报终报），例如 {{ school | reporting_rule }}", 0, reporting_rule),
