@@ -107,8 +107,11 @@ def test_the_first_page_scan_sees_an_opening_that_runs_onto_page_two(library, tm
     assert pushed in "".join(_flat(_page_text(pdf, start + n)) for n in (1, 2, 3))  # the last rows went on overleaf
 
 
-def test_a_post_label_for_both_kinds_shows_the_kindergartens_word_once():
-    """The post labels name both kinds ("总指挥（校长/园长）"); a kindergarten's opening and cards say 园长 once."""
-    text = "总指挥（校长/园长）；班主任/带班教师；校医/保健医生；副校长向校长报告"
-    assert in_words_of(text, vocabulary().terms_for("幼儿园")) == "总指挥（园长）；带班教师；保健医生；副园长向园长报告"
-    assert in_words_of(text, vocabulary().terms_for("小学")) == text  # control: other kinds keep the label as written
+def test_a_post_label_names_the_post_in_the_kind_of_schools_words():
+    """One label per post in the schema (the school's word); a kindergarten's comes from its x-terms."""
+    words = vocabulary()
+    kindergarten, primary = words.posts_for("幼儿园"), words.posts_for("小学")
+    assert [kindergarten[p] for p in ("principal", "class_teacher", "medical")] == ["总指挥（园长）", "带班教师", "保健医生"]
+    assert [primary[p] for p in ("principal", "class_teacher", "medical")] == ["总指挥（校长）", "班主任", "校医"]
+    assert words.posts_for()["class_teacher"] == "班主任/带班教师"  # a page for no one school names both
+    assert in_words_of("副校长向校长报告", words.terms_for("幼儿园")) == "副园长向园长报告"

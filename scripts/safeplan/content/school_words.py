@@ -23,8 +23,6 @@ def in_words_of(text: str, terms: dict[str, str]) -> str:
     """text with every term replaced by its counterpart, longest term first, outside titles and quoted words."""
     if not terms or not isinstance(text, str):
         return text
-    # A label written for both kinds ("总指挥（校长/园长）") keeps this kind's word once, not "园长/园长".
-    terms = {**terms, **{f"{term}/{counterpart}": counterpart for term, counterpart in terms.items()}}
     alternatives = "|".join(re.escape(term) for term in sorted(terms, key=len, reverse=True))
     pattern, kept_parts = re.compile(alternatives), re.compile(f"《[^》]*》|“(?:{alternatives})”")
     parts, position = [], 0
