@@ -9,6 +9,7 @@ from safeplan.render.site.forms import checklist_form, drill_record
 from safeplan.render.site.markup import body_markdown, relative, table, text, titled, unsearched
 from safeplan.render.site.office_pages import last_modified, revision_at
 from safeplan.dates import chinese_date
+from safeplan.render.site.plan_opening import plan_opening
 
 
 def document_pages(index: SiteIndex) -> dict[str, str]:
@@ -25,6 +26,7 @@ def document_page(index: SiteIndex, entry: Entry) -> str:
     if data.get("status") != "approved":
         lines += [f"!!! warning \"{text(words.statuses.get(data.get('status'), '未审批'))}\"",
                   "    本文档尚未审批或已废止，不得作为现行文件执行。", ""]
+    lines += plan_opening(index, entry)  # action first: the 10-minute steps by post and the levels, then the rest
     lines += [metadata_box(index, entry), ""]
     if data.get("summary"):
         lines += [text(data["summary"]), ""]
