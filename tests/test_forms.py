@@ -13,7 +13,7 @@ from safeplan.content.loader import load_library
 from safeplan.content.vocabulary import vocabulary
 from safeplan.render.pdf.bundle_html import BundleMeta
 from safeplan.render.pdf.editions import BY_NAME, edition_html
-from safeplan.render.pdf.forms import SUMMARY_COLUMNS, SUMMARY_ORIGINS, grid
+from safeplan.render.pdf.forms import SUMMARY_COLUMNS, SUMMARY_ORIGINS, grid, record_fields, record_space
 from safeplan.render.pdf.render_pdf import render_pdf
 from safeplan.resolve.views import resolve_school
 
@@ -94,3 +94,34 @@ def test_the_forms_pack_labels_pages_as_printed(pack):
     first = next(index for index, number in enumerate(printed) if number)
     assert first >= 2 and printed[first] == str(first + 1)  # numbered from the cover, the cover and contents unprinted
     assert not check_page_labels(pack["pdf"])
+
+
+def test_the_full_edition_prints_the_same_forms_as_the_pack(pack):
+    """One builder: each checklist's sheet and reference page, and the monthly summary, are the pack's, anchors aside."""
+    view, words, meta = pack["view"], vocabulary(), BundleMeta("2026-09-01", "0123456789", "test")
+    full = edition_html(BY_NAME["full"], view, meta, words)
+    forms_pack = edition_html(BY_NAME["forms"], view, meta, words)
+    checklists = view.of_kind("checklist")
+    for doc in checklists:
+        sheet = re.search(rf'<article class="form">\s*<section class="grid-sheet[^"]*">\s*<h2 id="form-{doc.id}">.*?</article>',
+                          forms_pack, re.S).group(0)
+        assert sheet.replace(f'id="form-{doc.id}"', f'id="checklist-{doc.id}"') in full, doc.title
+    assert full.count('<table class="grid">') == len(checklists) > 30
+    assert "排查内容、合格标准与隐患情形" not in full  # the old per-item form, standard and basis in every row
+    summary = re.search(r'<article class="form">\s*<section class="grid-sheet summary">.*?</article>', forms_pack, re.S).group(0)
+    assert summary.replace('id="form-summary"', 'id="checklist-summary"') in full
+    index = full[full.index('id="checklist-index"'):full.index('<article class="form">')]
+    assert all(doc.title in index for doc in checklists)  # the part opens with the list of its forms
+
+
+def test_every_evacuation_drill_record_has_room_for_the_route_and_every_record_for_problems_and_fixes():
+    library, _ = load_library(REPO)
+    drills = library.of_kind("drill")
+    assert any(d.data["evacuation"] and not any("路线图" in f for f in d.data["record_fields"]) for d in drills)  # the nap-room drill
+    for drill in drills:
+        rows = record_fields(drill.data["record_fields"], drill.data["evacuation"])
+        assert [f for f in rows if f in drill.data["record_fields"]] == drill.data["record_fields"]  # nothing dropped or moved
+        assert any("问题" in f for f in rows) and any("整改" in f for f in rows), drill.title
+        assert any("路线图" in f for f in rows) == (drill.data["evacuation"] or any("路线图" in f for f in drill.data["record_fields"]))
+        assert record_space(next(f for f in rows if "问题" in f)) == "write"
+    assert record_fields(["演练日期", "记录人"], True) == ["演练日期", "疏散路线图", "发现的问题", "整改措施", "记录人"]
