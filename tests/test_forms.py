@@ -11,9 +11,9 @@ from conftest import REPO
 from print_scan import check_page_labels, outside_type_area, pages, printed_numbers, sparse_pages, words
 from safeplan.content.loader import load_library
 from safeplan.content.vocabulary import vocabulary
-from safeplan.render.pdf.bundle_html import BundleMeta
+from safeplan.render.pdf.bundle_html import BundleMeta, checklist_sheets, summary_sheet
 from safeplan.render.pdf.editions import BY_NAME, edition_html
-from safeplan.render.pdf.forms import SUMMARY_COLUMNS, SUMMARY_ORIGINS, grid, record_fields, record_space
+from safeplan.render.pdf.forms import MARKS, SUMMARY_COLUMNS, SUMMARY_ORIGINS, column_names, grid, record_fields, record_space
 from safeplan.render.pdf.render_pdf import render_pdf
 from safeplan.resolve.views import resolve_school
 
@@ -125,3 +125,46 @@ def test_every_evacuation_drill_record_has_room_for_the_route_and_every_record_f
         assert any("路线图" in f for f in rows) == (drill.data["evacuation"] or any("路线图" in f for f in drill.data["record_fields"]))
         assert record_space(next(f for f in rows if "问题" in f)) == "write"
     assert record_fields(["演练日期", "记录人"], True) == ["演练日期", "疏散路线图", "发现的问题", "整改措施", "记录人"]
+
+
+# A text names a column when it quotes it before 栏 or 列 (“检查结果”栏, “销号”一栏), a mark when it says to 打 it.
+_NAMED_COLUMN = re.compile(r"“([^“”]{1,16})”一?[栏列]")
+_NAMED_MARK = re.compile(r"[打画]“([^“”]{1,3})”")
+_WRITTEN_WORD = re.compile(r"[写填]“([^“”]{1,8})”")  # a word written in a cell where the legend gives a mark
+
+
+def _unknown_names(doc, text: str) -> list[str]:
+    sheet = grid(doc.data["frequency"], len(doc.data["items"]))
+    columns = column_names(sheet)
+    return ([name for name in _NAMED_COLUMN.findall(text) if name.split("（")[0] not in columns]
+            + [mark for mark in _NAMED_MARK.findall(text) if mark not in {mark for mark, _ in MARKS}]
+            + [word for word in _WRITTEN_WORD.findall(text) if word in {meaning for _, meaning in MARKS}])
+
+
+def _how_to_fill(doc) -> str:
+    return "\n".join([doc.data.get("summary") or ""] + [str(item.get(key) or "") for item in doc.data["items"]
+                                                        for key in ("check", "standard", "hazard")])
+
+
+def test_every_checklist_names_only_columns_and_marks_its_sheet_prints(pack):
+    library, _ = load_library(REPO)
+    checklists = library.of_kind("checklist")
+    for doc in checklists:
+        assert not _unknown_names(doc, _how_to_fill(doc)), (doc.id, _unknown_names(doc, _how_to_fill(doc)))
+    told = [doc for doc in checklists if _NAMED_MARK.search(_how_to_fill(doc))]
+    assert len(told) >= 8  # the texts that say how to fill the sheet are scanned, not skipped
+    # the names come from the sheet: each one the rendered sheet or the monthly summary prints
+    view, words = pack["view"], vocabulary()
+    printed = "".join(str(html) for _, _, html in checklist_sheets(view, words, "form"))
+    printed += str(summary_sheet(view, "form-summary")[2])
+    for doc in view.of_kind("checklist"):
+        for name in column_names(grid(doc.data["frequency"], len(doc.data["items"]))):
+            assert name in printed, (doc.id, name)
+
+
+def test_a_text_naming_a_column_or_mark_the_sheet_lacks_is_found():
+    library, _ = load_library(REPO)
+    doc = library.get("checklist", "campus-risk-list")
+    assert _unknown_names(doc, "“检查结果”栏填管控有效，写在“隐患描述”一栏，打“○”，本校没有的写“不适用”") == [
+        "检查结果", "隐患描述", "○", "不适用"]
+    assert not _unknown_names(doc, "在“第一学期”栏打“✓”，写入“整改时限”栏，“检查人”栏签名，打“／”")

@@ -536,3 +536,53 @@ def test_shard_outputs_laid_side_by_side_all_reach_the_site(tmp_path):
     assert sorted(p.name for p in downloads if p.suffix == ".pdf") == [
         f"{school}{edition.suffix}.pdf" for school in ("hutang-experimental-primary", "small-village-primary")
         for edition in sorted(PRINTED, key=lambda e: f"{school}{e.suffix}.pdf")]
+
+
+def _revision_counts(root: Path, school: str) -> tuple[list, int]:
+    from safeplan.content.loader import load_library
+    from safeplan.resolve.views import resolve_school
+
+    lib, _ = load_library(root)
+    view = resolve_school(lib, lib.get("school", school))
+    documents = [doc for doc in view.documents if doc.data.get("revisions")]
+    return documents, sum(len(doc.data["revisions"]) for doc in documents)
+
+
+def test_the_revision_appendix_prints_every_record_of_the_schools_documents(built):
+    """Counted on paper: each record is one version number in the 版本 column, left of the 日期 head on its page."""
+    from print_scan import words
+
+    documents, expected = _revision_counts(built["root"], BUS_SCHOOL)
+    path = built["out"] / f"{BUS_SCHOOL}.pdf"
+    start = next(index for _, title, index in outline(path) if title == "文档修订记录") + 1  # 1-based page
+    found = 0
+    for page in sorted({w.page for w in words(path) if w.page >= start}):
+        on_page = [w for w in words(path) if w.page == page]
+        heads = [w for w in on_page if w.text == "日期"]
+        if not heads:
+            continue
+        found += sum(1 for w in on_page if re.fullmatch(r"\d+\.\d+", w.text) and w.right <= min(h.left for h in heads))
+    assert expected >= len(documents) > 3 and found == expected
+    appendix = compact("".join(pdf_text(path).split("\f")[start - 1:]))
+    assert all(compact(doc.title) in appendix for doc in documents)
+
+
+@pytest.mark.parametrize("school", ["xihu-experimental-kindergarten", "lijia-senior-high"])
+def test_the_revision_appendix_is_one_table_a_document_with_every_record(school):
+    from conftest import REPO
+    from safeplan.content.loader import load_library
+    from safeplan.dates import chinese_date
+    from safeplan.render.pdf.bundle_html import BundleMeta, bundle_html
+    from safeplan.resolve.views import resolve_school
+
+    documents, expected = _revision_counts(REPO, school)
+    lib, _ = load_library(REPO)
+    html = bundle_html(resolve_school(lib, lib.get("school", school)), BundleMeta("2026-12-02", "0123456789", "test"))
+    appendix = html[html.index('<article class="doc revisions">'):]
+    appendix = appendix[:appendix.index("</article>")]
+    tables = re.findall(r'<p class="caption">\d+\. (.*?)</p>\s*<table class="revisions">(.*?)</table>', appendix, re.S)
+    assert [title for title, _ in tables] == [doc.title for doc in documents]
+    rows = [re.findall(r"<td>(.*?)</td>", row) for _, table in tables for row in re.findall(r"<tr>(<td>.*?)</tr>", table, re.S)]
+    assert len(rows) == expected > 100
+    records = [r for doc in documents for r in doc.data["revisions"]]
+    assert [(v, d) for v, d, _, _ in rows] == [(r["version"], chinese_date(r["date"])) for r in records]

@@ -127,10 +127,10 @@ def bundle_html(view: SchoolView, meta: BundleMeta, words: Vocabulary | None = N
     parts.append(("drills", "应急演练", drills))
     parts.append(("directory", "应急通讯录", _directory(view)))
 
-    rows = [{"title": doc.title, "version": r.get("version", ""), "date": r.get("date", ""),
-             "reason": words.revision_reason(r.get("reason", "")), "summary": r.get("summary", "")}
-            for doc in view.documents for r in doc.data.get("revisions") or []]
-    parts.append(("revisions", "附录", [_article("revisions", "文档修订记录", lambda a: t.revisions(a, rows))]))
+    histories = [(doc.title, [{"version": r.get("version", ""), "date": r.get("date", ""), "summary": r.get("summary", ""),
+                               "reason": words.revision_reason(r.get("reason", ""))} for r in doc.data["revisions"]])
+                 for doc in view.documents if doc.data.get("revisions")]  # one table per document
+    parts.append(("revisions", "附录", [_article("revisions", "文档修订记录", lambda a: t.revisions(a, histories))]))
 
     toc, assembled, number = [], [], 0
     for key, title, articles in parts:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import ClassVar
 
 # Drill-record fields filled in by hand at length; the rest take one line (a time, a count, a name).
 _DRAWN = ("路线图", "示意图")
@@ -18,7 +19,12 @@ SUMMARY_TITLE = "月度隐患排查整改汇总表"
 SUMMARY_ORIGINS = ("以前未整改", "当月新增")
 SUMMARY_COLUMNS = ("隐患部位及情形", "等级", "整改时限", "责任人", "整改方案", "安全措施", "销号（日期、签名）")
 SUMMARY_ROWS = 12
-LEGEND = "填写：✓ 合格　× 有隐患（写入当月隐患排查整改汇总表）　／ 不适用。发现重大隐患立即报告安全办主任并采取临时防护措施。"
+# What a sheet prints besides its check columns: its heads, the rows signed below the items, the marks a cell takes.
+NUMBER_HEAD = "序号"
+ITEM_HEAD = "排查项目（标准与依据见说明页）"
+SIGN_ROWS = ("检查人（签名）", "复查人（签名）")
+MARKS = (("✓", "合格"), ("×", f"有隐患（写入当月{SUMMARY_TITLE.removeprefix('月度')}）"), ("／", "不适用"))
+LEGEND = "填写：" + "　".join(f"{mark} {meaning}" for mark, meaning in MARKS) + "。发现重大隐患立即报告安全办主任并采取临时防护措施。"
 # A landscape sheet's type area (168 mm) less its title, heading line, column heads, sign rows and legend:
 # what the item rows share, so a long list (a 16-point risk register) still prints on one sheet.
 ITEM_ROOM_MM = 104.0
@@ -33,6 +39,9 @@ class Grid:
     period: str  # what the sheet covers, written in by hand: "　　年　　月"
     columns: tuple[str, ...]  # one per check; "" where the date is written in
     row_mm: float = ROW_MM  # each item row's height: all rows share ITEM_ROOM_MM
+    number_head: ClassVar[str] = NUMBER_HEAD
+    item_head: ClassVar[str] = ITEM_HEAD
+    sign_rows: ClassVar[tuple[str, ...]] = SIGN_ROWS
 
     @property
     def shape(self) -> str:
@@ -59,6 +68,13 @@ def grid(frequency: str, items: int = 0) -> Grid:
     if frequency == "term":
         return Grid("　　　　—　　　　学年", ("第一学期", "第二学期"), row)
     return Grid("　　　　年", ("",) * 8, row)  # seasonal and event checks: the date goes in the heading
+
+
+def column_names(sheet: Grid) -> frozenset[str]:
+    """The columns and rows a text may tell a checker to fill: the sheet's and the monthly summary's, each by its
+    name without the bracketed note ("检查人" for 检查人（签名）, "销号" for 销号（日期、签名）)."""
+    names = (sheet.number_head, sheet.item_head, *sheet.sign_rows, *sheet.columns, *SUMMARY_ORIGINS, *SUMMARY_COLUMNS)
+    return frozenset(name.split("（")[0] for name in names if name)
 
 
 def record_fields(fields: list[str], evacuation: bool) -> list[str]:
