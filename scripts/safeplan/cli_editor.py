@@ -59,11 +59,13 @@ def start_server(root: Path, port: int) -> subprocess.Popen:
                          "  提示：在仓库的根目录运行 safeplan edit，或用 --root 指向它。")
     env = {**os.environ, "PORT": str(port), "BIND_HOST": "127.0.0.1", "MODE": "git",
            "GIT_REPO_DIRECTORY": str(root.resolve()), "LOG_LEVEL": "warn"}
-    process = subprocess.Popen(server_command(root), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    # stderr inherited, never a pipe left unread: Node writes to a pipe synchronously, so a full one would
+    # stop the server mid-request; its warnings and errors belong on the editor's terminal anyway
+    process = subprocess.Popen(server_command(root), env=env, stdout=subprocess.DEVNULL)
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise EditorMissing(f"decap-server 启动失败（退出码 {process.returncode}）：{(process.stderr.read() or '').strip()[-400:]}\n"
+            raise EditorMissing(f"decap-server 启动失败（退出码 {process.returncode}，原因见上方 decap-server 的输出）。\n"
                                 "  提示：换一个端口（--proxy-port），或重新运行 npm ci。")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
