@@ -16,6 +16,14 @@ NEW_PLAN_BODY = ("## 适用范围\n\n本校汛期暴雨、内涝和山洪。\n\n
                  "## 响应启动\n\n接到暴雨红色预警即启动。\n\n## 处置措施\n\n停课，转移低洼处的学生。")
 
 
+def open_new(page, port: int, collection: str) -> None:
+    page.goto(f"http://127.0.0.1:{port}/admin/")
+    page.get_by_role("button", name="登录").click()
+    page.goto(f"http://127.0.0.1:{port}/admin/#/collections/{collection}/new")
+    page.reload()  # a hash change alone leaves the collection list on screen
+    page.locator("[id^=id-field-]").first.wait_for(timeout=60000)
+
+
 def choose(page, field: str, label: str) -> None:
     page.locator(f"[id^={field}-field-]").first.click()
     page.get_by_text(label, exact=True).last.click()
@@ -29,11 +37,7 @@ def test_a_new_plan_made_in_the_form_lands_in_its_folder_on_a_new_branch(tmp_pat
     repo = library_repo(tmp_path)
     outside: list[str] = []
     with running_editor(repo) as port, browser_page(outside) as page:
-        page.goto(f"http://127.0.0.1:{port}/admin/")
-        page.get_by_role("button", name="登录").click()
-        page.goto(f"http://127.0.0.1:{port}/admin/#/collections/plans-school-special/new")
-        page.reload()  # a hash change alone leaves the collection list on screen
-        page.locator("[id^=id-field-]").first.wait_for(timeout=60000)
+        open_new(page, port, "plans-school-special")
         page.locator("[id^=id-field-]").first.fill(NEW_PLAN["id"])
         page.locator("[id^=title-field-]").first.fill(NEW_PLAN["title"])
         choose(page, "category", NEW_PLAN["category"])
@@ -60,4 +64,31 @@ def test_a_new_plan_made_in_the_form_lands_in_its_folder_on_a_new_branch(tmp_pat
     assert not problems and plan.data == NEW_PLAN and plan.body.strip() == NEW_PLAN_BODY  # tier, level: the folder's
     assert run_cli("--root", str(repo), "validate").returncode == 0
     check = run_cli("--root", str(repo), "check", "--base", "main", "--author", "@editor")  # a draft: no approval
+    assert check.returncode == 0 and "检查了 1 个文件" in check.stdout, check.stdout + check.stderr
+
+
+NEW_NOTE = {"id": "flood-season", "title": "汛期安全提示", "status": "draft", "version": "0.1"}
+
+
+@needs_decap
+def test_a_new_note_made_in_the_form_lands_on_its_own_branch(tmp_path):
+    """The same for the notes collection (no preset, no list): the new file alone, on cms/notes/<id>."""
+    repo = library_repo(tmp_path)
+    outside: list[str] = []
+    with running_editor(repo) as port, browser_page(outside) as page:
+        open_new(page, port, "notes")
+        page.locator("[id^=id-field-]").first.fill(NEW_NOTE["id"])
+        page.locator("[id^=title-field-]").first.fill(NEW_NOTE["title"])
+        choose(page, "status", "草稿")
+        page.locator("[id^=version-field-]").first.fill(NEW_NOTE["version"])
+        page.get_by_role("button", name="保存").first.click()
+        new = wait_for_branch(page, repo)
+    assert outside == ["https://example.org/x"]
+    assert new == ["cms/notes/flood-season"], branches(repo)
+    assert git(repo, "diff", "--name-status", "main", new[0]).split() == ["A", "notes/flood-season.md"]
+    git(repo, "checkout", "-q", new[0])
+    after, problems = load_library(repo)
+    assert not problems and after.get("note", "flood-season").data == NEW_NOTE
+    assert run_cli("--root", str(repo), "validate").returncode == 0
+    check = run_cli("--root", str(repo), "check", "--base", "main", "--author", "@editor")
     assert check.returncode == 0 and "检查了 1 个文件" in check.stdout, check.stdout + check.stderr
