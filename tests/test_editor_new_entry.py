@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from conftest import run_cli
+from safeplan.checks.structure_rules import REQUIRED_SECTIONS
 from safeplan.content.loader import load_library
 from test_editor import branches, browser_page, git, library_repo, needs_decap, running_editor, wait_for_branch
 
@@ -50,8 +53,11 @@ def test_a_new_plan_made_in_the_form_lands_in_its_folder_on_a_new_branch(tmp_pat
                     page.locator(f"[id^={key}-field-]").last.fill(value)
         page.locator("[aria-label='markdown field'] [role=switch]").click()  # the body as Markdown text
         page.wait_for_timeout(500)
-        page.locator("[data-slate-editor]").first.click()
-        page.keyboard.type(NEW_PLAN_BODY)
+        editor = page.locator("[data-slate-editor]").first
+        assert re.findall(r"^## (.+)$", editor.inner_text(), re.M) == REQUIRED_SECTIONS["专项应急预案"]  # the preset
+        editor.click()
+        page.keyboard.press("Control+A")
+        page.keyboard.type(NEW_PLAN_BODY)  # the chapters with their text
         page.get_by_role("button", name="保存").first.click()
         new = wait_for_branch(page, repo)
     assert outside == ["https://example.org/x"]
