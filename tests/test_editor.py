@@ -197,10 +197,13 @@ def open_entry(page, port: int, collection: str, slug: str) -> None:
     page.goto(f"http://127.0.0.1:{port}/admin/#/collections/{collection}/entries/{slug}")
 
 
-def wait_for_branch(repo: Path, seconds: float = 60) -> list[str]:
+def wait_for_branch(page, repo: Path, seconds: float = 60) -> list[str]:
+    """Waits in the page, never in time.sleep: playwright's sync API serves the page's route handler (the
+    recorder) only while a playwright call runs, so a request sent after the click (a new entry's save asks
+    twice before persistEntry) would wait unanswered in the recorder until Decap's 60 s timeout."""
     deadline = time.monotonic() + seconds
     while len(branches(repo)) == 1 and time.monotonic() < deadline:
-        time.sleep(0.5)
+        page.wait_for_timeout(500)
     return [b for b in branches(repo) if b != "main"]
 
 
@@ -229,13 +232,13 @@ def test_edit_a_phone_in_the_browser_and_the_gate_accepts_the_branch(tmp_path):
         mobile.fill("1390000１099")  # a full-width digit: refused by the form with the schema's words
         page.get_by_role("button", name="保存").first.click()
         page.get_by_text("不满足模式电话号码").first.wait_for(timeout=10000)
-        time.sleep(2)
+        page.wait_for_timeout(2000)
         assert branches(repo) == ["main"]
 
         mobile.fill("")
         mobile.fill(NEW_MOBILE)
         page.get_by_role("button", name="保存").first.click()
-        new = wait_for_branch(repo)
+        new = wait_for_branch(page, repo)
     assert outside == ["https://example.org/x"]
 
     assert new == [f"cms/schools/{SCHOOL}"], branches(repo)
@@ -272,7 +275,7 @@ def test_editing_an_approved_document_bumps_its_version_with_a_revision_record(t
         page.get_by_text("面临的风险重大变化", exact=True).first.click()
         page.locator("[id^=edit_summary-field-]").first.fill("补充复审时如何选择修订原因。")
         page.get_by_role("button", name="保存").first.click()
-        new = wait_for_branch(repo)
+        new = wait_for_branch(page, repo)
         today = page.evaluate("() => { const d = new Date(); return d.getFullYear() + '-' + "
                               "String(d.getMonth() + 1).padStart(2, '0') + '-' + String(d.getDate()).padStart(2, '0'); }")
     assert outside == ["https://example.org/x"]
@@ -303,12 +306,12 @@ def test_district_yaml_is_edited_in_its_own_form_and_a_plan_folder_presets_its_t
         mobile.wait_for(timeout=60000)
         deadline = time.monotonic() + 30  # the form is drawn before the entry's values arrive
         while not mobile.input_value() and time.monotonic() < deadline:
-            time.sleep(0.3)
+            page.wait_for_timeout(300)
         assert mobile.input_value() == before.get("district", "wj-edu-bureau").data["organisation"]["director"]["mobile"]
         mobile.fill("")
         mobile.fill(DIRECTOR_MOBILE)
         page.get_by_role("button", name="保存").first.click()
-        new = wait_for_branch(repo)
+        new = wait_for_branch(page, repo)
         page.goto(f"http://127.0.0.1:{port}/admin/#/collections/plans-school-special/new")
         page.reload()  # a hash change alone leaves the saved entry's editor on screen
         page.get_by_text("专项应急预案", exact=True).first.wait_for(timeout=60000)  # the tier select, preset

@@ -10,6 +10,7 @@ import pytest
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from safeplan.checks.structure_rules import REQUIRED_SECTIONS
 from safeplan.content.loader import load_library
 from safeplan.content.vocabulary import vocabulary
 from safeplan.render.site.admin_config import editor_config
@@ -161,6 +162,10 @@ def test_a_new_plan_lands_in_its_tier_s_folder(config):
         assert folder in creatable, plan.path
         assert all(plan.data[name] == value for name, value in presets[folder].items()), plan.path
         assert new_entry_path(creatable[folder], plan.id) == plan.path
+    for folder, collection in creatable.items():  # the body opens with the required chapters of a preset tier
+        body = next(f for f in collection["fields"] if f["name"] == "body").get("default", "")
+        tier = presets[folder].get("tier")
+        assert re.findall(r"^## (.+)$", body, re.M) == (REQUIRED_SECTIONS[tier] if tier else []), folder
     # the control: the old single nested collection would have put a new school onsite plan in plans/
     nested = next(c for c in config["collections"] if c["name"] == "plans")
     assert f"{nested['folder']}/onsite-new.md" == "plans/onsite-new.md" != new_entry_path(creatable["plans/school/onsite"], "onsite-new")

@@ -1,7 +1,8 @@
 """JSON Schemas + the library's folders + safeplan.yaml → Decap CMS's config.yml (the web editor's forms).
 
 One collection per content kind (records: one per school and kind, under records/<school>/<kind>/<year>/;
-plans: one per folder of the library's layout, so that a new plan lands in its tier's folder; district.yaml:
+plans: one per folder of the library's layout, so that a new plan lands in its tier's folder, its body opening
+with the tier's required chapters; district.yaml:
 a file collection),
 one form field per schema property: Chinese label and hint from the schema, a widget by type, the schema's
 required list and patterns as the form's own validation, and the order of keys the sample files use, so
@@ -13,6 +14,7 @@ from __future__ import annotations
 import json
 from pathlib import PurePosixPath
 
+from safeplan.checks.structure_rules import REQUIRED_SECTIONS
 from safeplan.content.model import KINDS, RECORD_FOLDERS, REFERENCE_KINDS, REVIEWED, WORKFLOW_KINDS, Library
 from safeplan.content.schemas import common_definition, field_labels, schema_steps, shape
 from safeplan.content.vocabulary import Vocabulary
@@ -95,6 +97,9 @@ def plan_folders(entry: dict, documents, words: Vocabulary) -> list[dict]:
         label = (words.kind("district") if shared.get("level") == "district" else words.kind("school")) + \
             (shared.get("tier") or words.kind("plan"))
         form = [{**spec, "default": shared[spec["name"]]} if spec["name"] in shared else spec for spec in entry["fields"]]
+        if "tier" in shared:  # a new plan's body opens with the chapters its tier requires, in their order
+            body = "\n".join(f"## {name}\n" for name in REQUIRED_SECTIONS[shared["tier"]])
+            form = [{**spec, "default": body} if spec["name"] == "body" else spec for spec in form]
         found.append({**{k: v for k, v in entry.items() if k != "nested"}, "name": folder.replace("/", "-"),
                       "label": label, "label_singular": label, "folder": folder, "fields": form})
     return found + [{**entry, "create": False, "hide": True}]
