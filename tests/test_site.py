@@ -638,6 +638,16 @@ def pdf_pages(pdf: bytes) -> int:
     return len(PdfReader(io.BytesIO(pdf)).pages)
 
 
+def pdf_sheet(pdf: bytes) -> tuple[int, str]:
+    import io
+
+    from pypdf import PdfReader
+
+    pages = PdfReader(io.BytesIO(pdf)).pages
+    box = pages[0].mediabox
+    return len(pages), "landscape" if box.width > box.height else "portrait"
+
+
 def test_forms_print_on_one_a4_page_with_the_school_filled_in(browser, served):
     watched = Watched(browser)
     try:
@@ -652,8 +662,10 @@ def test_forms_print_on_one_a4_page_with_the_school_filled_in(browser, served):
             assert watched.page.locator("[data-sp-school]").first.text_content() == ""  # a template: left blank
             assert watched.page.locator("button[data-sp-print]").is_visible()
             assert pdf_pages(watched.page.pdf(format="A4")) == 1, name
+            assert pdf_sheet(watched.page.pdf(prefer_css_page_size=True)) == (1, "landscape"), name  # as the forms pack
         watched.page.goto(f"{served}/drills/fire-drill/")
         assert pdf_pages(watched.page.pdf(format="A4")) > 1  # the control: the whole guide is longer than a page
+        assert pdf_sheet(watched.page.pdf(prefer_css_page_size=True))[1] == "portrait"  # and the guide stays portrait
         watched.page.emulate_media(media="print")
         assert not watched.page.locator("h2#links").is_visible()  # the guide prints without its links
         watched.page.evaluate("document.body.dataset.spPrint = 'drill'")  # what the 打印演练记录表 button sets
