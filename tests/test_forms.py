@@ -13,7 +13,8 @@ from safeplan.content.loader import load_library
 from safeplan.content.vocabulary import vocabulary
 from safeplan.render.pdf.bundle_html import BundleMeta, checklist_sheets, summary_sheet
 from safeplan.render.pdf.editions import BY_NAME, edition_html
-from safeplan.render.pdf.forms import MARKS, SUMMARY_COLUMNS, SUMMARY_ORIGINS, column_names, grid, record_fields, record_space
+from safeplan.content.form_sheets import MARKS, SUMMARY_COLUMNS, SUMMARY_ORIGINS, column_names
+from safeplan.render.pdf.forms import grid, record_fields, record_space
 from safeplan.render.pdf.render_pdf import render_pdf
 from safeplan.resolve.views import resolve_school
 
@@ -134,8 +135,7 @@ _WRITTEN_WORD = re.compile(r"[写填]“([^“”]{1,8})”")  # a word written 
 
 
 def _unknown_names(doc, text: str) -> list[str]:
-    sheet = grid(doc.data["frequency"], len(doc.data["items"]))
-    columns = column_names(sheet)
+    columns = column_names(doc.data["frequency"])
     return ([name for name in _NAMED_COLUMN.findall(text) if name.split("（")[0] not in columns]
             + [mark for mark in _NAMED_MARK.findall(text) if mark not in {mark for mark, _ in MARKS}]
             + [word for word in _WRITTEN_WORD.findall(text) if word in {meaning for _, meaning in MARKS}])
@@ -158,7 +158,7 @@ def test_every_checklist_names_only_columns_and_marks_its_sheet_prints(pack):
     printed = "".join(str(html) for _, _, html in checklist_sheets(view, words, "form"))
     printed += str(summary_sheet(view, "form-summary")[2])
     for doc in view.of_kind("checklist"):
-        for name in column_names(grid(doc.data["frequency"], len(doc.data["items"]))):
+        for name in column_names(doc.data["frequency"]):
             assert name in printed, (doc.id, name)
 
 

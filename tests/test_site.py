@@ -189,15 +189,37 @@ def test_school_level_plans_show_as_readable_templates(built_tree):
     assert "周样例" not in text  # no school's data on a district template
 
 
-def test_checklist_prints_as_a_form(built_tree):
-    html = page(built_tree, "checklists/micro-fire-kit")
+def site_form_strays(html: str, frequency: str) -> list[str]:
+    """What a checklist page's printable sheet prints that the sheet's shared definitions (content/form_sheets.py)
+    do not: a column head or row label outside column_names, or a mark outside the legend's."""
+    from safeplan.content.form_sheets import DATE_HEAD, MARKS, column_names
+
     form = html.split('class="sp-form sp-form--checklist')[1].split("</div>")[0]
-    head, items = form.split("</table>")[:2]
-    assert re.findall(r"<th>(.*?)</th>", head) == ["学校", "排查日期", "排查人", "排查部位"]
-    assert re.findall(r"<th>(.*?)</th>", items) == ["序号", "排查内容、合格标准与隐患情形", "检查结果", "隐患描述", "整改责任人", "签名"]
-    assert items.count("☐合格<br>☐不合格") == 3  # one per item of micro-fire-kit
-    assert "排查人（签名）" in form and "复查人" in form
-    assert 'data-sp-print="checklist"' in html and "打印排查记录表" in html
+    labels = re.findall(r"<th>(.*?)</th>", form) + re.findall(r'<tr class="sp-sign"><td></td><td>(.*?)</td>', form)
+    marks = set(re.findall(r"[☐☑✓✔×✗○●√／]", form)) - {mark for mark, _ in MARKS}
+    names = column_names(frequency) | {DATE_HEAD}
+    return [label for label in labels if label.split("（")[0] not in names and label not in names] + sorted(marks)
+
+
+def test_checklist_prints_as_the_forms_pack_sheet(built_tree):
+    from safeplan.content.form_sheets import LEGEND, SIGN_ROWS
+    from safeplan.content.loader import load_library
+
+    library, _ = load_library(built_tree)
+    for doc in library.of_kind("checklist"):
+        html = page(built_tree, f"checklists/{doc.id}")
+        assert site_form_strays(html, doc.data["frequency"]) == [], doc.id
+        form = html.split('class="sp-form sp-form--checklist')[1].split("</div>")[0]
+        assert form.count("<tr><td>") == len(doc.data["items"]) and all(row in form for row in SIGN_ROWS), doc.id
+        assert html.count(LEGEND) == 2  # on screen beside the button, and on the sheet
+    html = page(built_tree, "checklists/micro-fire-kit")  # monthly: a column per school month
+    heads = re.findall(r"<th>(.*?)</th>", html.split('class="sp-form sp-form--checklist')[1].split("</table>")[0])
+    assert heads == ["序号", "排查项目（标准与依据见说明页）", "9月", "10月", "11月", "12月", "1月", "2月", "3月", "4月",
+                     "5月", "6月", "7月", "8月"]
+    assert 'data-sp-print="checklist"' in html and "打印排查表" in html and 'href="../../downloads/"' in html
+    # the control: the old form's columns and boxes are caught
+    old = html.replace("<th>9月</th>", "<th>检查结果</th>").replace("<td></td></tr>", "<td>☐合格</td></tr>", 1)
+    assert site_form_strays(old, "monthly") == ["检查结果", "☐"]
 
 
 def test_school_page_lists_what_applies_why_calendar_and_bundle(built_tree):
@@ -568,7 +590,7 @@ def test_checklist_print_shows_only_the_form(browser, served):
         assert not form.is_visible() and items.is_visible()
         watched.page.emulate_media(media="print")
         assert form.is_visible() and not items.is_visible()
-        assert watched.page.locator(".sp-form-head").is_visible()
+        assert watched.page.locator("table.sp-grid").is_visible()
         assert watched.errors == []
     finally:
         watched.close()
@@ -616,6 +638,16 @@ def pdf_pages(pdf: bytes) -> int:
     return len(PdfReader(io.BytesIO(pdf)).pages)
 
 
+def pdf_sheet(pdf: bytes) -> tuple[int, str]:
+    import io
+
+    from pypdf import PdfReader
+
+    pages = PdfReader(io.BytesIO(pdf)).pages
+    box = pages[0].mediabox
+    return len(pages), "landscape" if box.width > box.height else "portrait"
+
+
 def test_forms_print_on_one_a4_page_with_the_school_filled_in(browser, served):
     watched = Watched(browser)
     try:
@@ -630,8 +662,10 @@ def test_forms_print_on_one_a4_page_with_the_school_filled_in(browser, served):
             assert watched.page.locator("[data-sp-school]").first.text_content() == ""  # a template: left blank
             assert watched.page.locator("button[data-sp-print]").is_visible()
             assert pdf_pages(watched.page.pdf(format="A4")) == 1, name
+            assert pdf_sheet(watched.page.pdf(prefer_css_page_size=True)) == (1, "landscape"), name  # as the forms pack
         watched.page.goto(f"{served}/drills/fire-drill/")
         assert pdf_pages(watched.page.pdf(format="A4")) > 1  # the control: the whole guide is longer than a page
+        assert pdf_sheet(watched.page.pdf(prefer_css_page_size=True))[1] == "portrait"  # and the guide stays portrait
         watched.page.emulate_media(media="print")
         assert not watched.page.locator("h2#links").is_visible()  # the guide prints without its links
         watched.page.evaluate("document.body.dataset.spPrint = 'drill'")  # what the 打印演练记录表 button sets

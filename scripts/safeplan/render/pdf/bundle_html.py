@@ -18,6 +18,7 @@ from safeplan.content.sanitize import markdown_to_safe_html
 from safeplan.content.school_words import in_words_of
 from safeplan.content.vocabulary import Vocabulary, vocabulary
 from safeplan.render.pdf.fonts import DEFAULT_STACKS, with_fonts
+from safeplan.content import form_sheets
 from safeplan.render.pdf import forms
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -166,14 +167,14 @@ def checklist_sheets(view: SchoolView, words: Vocabulary, prefix: str) -> list[t
     t, order = _template("forms.html.j2"), list(words.frequencies)
     return [(f"{prefix}-{doc.id}", doc, Markup(t.checklist_form(
         f"{prefix}-{doc.id}", doc, view.data, words.frequency(doc.data["frequency"]),
-        forms.grid(doc.data["frequency"], len(doc.data["items"])), forms.LEGEND, forms.NUMBER_SHARE)))
+        forms.grid(doc.data["frequency"], len(doc.data["items"])), form_sheets.LEGEND, forms.NUMBER_SHARE)))
         for doc in sorted(view.of_kind("checklist"), key=lambda d: order.index(d.data["frequency"]))]
 
 
 def summary_sheet(view: SchoolView, anchor: str) -> tuple[str, str, Markup]:
     """The monthly hazard summary (隐患排查整改台账) every checklist's findings go into."""
-    return anchor, forms.SUMMARY_TITLE, Markup(_template("forms.html.j2").summary_sheet(
-        anchor, forms.SUMMARY_TITLE, view.data, forms.SUMMARY_ORIGINS, forms.SUMMARY_COLUMNS, forms.SUMMARY_ROWS))
+    return anchor, form_sheets.SUMMARY_TITLE, Markup(_template("forms.html.j2").summary_sheet(
+        anchor, form_sheets.SUMMARY_TITLE, view.data, form_sheets.SUMMARY_ORIGINS, form_sheets.SUMMARY_COLUMNS, forms.SUMMARY_ROWS))
 
 
 def _article(anchor: str, title: str, render) -> tuple[str, str, Markup]:

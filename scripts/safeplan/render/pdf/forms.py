@@ -1,6 +1,6 @@
 """Checklist and drill documents → the blank forms a school prints and files: month grids, summary, records.
 
-Data only: which columns a form has and how much room a field needs. The markup is in
+Data only: how much room a form's rows and fields take; what the sheets say is in content/form_sheets.py. The markup is in
 templates/forms.html.j2, the page geometry in templates/bundle.css.
 """
 
@@ -10,21 +10,12 @@ import math
 from dataclasses import dataclass
 from typing import ClassVar
 
+from safeplan.content.form_sheets import DATE_HEAD, ITEM_HEAD, NUMBER_HEAD, PLACE_HEAD, SIGN_ROWS, periods, shape
+
+SUMMARY_ROWS = 12  # the monthly summary's blank rows (its columns: content/form_sheets.py)
 # Drill-record fields filled in by hand at length; the rest take one line (a time, a count, a name).
 _DRAWN = ("路线图", "示意图")
 _WRITTEN = ("问题", "整改", "意见", "点评", "评估", "总结", "情况")
-SCHOOL_MONTHS = ("9月", "10月", "11月", "12月", "1月", "2月", "3月", "4月", "5月", "6月", "7月", "8月")
-# The monthly hazard summary (隐患排查整改台账): where each hazard came from, then how it is closed.
-SUMMARY_TITLE = "月度隐患排查整改汇总表"
-SUMMARY_ORIGINS = ("以前未整改", "当月新增")
-SUMMARY_COLUMNS = ("隐患部位及情形", "等级", "整改时限", "责任人", "整改方案", "安全措施", "销号（日期、签名）")
-SUMMARY_ROWS = 12
-# What a sheet prints besides its check columns: its heads, the rows signed below the items, the marks a cell takes.
-NUMBER_HEAD = "序号"
-ITEM_HEAD = "排查项目（标准与依据见说明页）"
-SIGN_ROWS = ("检查人（签名）", "复查人（签名）")
-MARKS = (("✓", "合格"), ("×", f"有隐患（写入当月{SUMMARY_TITLE.removeprefix('月度')}）"), ("／", "不适用"))
-LEGEND = "填写：" + "　".join(f"{mark} {meaning}" for mark, meaning in MARKS) + "。发现重大隐患立即报告安全办主任并采取临时防护措施。"
 # A landscape sheet's type area (168 mm) less its title, heading line, column heads, sign rows and legend:
 # what the item rows share, so a long list (a 16-point risk register) still prints on one sheet.
 ITEM_ROOM_MM = 104.0
@@ -42,12 +33,12 @@ class Grid:
     number_head: ClassVar[str] = NUMBER_HEAD
     item_head: ClassVar[str] = ITEM_HEAD
     sign_rows: ClassVar[tuple[str, ...]] = SIGN_ROWS
+    place_head: ClassVar[str] = PLACE_HEAD
+    date_head: ClassVar[str] = DATE_HEAD
 
     @property
     def shape(self) -> str:
-        """"narrow": 12 or 31 check columns, small heads; "wide": a register of one or two periods,
-        its item text across most of the sheet (one line a row); "" between."""
-        return "narrow" if len(self.columns) > 8 else "wide" if len(self.columns) <= 2 else ""
+        return shape(self.columns)
 
     @property
     def item_share(self) -> int:
@@ -58,23 +49,7 @@ class Grid:
 def grid(frequency: str, items: int = 0) -> Grid:
     """The sheet for a checklist of this frequency with this many items (0: the row height unchanged)."""
     row = min(ROW_MM, math.floor(ITEM_ROOM_MM / items * 10) / 10) if items else ROW_MM
-    if frequency == "daily":
-        # "1日 2日 …": bare day numbers side by side read as one long number to the public scan (an ID card)
-        return Grid("　　　　年　　月", tuple(f"{day}日" for day in range(1, 32)), row)
-    if frequency == "weekly":
-        return Grid("　　　　年　　月", tuple(f"第{n}周" for n in range(1, 6)), row)
-    if frequency == "monthly":
-        return Grid("　　　　—　　　　学年", SCHOOL_MONTHS, row)
-    if frequency == "term":
-        return Grid("　　　　—　　　　学年", ("第一学期", "第二学期"), row)
-    return Grid("　　　　年", ("",) * 8, row)  # seasonal and event checks: the date goes in the heading
-
-
-def column_names(sheet: Grid) -> frozenset[str]:
-    """The columns and rows a text may tell a checker to fill: the sheet's and the monthly summary's, each by its
-    name without the bracketed note ("检查人" for 检查人（签名）, "销号" for 销号（日期、签名）)."""
-    names = (sheet.number_head, sheet.item_head, *sheet.sign_rows, *sheet.columns, *SUMMARY_ORIGINS, *SUMMARY_COLUMNS)
-    return frozenset(name.split("（")[0] for name in names if name)
+    return Grid(*periods(frequency), row)
 
 
 def record_fields(fields: list[str], evacuation: bool) -> list[str]:

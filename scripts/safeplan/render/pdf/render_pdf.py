@@ -44,7 +44,7 @@ RECYCLE_AFTER = 6  # bundles per worker process before it is replaced
 CACHE_FORMAT = "1"
 CODE_FILES = ("render/pdf/bundle_html.py", "content/sanitize.py", "render/pdf/render_pdf.py", "content/model.py",
               "content/vocabulary.py", "render/pdf/cards.py", "render/pdf/editions.py", "render/pdf/forms.py",
-              "render/pdf/structure.py", "render/pdf/fonts.py")  # what turns a view into bytes
+              "render/pdf/structure.py", "render/pdf/fonts.py", "content/form_sheets.py")  # what turns a view into bytes
 
 
 class FontsMissing(EnvironmentProblem):

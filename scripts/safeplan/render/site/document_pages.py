@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from safeplan.content.model import WORKFLOW_KINDS, Document
 from safeplan.content.schemas import common_definition, school_field_labels
+from safeplan.render.site.district_pages import DOWNLOADS
 from safeplan.render.site.index import SECTION_PAGES, Entry, SiteIndex
 from safeplan.render.site.forms import checklist_form, drill_record
 from safeplan.render.site.markup import body_markdown, relative, table, text, titled, unsearched
@@ -31,6 +32,8 @@ def document_page(index: SiteIndex, entry: Entry) -> str:
     if data.get("summary"):
         lines += [text(data["summary"]), ""]
     lines += KIND_SECTIONS[entry.kind](data)
+    if entry.kind == "checklist":
+        lines += checklist_form(data, words.frequency(data.get("frequency")), relative(entry.page, DOWNLOADS))
     body = body_markdown(entry.body, entry.page)
     if body:
         lines += [body, ""]
@@ -137,7 +140,6 @@ def checklist_sections(data: dict) -> list[str]:
     lines += [table(["序号", "排查内容", "合格标准", "隐患情形", "等级", "依据"],
                     [[str(i), text(item.get("check")), text(item.get("standard") or "—"), text(item.get("hazard")),
                       text(item.get("grade")), text(item.get("basis") or "—")] for i, item in enumerate(items, 1)]), ""]
-    lines += checklist_form(data)
     return lines
 
 
