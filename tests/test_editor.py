@@ -163,7 +163,7 @@ def running_editor(repo: Path):
         yield port
     finally:
         process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
+        process.wait(timeout=90)  # a rebuild in progress under a loaded CI machine finishes its step first
     with pytest.raises(OSError):  # the proxy stopped with the editor
         socket.create_connection(("127.0.0.1", proxy), timeout=1).close()
 
