@@ -15,6 +15,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import re
 import sys
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -26,6 +27,7 @@ import weasyprint
 from weasyprint.text.ffi import harfbuzz_subset
 
 from safeplan import __version__
+from safeplan.render.pdf import blocks
 from safeplan.render.pdf.bundle_html import TEMPLATE_FILES, TEMPLATES, BundleMeta
 from safeplan.render.pdf.editions import EDITIONS, edition_html
 from safeplan.render.pdf.fonts import DEFAULT_STACKS, Face, font_stacks, package_for, wanted_faces
@@ -42,9 +44,10 @@ from safeplan.content.vocabulary import Vocabulary
 FACES = wanted_faces(DEFAULT_STACKS)  # safeplan.yaml `fonts` replaces them (render/pdf/fonts.py)
 RECYCLE_AFTER = 6  # bundles per worker process before it is replaced
 CACHE_FORMAT = "1"
+_STYLE = re.compile(r"<style>(.*?)</style>", re.S)
 CODE_FILES = ("render/pdf/bundle_html.py", "content/sanitize.py", "render/pdf/render_pdf.py", "content/model.py",
               "content/vocabulary.py", "render/pdf/cards.py", "render/pdf/editions.py", "render/pdf/forms.py",
-              "render/pdf/structure.py", "render/pdf/fonts.py")  # what turns a view into bytes
+              "render/pdf/structure.py", "render/pdf/fonts.py", "render/pdf/blocks.py")  # what turns a view into bytes
 
 
 class FontsMissing(EnvironmentProblem):
@@ -222,11 +225,25 @@ def _cached(cache: Path, view: SchoolView, key: str) -> Bundle | None:
 
 # ---- rendering ---------------------------------------------------------------------------------
 
-def render_pdf(html: str, key: str, restart: bool = True) -> tuple[bytes, int]:
-    """HTML → (PDF bytes, pages). Nothing is fetched: bundles are self-contained."""
-    document = weasyprint.HTML(string=html, url_fetcher=weasyprint.URLFetcher(allowed_protocols=())).render()
-    # A fixed identifier (from the cache key) instead of none or a random one: stable and unique.
-    data = document.write_pdf(pdf_identifier=key[:32].encode(), finisher=page_labels(restart))
+def render_pdf(html: str, key: str, restart: bool = True, share: bool = False) -> tuple[bytes, int]:
+    """HTML → (PDF bytes, pages). Nothing is fetched: bundles are self-contained.
+
+    With `share`, school-independent tables are laid out once per process and drawn into
+    slots of their size (render/pdf/blocks.py); the bytes are the same either way.
+    """
+    found = blocks.find_blocks(html, _STYLE.search(html).group(1)) if share else []
+    tables = blocks.lay_out([block for _, _, block in found]) if found else {}
+    for attempt in range(3):  # a slot that broke across pages: again with its table in place (the third time, all)
+        slotted, slots = blocks.with_slots(html, found, tables)
+        document = weasyprint.HTML(string=slotted, url_fetcher=weasyprint.URLFetcher(allowed_protocols=())).render()
+        boxes = blocks.slot_boxes(document) if slots else {}
+        split = blocks.misplaced(slots, boxes)
+        if not split:
+            break
+        tables = {} if attempt else {key: table for key, table in tables.items() if key not in split}
+    with blocks.drawn_in(slots, boxes, tables):
+        # A fixed identifier (from the cache key) instead of none or a random one: stable and unique.
+        data = document.write_pdf(pdf_identifier=key[:32].encode(), finisher=page_labels(restart))
     return data, len(document.pages)
 
 
@@ -239,7 +256,7 @@ def render_one(view: SchoolView, meta: BundleMeta, key: str, cache: Path, words:
         if html is None:  # an edition this school has nothing for (the cards sheet of a school without cards)
             continue
         identity = hashlib.sha256(f"{key}{edition.suffix}".encode()).hexdigest() if edition.suffix else key
-        data, pages = render_pdf(html, identity, edition.restart)
+        data, pages = render_pdf(html, identity, edition.restart, share=True)
         write_bytes(cache / f"{key}{edition.suffix}.pdf", data)
         editions.append({"edition": edition.name, "label": edition.label, "suffix": edition.suffix, "pages": pages,
                          "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()})
