@@ -4,8 +4,10 @@ A blank form grid is the same in every school that files the checklist, and its 
 cost more to lay out than pages of text. An edition's HTML is rendered with an empty slot of the
 table's size where each such table was; the table itself is laid out once (in a sheet of such
 tables, kept in memory by the worker) and its boxes are moved into the slot just for drawing.
-So the PDF is the one WeasyPrint would write (one font subset, the same bytes on every run);
-headings, page numbers, links and outline stay the school's own. A table that does not fit on
+WeasyPrint draws and subsets it with the rest of the document: one font subset, the same glyphs
+in the same places as laid out in place, the same bytes on every run; headings, page numbers,
+links and outline stay the school's own. Tagged PDF would tag the table under the slot, which is
+one reason tagging is off (render_pdf.py). A table that does not fit on
 one page, or whose slot lands elsewhere than the table would, is laid out in place.
 """
 

@@ -246,7 +246,7 @@ def render_pdf(html: str, key: str, restart: bool = True, share: bool = False) -
     """HTML → (PDF bytes, pages). Nothing is fetched: bundles are self-contained.
 
     With `share`, school-independent tables are laid out once per process and drawn into
-    slots of their size (render/pdf/blocks.py); the bytes are the same either way.
+    slots of their size (render/pdf/blocks.py): the same glyphs in the same places as laid out in place.
     """
     found = blocks.find_blocks(html, _STYLE.search(html).group(1)) if share else []
     tables = blocks.lay_out([block for _, _, block in found]) if found else {}
@@ -260,6 +260,7 @@ def render_pdf(html: str, key: str, restart: bool = True, share: bool = False) -
         tables = {} if attempt else {key: table for key, table in tables.items() if key not in split}
     with blocks.drawn_in(slots, boxes, tables):
         # A fixed identifier (from the HTML's key) instead of none or a random one: stable and unique.
+        # Untagged: WeasyPrint's pdf_tags costs about 40 % more CPU per page (measured on a full edition).
         data = document.write_pdf(pdf_identifier=key[:32].encode(), finisher=page_labels(restart))
     return data, len(document.pages)
 
