@@ -416,7 +416,12 @@ def test_recycled_workers_finish_every_bundle(library, tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == str([f"copy-{n}" for n in range(3)])
     assert len(list(tmp_path.glob("*.json"))) == 3  # one complete cache entry per bundle
-    assert len(list(tmp_path.glob("*.pdf"))) == 3 * len(PRINTED)  # each with all of the school's editions
+    # each with all of the school's editions; the copies' HTML is the same, so they share one PDF per edition
+    entries = [json.loads(path.read_text(encoding="utf-8")) for path in tmp_path.glob("*.json")]
+    assert all(len(entry["editions"]) == len(PRINTED) for entry in entries)
+    assert all((tmp_path / "pages" / f"{e['html']}.pdf").stat().st_size == e["bytes"]
+               for entry in entries for e in entry["editions"])
+    assert len(list((tmp_path / "pages").glob("*.pdf"))) == len(PRINTED)
 
 
 def test_missing_font_names_the_package_to_install(monkeypatch):
