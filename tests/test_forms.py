@@ -167,4 +167,4 @@ def test_a_text_naming_a_column_or_mark_the_sheet_lacks_is_found():
     doc = library.get("checklist", "campus-risk-list")
     assert _unknown_names(doc, "“检查结果”栏填管控有效，写在“隐患描述”一栏，打“○”，本校没有的写“不适用”") == [
         "检查结果", "隐患描述", "○", "不适用"]
-    assert not _unknown_names(doc, "在“第一学期”栏打“✓”，写入“整改时限”栏，“检查人”栏签名，打“／”")
+    assert not _unknown_names(doc, "在“第一学期”栏打“√”，写入“整改时限”栏，“检查人”栏签名，打“／”")

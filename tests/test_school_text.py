@@ -446,7 +446,7 @@ def test_the_title_instead_of_the_id_passes(tree):
 def test_first_editions_have_a_reason_of_their_own(repo_library):
     assert vocabulary().revision_reason("first_issue") == "首次发布"
     revisions = _bundle_text(repo_library, "niutang-central-kindergarten").split("文档修订记录")[-1]
-    assert re.search(r"幼儿园午睡室现场处置方案\s+1\.0\s+2026年12月1日\s+首次发布", revisions)  # printed as its label
+    assert re.search(r"幼儿园午睡室现场处置方案\s+版本\s+日期\s+修订原因\s+修订内容\s+1\.0\s+2026年12月1日\s+首次发布", revisions)  # printed as its label, in the document's own table
     assert "first_issue" not in revisions and "law_change" not in revisions
 
 

@@ -196,7 +196,7 @@ def site_form_strays(html: str, frequency: str) -> list[str]:
 
     form = html.split('class="sp-form sp-form--checklist')[1].split("</div>")[0]
     labels = re.findall(r"<th>(.*?)</th>", form) + re.findall(r'<tr class="sp-sign"><td></td><td>(.*?)</td>', form)
-    marks = set(re.findall(r"[☐☑✓✔×✗○●√／]", form)) - {mark for mark, _ in MARKS}
+    marks = set(re.findall(r"[☐☑√✔×✗○●√／]", form)) - {mark for mark, _ in MARKS}
     names = column_names(frequency) | {DATE_HEAD}
     return [label for label in labels if label.split("（")[0] not in names and label not in names] + sorted(marks)
 

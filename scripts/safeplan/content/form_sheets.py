@@ -17,7 +17,7 @@ ITEM_HEAD = "排查项目（标准与依据见说明页）"
 PLACE_HEAD = "部位（班级）"
 DATE_HEAD = "　月　日"  # a blank date column's head: seasonal and event checks write the date in
 SIGN_ROWS = ("检查人（签名）", "复查人（签名）")
-MARKS = (("✓", "合格"), ("×", f"有隐患（写入当月{SUMMARY_TITLE.removeprefix('月度')}）"), ("／", "不适用"))
+MARKS = (("√", "合格"), ("×", f"有隐患（写入当月{SUMMARY_TITLE.removeprefix('月度')}）"), ("／", "不适用"))
 LEGEND = "填写：" + "　".join(f"{mark} {meaning}" for mark, meaning in MARKS) + "。发现重大隐患立即报告安全办主任并采取临时防护措施。"
 BLANK_DATES = 8
 
