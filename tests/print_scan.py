@@ -9,8 +9,12 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 MM = 72 / 25.4
-TYPE_AREA_X = (28.0, 184.0)  # mm from the left edge of an A4 page (GB/T 9704: 156 mm text block)
-LANDSCAPE_AREA_X = (28.0, 277.0)  # the forms' landscape sheets: the same binding margin, 20 mm on the right
+# Each page is checked against the type area of its own page box (width × height in mm → left, right in mm):
+TYPE_AREAS_X = {
+    (210, 297): (28.0, 184.0),  # A4 (GB/T 9704: 156 mm text block)
+    (297, 210): (28.0, 277.0),  # the forms' landscape sheets: the same binding margin, 20 mm on the right
+    (105, 148): (5.0, 100.0),  # an emergency card's A6 page in a bundle: 5 mm margins (render/pdf/templates/cards.css)
+}
 TOLERANCE = 0.5  # mm: glyph side bearings
 PAGE_NUMBER = re.compile(r"—\d+—")
 COLLAPSED_LIST = ("：- ", "；- ", "：* ", "；* ")
@@ -20,6 +24,7 @@ COLLAPSED_LIST = ("：- ", "；- ", "：* ", "；* ")
 class Word:
     page: int  # 1-based
     landscape: bool
+    area: tuple[float, float]  # the type area's left and right edge on this word's page, mm
     left: float  # mm
     right: float
     top: float
@@ -38,19 +43,27 @@ def pages(pdf: Path) -> list[list[tuple[int, str]]]:
     return found
 
 
+def type_area_x(width: float, height: float) -> tuple[float, float]:
+    """The type area of a page of this size in points; a page size the scan does not know fails loudly."""
+    size = (round(width / MM), round(height / MM))
+    if size not in TYPE_AREAS_X:
+        raise ValueError(f"no type area known for a {size[0]} × {size[1]} mm page")
+    return TYPE_AREAS_X[size]
+
+
 def words(pdf: Path) -> list[Word]:
-    return [Word(n, float(page.get("width")) > float(page.get("height")), float(w.get("xMin")) / MM,
-                 float(w.get("xMax")) / MM, float(w.get("yMin")) / MM, w.text or "")
-            for n, page in enumerate(_layout(pdf).iter("page"), 1) for w in page.iter("word")]
+    found = []
+    for n, page in enumerate(_layout(pdf).iter("page"), 1):
+        width, height = float(page.get("width")), float(page.get("height"))
+        area = type_area_x(width, height)
+        found += [Word(n, width > height, area, float(w.get("xMin")) / MM, float(w.get("xMax")) / MM,
+                       float(w.get("yMin")) / MM, w.text or "") for w in page.iter("word")]
+    return found
 
 
 def outside_type_area(pdf: Path) -> list[Word]:
-    found = []
-    for word in words(pdf):
-        low, high = LANDSCAPE_AREA_X if word.landscape else TYPE_AREA_X
-        if word.left < low - TOLERANCE or word.right > high + TOLERANCE:
-            found.append(word)
-    return found
+    return [word for word in words(pdf)
+            if word.left < word.area[0] - TOLERANCE or word.right > word.area[1] + TOLERANCE]
 
 
 def content_lines(page: list[tuple[int, str]]) -> list[str]:

@@ -108,9 +108,9 @@ def test_disk_full_at_every_step_of_a_real_build(target, tree, monkeypatch, caps
     rendered: dict[tuple[str, str, bool], tuple[bytes, int]] = {}
     weasyprint_render = render_pdf.render_pdf
 
-    def render_once(html: str, key: str, restart: bool = True) -> tuple[bytes, int]:  # WeasyPrint's, once per input
+    def render_once(html: str, key: str, restart: bool = True, share: bool = False) -> tuple[bytes, int]:  # once per input
         if (html, key, restart) not in rendered:
-            rendered[html, key, restart] = weasyprint_render(html, key, restart)
+            rendered[html, key, restart] = weasyprint_render(html, key, restart, share)
         return rendered[html, key, restart]
     monkeypatch.setattr(render_pdf, "render_pdf", render_once)
 
@@ -135,20 +135,25 @@ def test_disk_full_at_every_step_of_a_real_build(target, tree, monkeypatch, caps
     assert digests["old"] and digests["new"] and digests["old"] != digests["new"]
 
     def uncache(name: str) -> None:
-        """The changed school's bundle of this version leaves the cache: the next build renders and caches it."""
+        """The changed school's bundle of this version leaves the cache, its editions' PDFs too: the next build
+        renders and caches them."""
         for entry in cache.glob("*.json") if name in changed else ():
-            if json.loads(entry.read_text(encoding="utf-8"))["sha256"] == changed[name]:
+            bundle = json.loads(entry.read_text(encoding="utf-8"))
+            if bundle["sha256"] == changed[name]:
                 entry.unlink()
-                entry.with_suffix(".pdf").unlink()
+                for edition in bundle["editions"]:
+                    for suffix in (".pdf", ".json"):
+                        (cache / "pages" / f"{edition['html']}{suffix}").unlink()
 
     uncache("old")
     steps = steps_of(lambda: build_version("old"), monkeypatch)
     assert digest(out) == digests["old"]
     if target == "site":  # each page into the staged build/docs, then build/docs and build/site swapped in
         assert len(steps) > 10 and set(steps[:-2]) == {"write"} and steps[-2:] == ["exchange", "exchange"], steps
-    else:  # the changed school's 3 editions and its entry into the cache; both schools' editions linked into the
-        # staged build/pdf (no cards in the mini library), the manifest written, then build/pdf swapped in
-        assert steps == ["write", "replace"] * 4 + ["write"] * 6 + ["write", "replace", "exchange"], steps
+    else:  # the changed school's 3 editions (PDF and its entry each) and its bundle entry into the cache; both
+        # schools' editions linked into the staged build/pdf (no cards in the mini library), the manifest written,
+        # then build/pdf swapped in
+        assert steps == ["write", "replace"] * 7 + ["write"] * 6 + ["write", "replace", "exchange"], steps
     current = "old"
     for k in range(1, len(steps) + 1):
         goal = "new" if current == "old" else "old"

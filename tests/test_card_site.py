@@ -45,10 +45,13 @@ def test_the_internal_school_page_shows_its_cards_and_the_public_one_does_not(si
     public = _build(site, "public").read_text(encoding="utf-8")
     internal = _build(site, "internal").read_text(encoding="utf-8")
     assert internal.count('class="sp-card"') == 2  # guard and class teacher of the fire plan
-    for expected in ("保安/门卫", "班主任/带班教师", "1分钟内", "确认火情后拨打 119", "武进区湖塘样例实验小学", 'href="tel:119"',
+    for expected in ("保安/门卫", "班主任", "1分钟内", "确认火情后拨打 119", "武进区湖塘样例实验小学", 'href="tel:119"',
                      "不用水扑救带电设备"):
         assert expected in internal, expected
     assert "{{" not in internal and 'class="sp-card"' not in public
+    assert "班主任/带班教师" not in internal  # a primary school's own word only (the library's plan pages name both)
+    assert '<a href="#cards-fire">班主任、保安/门卫</a>' in internal  # its plan leads to its cards
+    assert 'href="#cards-' not in public
 
 
 def test_cards_are_readable_on_a_phone_and_a_desktop(site, tmp_path):

@@ -20,6 +20,7 @@ from conftest import REPO, run_cli
 from safeplan.content.loader import load_library
 from safeplan.render.docx.writer import docx_bundle
 from safeplan.render.pdf.bundle_html import BundleMeta, bundle_html
+from safeplan.render.pdf.fonts import DEFAULT_STACKS
 from safeplan.resolve.editions import EDITIONS
 from safeplan.resolve.views import resolve_school
 
@@ -128,9 +129,15 @@ def test_tables_are_word_tables_with_repeated_headers(which, request):
     assert len(want) >= 10
     assert docx_tables(document) == want
     assert sum(1 for _, _, header in want if header) >= 5
-    for table in document.tables:  # within the 156 mm type area, in the PDF's proportions
+    grids = 0
+    for table in document.tables:  # within the type area (156 mm; a form's landscape sheet 249 mm), in the PDF's proportions
         widths = [column.w.mm for column in table._tbl.tblGrid.gridCol_lst]
-        assert 155 < sum(widths) <= 156.1, widths
+        if _squeezed(table.rows[0].cells[1].text) == "排查项目（标准与依据见说明页）":
+            grids += 1
+            assert 248 < sum(widths) <= 249.5 and widths[1] > 2 * widths[2], widths  # the items wide, the checks narrow (twips round up)
+        else:
+            assert 155 < sum(widths) <= 156.1 or 248 < sum(widths) <= 249.1, widths
+    assert grids == len(re.findall(r'<table class="grid">', bundle)) > 0
     steps = next(t for t in document.tables if [c.text for c in t.rows[0].cells] in (["时限", "执行人", "动作"], ["时间", "执行人", "动作"]))
     assert [round(c.w.mm / 1.56) for c in steps._tbl.tblGrid.gridCol_lst] == [16, 22, 62]  # bundle.html.j2's widths
 
@@ -174,11 +181,15 @@ def test_lists_are_word_lists_each_counting_from_its_start(sample):
 
 def test_page_setup_fonts_and_footer(sample):
     _, bundle, document = sample
-    for section in document.sections:
-        assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+    sheets = [(round(section.page_width.mm), round(section.page_height.mm)) for section in document.sections]
+    assert sheets[:2] == [(210, 297)] * 2 and (297, 210) in sheets  # the forms to file are landscape sheets
+    for section, sheet in zip(document.sections, sheets):
         margins = (section.top_margin, section.right_margin, section.bottom_margin, section.left_margin)
-        assert [round(m.mm) for m in margins] == [37, 26, 35, 28]
-    front, body = document.sections
+        assert [round(m.mm) for m in margins] == ([37, 26, 35, 28] if sheet == (210, 297) else [20, 20, 22, 28])
+    for section in document.sections[2:]:  # numbered on from the body's first page, with its footers
+        assert section._sectPr.find(qn("w:pgNumType")) is None and section.footer.is_linked_to_previous
+    assert all(a != b for a, b in zip(sheets[1:], sheets[2:]))  # no empty section between two forms
+    front, body = document.sections[:2]
     assert not "".join(p.text for p in front.footer.paragraphs)  # the front matter carries no page number
     assert document.settings.odd_and_even_pages_header_footer
     for footer in (body.footer, body.even_page_footer):
@@ -189,7 +200,8 @@ def test_page_setup_fonts_and_footer(sample):
     assert body._sectPr.find(qn("w:pgNumType")).get(qn("w:start")) == "1"
     styles = document.styles
     east_asia = {name: styles[name].element.rPr.rFonts.get(qn("w:eastAsia")) for name in ("Normal", "Heading 1", "Heading 2")}
-    assert east_asia == {"Normal": "仿宋", "Heading 1": "黑体", "Heading 2": "楷体"}
+    first = {role: families[0] for role, families in DEFAULT_STACKS}  # no `fonts` in the repository's safeplan.yaml
+    assert east_asia == {"Normal": first["body"], "Heading 1": first["hei"], "Heading 2": first["kai"]}
     assert styles["Normal"].font.size.pt == 16
     for name in ("Heading 1", "Heading 2", "Heading 3"):
         fonts = styles[name].element.rPr.rFonts
@@ -240,6 +252,28 @@ def test_cli_writes_the_file_with_the_chosen_body_font(tree):
     default = run_cli("--root", str(tree), "export", "docx", "--school", MINI_SCHOOL, "--edition", "action")
     assert default.returncode == 0, default.stderr
     assert (tree / "build" / "docx" / f"{MINI_SCHOOL}-action.docx").is_file()
+
+
+def test_the_word_faces_come_from_the_fonts_in_safeplan_yaml(tree):
+    """The stacks the PDF uses name the Word styles' faces too; the control is the default above and a second
+    library without the setting, whose file names none of the configured faces."""
+    names = {"body": "仿宋_GB2312", "hei": "方正黑体_GBK", "kai": "楷体_GB2312", "title": "方正小标宋简体"}
+    plain = tree / "plain.docx"
+    assert run_cli("--root", str(tree), "export", "docx", "--school", MINI_SCHOOL, "--out", str(plain)).returncode == 0
+    with (tree / "safeplan.yaml").open("a", encoding="utf-8") as config:
+        config.write("fonts:\n" + "".join(f'  {role}: ["{name}", "Noto Serif CJK SC"]\n' for role, name in names.items()))
+    out = tree / "configured.docx"
+    result = run_cli("--root", str(tree), "export", "docx", "--school", MINI_SCHOOL, "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    for path, expected in ((out, names), (plain, {role: families[0] for role, families in DEFAULT_STACKS})):
+        document = docx.Document(str(path))
+        styles = document.styles
+        faces = {role: styles[name].element.rPr.rFonts.get(qn("w:eastAsia"))
+                 for role, name in (("body", "Normal"), ("hei", "Heading 1"), ("kai", "Heading 2"), ("title", "Front Heading"))}
+        assert faces == expected, path.name
+        cover_title = next(p for p in document.paragraphs if p.text == "安全应急预案汇编")
+        assert {run.element.rPr.rFonts.get(qn("w:eastAsia")) for run in cover_title.runs} == {expected["title"]}, path.name
+    assert not set(names.values()) & set(re.findall(r'w:eastAsia="([^"]+)"', _all_text(plain)))
 
 
 @pytest.mark.parametrize("args, message", [

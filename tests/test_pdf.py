@@ -191,7 +191,7 @@ def test_bundle_holds_the_schools_plans_and_contacts(built):
     for expected in ("武进区湖塘样例实验小学", "安全应急预案汇编", "颁布令", "目录", "校长：周样例",
                      "火灾事故专项应急预案", "应急组织机构及职责", "谁做什么",
                      "0519-86200110", "13900001004", "0519-86000110", "湖塘派出所（虚构）",
-                     "隐患描述", "整改", "责任人", "签名", "排查日期", "排查人",
+                     "检查人（签名）", "复查人（签名）", "排查标准与依据", "以前未整改", "整改方案", "责任人", "排查人",
                      "学年演练计划", "火灾逃生与灭火演练指南", "文档修订记录", "2026年9月1日",
                      git(built["root"], "rev-parse", "--short=10", "HEAD")):
         assert compact(expected) in flat, expected
@@ -317,9 +317,10 @@ def test_table_header_repeats_on_every_page(built):
     marks = [(title, index) for level, title, index in outline(path) if level <= 2]
     start = next(i for i, (title, _) in enumerate(marks) if title == "校车每日出车前检查表（测试）")
     first, after = marks[start][1], marks[start + 1][1]
-    assert after - first >= 2, "the 24-item form should span pages"
-    for index in range(first, after):
-        assert "排查内容、合格标准" in pages[index] and "隐患描述" in pages[index], index
+    heads = {"grid": "序号排查项目（标准与依据见说明页）", "reference": "序号排查项目合格标准隐患情形依据"}
+    found = [next((kind for kind, head in heads.items() if head in compact(pages[index])), None) for index in range(first, after)]
+    assert found.count("grid") >= 2, "the 24-item form is more than one sheet holds: its grid continues"
+    assert None not in found and found.index("reference") == found.count("grid"), found  # its reference page follows
 
 
 @pytest.fixture(scope="module")
@@ -415,7 +416,12 @@ def test_recycled_workers_finish_every_bundle(library, tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == str([f"copy-{n}" for n in range(3)])
     assert len(list(tmp_path.glob("*.json"))) == 3  # one complete cache entry per bundle
-    assert len(list(tmp_path.glob("*.pdf"))) == 3 * len(PRINTED)  # each with all of the school's editions
+    # each with all of the school's editions; the copies' HTML is the same, so they share one PDF per edition
+    entries = [json.loads(path.read_text(encoding="utf-8")) for path in tmp_path.glob("*.json")]
+    assert all(len(entry["editions"]) == len(PRINTED) for entry in entries)
+    assert all((tmp_path / "pages" / f"{e['html']}.pdf").stat().st_size == e["bytes"]
+               for entry in entries for e in entry["editions"])
+    assert len(list((tmp_path / "pages").glob("*.pdf"))) == len(PRINTED)
 
 
 def test_missing_font_names_the_package_to_install(monkeypatch):
@@ -535,3 +541,53 @@ def test_shard_outputs_laid_side_by_side_all_reach_the_site(tmp_path):
     assert sorted(p.name for p in downloads if p.suffix == ".pdf") == [
         f"{school}{edition.suffix}.pdf" for school in ("hutang-experimental-primary", "small-village-primary")
         for edition in sorted(PRINTED, key=lambda e: f"{school}{e.suffix}.pdf")]
+
+
+def _revision_counts(root: Path, school: str) -> tuple[list, int]:
+    from safeplan.content.loader import load_library
+    from safeplan.resolve.views import resolve_school
+
+    lib, _ = load_library(root)
+    view = resolve_school(lib, lib.get("school", school))
+    documents = [doc for doc in view.documents if doc.data.get("revisions")]
+    return documents, sum(len(doc.data["revisions"]) for doc in documents)
+
+
+def test_the_revision_appendix_prints_every_record_of_the_schools_documents(built):
+    """Counted on paper: each record is one version number in the 版本 column, left of the 日期 head on its page."""
+    from print_scan import words
+
+    documents, expected = _revision_counts(built["root"], BUS_SCHOOL)
+    path = built["out"] / f"{BUS_SCHOOL}.pdf"
+    start = next(index for _, title, index in outline(path) if title == "文档修订记录") + 1  # 1-based page
+    found = 0
+    for page in sorted({w.page for w in words(path) if w.page >= start}):
+        on_page = [w for w in words(path) if w.page == page]
+        heads = [w for w in on_page if w.text == "日期"]
+        if not heads:
+            continue
+        found += sum(1 for w in on_page if re.fullmatch(r"\d+\.\d+", w.text) and w.right <= min(h.left for h in heads))
+    assert expected >= len(documents) > 3 and found == expected
+    appendix = compact("".join(pdf_text(path).split("\f")[start - 1:]))
+    assert all(compact(doc.title) in appendix for doc in documents)
+
+
+@pytest.mark.parametrize("school", ["xihu-experimental-kindergarten", "lijia-senior-high"])
+def test_the_revision_appendix_is_one_table_a_document_with_every_record(school):
+    from conftest import REPO
+    from safeplan.content.loader import load_library
+    from safeplan.dates import chinese_date
+    from safeplan.render.pdf.bundle_html import BundleMeta, bundle_html
+    from safeplan.resolve.views import resolve_school
+
+    documents, expected = _revision_counts(REPO, school)
+    lib, _ = load_library(REPO)
+    html = bundle_html(resolve_school(lib, lib.get("school", school)), BundleMeta("2026-12-02", "0123456789", "test"))
+    appendix = html[html.index('<article class="doc revisions">'):]
+    appendix = appendix[:appendix.index("</article>")]
+    tables = re.findall(r'<p class="caption">\d+\. (.*?)</p>\s*<table class="revisions">(.*?)</table>', appendix, re.S)
+    assert [title for title, _ in tables] == [doc.title for doc in documents]
+    rows = [re.findall(r"<td>(.*?)</td>", row) for _, table in tables for row in re.findall(r"<tr>(<td>.*?)</tr>", table, re.S)]
+    assert len(rows) == expected > 100
+    records = [r for doc in documents for r in doc.data["revisions"]]
+    assert [(v, d) for v, d, _, _ in rows] == [(r["version"], chinese_date(r["date"])) for r in records]

@@ -14,7 +14,7 @@ import weasyprint
 from pypdf import PdfReader
 
 from conftest import MINI, REPO, run_cli
-from print_scan import COLLAPSED_LIST, check_page_labels, outside_type_area, plain_text, printed_numbers, sparse_pages
+from print_scan import COLLAPSED_LIST, check_page_labels, outside_type_area, plain_text, printed_numbers, sparse_pages, words
 from safeplan.content.loader import load_library
 from safeplan.content.sanitize import markdown_to_safe_html
 from safeplan.render.pdf.bundle_html import BundleMeta, bundle_html
@@ -52,6 +52,20 @@ def test_the_type_area_scan_sees_a_table_that_crosses(tmp_path):
     pdf = tmp_path / "control.pdf"
     weasyprint.HTML(string=html).write_pdf(pdf)
     assert [w for w in outside_type_area(pdf) if w.right > 186]
+
+
+def test_the_type_area_scan_reads_each_page_box(tmp_path):
+    """Control: an A6 card page is checked against its own 5 mm margins, not skipped and not measured as A4:
+    a line inside the card's margins passes, one pushed past its right margin is found, both behind an A4 page."""
+    card = '<div class="sp-card" style="margin-left: {}mm">应急处置卡 先做什么</div>'
+    html = ('<html lang="zh-CN"><style>@page { size: A4; margin: 37mm 26mm 35mm 28mm } '
+            '@page sp-card { size: A6; margin: 5mm } .sp-card { page: sp-card; break-before: page; white-space: nowrap; '
+            f'font: 12pt "Noto Serif CJK SC" }}</style><p>正文</p>{card.format(0)}{card.format(70)}')
+    pdf = tmp_path / "control.pdf"
+    weasyprint.HTML(string=html).write_pdf(pdf)
+    crossing = outside_type_area(pdf)
+    assert {w.page for w in crossing} == {3} and all(w.area == (5.0, 100.0) for w in crossing)
+    assert any(w.left < 28 for w in words(pdf) if w.page == 2)  # inside the card, where an A4 type area would flag it
 
 
 def test_nested_lists_print_as_lists(sample):

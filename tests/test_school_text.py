@@ -231,6 +231,47 @@ def school_words_used(text: str, library) -> list[str]:
 
 
 KINDERGARTENS = ("niutang-central-kindergarten", "xihu-experimental-kindergarten")
+# School ways of doing things that read wrong for a kindergarten even in its words: children do not open a bus's
+# emergency door, carry a school bag, sit at desks in classrooms (活动室), have lessons, bells, grades, exit slips, a 医务室
+# (保健室) or ride bikes to school.
+SCHOOL_WAYS = ("乘车幼儿会开应急门", "让每名乘车幼儿会开", "书包", "课桌下", "第一节课", "本节课", "拖堂", "下课铃",
+               "低年级", "高年级", "离校条", "12 周岁", "关门上课", "正常上课", "操场上课", "管制刀具", "1.10 米", "教室", "课桌",
+               "医务室", "上课", "下课", "节课", "课堂", "学生干部")
+
+
+def _edition_texts(library, school_id: str) -> dict[str, str]:
+    """Every printed product of the school (full and action editions, forms pack, cards sheet) as plain text, without
+    the revision records (history, which quotes the words it replaced)."""
+    from safeplan.render.pdf.bundle_html import BundleMeta
+    from safeplan.render.pdf.editions import EDITIONS, edition_html
+    view = resolved(library, school_id)
+    pages = {e.name: edition_html(e, view, BundleMeta("2026-12-01", "abc", "0"), vocabulary()) for e in EDITIONS}
+    return {name: html.unescape(re.sub(r"<style>.*?</style>|<article class=\"doc revisions\">.*?</article>|<[^>]+>", " ",
+                                       page, flags=re.S))
+            for name, page in pages.items() if page}
+
+
+@pytest.mark.parametrize("school_id", KINDERGARTENS)
+def test_every_printed_product_of_a_kindergarten_speaks_of_children(repo_library, school_id):
+    texts = _edition_texts(repo_library, school_id)
+    assert set(texts) == {"full", "action", "forms", "cards"}
+    assert {name: school_words_used(text, repo_library) for name, text in texts.items()} == dict.fromkeys(texts, [])
+    assert {name: [way for way in SCHOOL_WAYS if way in text] for name, text in texts.items()} == dict.fromkeys(texts, [])
+    assert "带班教师" in texts["cards"] and "总指挥（园长）" in texts["cards"] and "保健医生" in texts["cards"]
+    assert "园长：" in texts["forms"]
+    assert {name: re.findall(r"\d{4}-\d{2}-\d{2}", text) for name, text in texts.items()} == dict.fromkeys(texts, [])
+    assert re.search(r"日期\s+2026年12月1日", texts["forms"])  # the cover's date, given as 2026-12-01 (BundleMeta)
+    if resolved(repo_library, school_id).data["facilities"]["school_bus"]:
+        assert "把幼儿逐一抱离车厢" in texts["full"]  # the school-bus plan's drill, in the words of a kindergarten
+
+
+def test_the_scans_find_school_words_and_ways_in_a_primary_schools_products(repo_library):
+    """Control: the same scans over a primary school's products find what they must not find in a kindergarten's."""
+    texts = _edition_texts(repo_library, "hutang-experimental-primary")
+    assert all(school_words_used(text, repo_library) for text in texts.values())
+    assert "班主任" in texts["cards"] and "校长：" in texts["forms"]  # a primary school's own post labels (posts_for)
+    everything = "".join(texts.values())
+    assert [way for way in SCHOOL_WAYS if way.replace("幼儿", "学生") not in everything] == []
 
 
 @pytest.mark.parametrize("school_id", KINDERGARTENS)
@@ -310,6 +351,28 @@ def test_the_mapping_table_lists_only_the_schools_own_plans_by_title(repo_librar
     assert not re.search(r"`[a-z-]+`|[a-z]+-[a-z]+", table)  # no ids
 
 
+def _document_ids(library):
+    ids = sorted({d.id for d in library.documents if d.id and d.kind != "school"}, key=len, reverse=True)
+    return re.compile(r"(?<![A-Za-z0-9_./<-])(" + "|".join(map(re.escape, ids)) + r")(?![A-Za-z0-9_-])")
+
+
+def test_every_sample_schools_bundle_names_documents_by_title_and_floors_once(repo_library):
+    """The printed text of every sample school's full edition, as rendered (templates included, not only content);
+    revision records are history (comprehensive 1.3 tells how it replaced “mass-incidents” by titles)."""
+    mention = _document_ids(repo_library)
+    found = {}
+    for school in repo_library.schools:
+        text = _edition_texts(repo_library, school.id)["full"]
+        found[school.id] = sorted(set(mention.findall(text))) + re.findall(r"（\d+ 层）（\d+ 层）", text)
+    assert found == dict.fromkeys(found, []) and len(found) == 12
+
+
+def test_the_id_and_floor_scans_find_what_they_look_for(repo_library):
+    """Control for the scan above: an id written into plain text and a doubled floor count are found."""
+    assert _document_ids(repo_library).findall("演练按 fire-drill 组织，见 onsite-nap-room。") == ["fire-drill", "onsite-nap-room"]
+    assert re.findall(r"（\d+ 层）（\d+ 层）", "男生公寓（8 层）（8 层）") == ["（8 层）（8 层）"]
+
+
 def test_a_school_without_a_canteen_sees_no_canteen_plan_in_its_table(repo_library):
     """Control for the table: the canteen row exists where there is a canteen, and only there."""
     def table(school_id):
@@ -346,13 +409,24 @@ def test_a_second_level_heading_numbered_like_the_first_is_refused(tree):
 
 
 def test_a_current_document_issued_in_the_future_is_refused(tree, monkeypatch):
+    monkeypatch.setenv("SAFEPLAN_TODAY", "2026-12-02")
     drill = tree / "drills" / "fire-drill.md"
     edit(drill, 'issued_on: "2026-09-01"', 'issued_on: "2026-12-15"')
     problems = _errors(tree, "future-issue-date")
     assert len(problems) == 1 and problems[0].line == _line_of(drill, "issued_on:")[0]
-    assert "2026年12月15日" in problems[0].message
+    assert problems[0].severity == "error" and "2026年12月15日" in problems[0].message
     monkeypatch.setenv("SAFEPLAN_TODAY", "2026-12-15")
     assert _errors(tree, "future-issue-date") == []
+
+
+def test_no_current_document_of_the_library_is_issued_after_today(monkeypatch):
+    """The starter library as of the day the tests pin (conftest) and of this change: season-holidays 1.1 said
+    2026-12-15 (corrected in 1.2)."""
+    for day in ("2026-12-01", "2026-12-02"):
+        monkeypatch.setenv("SAFEPLAN_TODAY", day)
+        assert _errors(REPO, "future-issue-date") == []
+    monkeypatch.setenv("SAFEPLAN_TODAY", "2026-08-31")  # control: before the library's first issue day the scan finds it
+    assert ("checklists/season-holidays.yaml", 13) in [(p.path, p.line) for p in _errors(REPO, "future-issue-date")]
 
 
 def test_a_document_id_in_printed_text_is_refused(tree):
@@ -369,8 +443,11 @@ def test_the_title_instead_of_the_id_passes(tree):
     assert _errors(tree, "printed-ids") == []
 
 
-def test_first_editions_have_a_reason_of_their_own():
+def test_first_editions_have_a_reason_of_their_own(repo_library):
     assert vocabulary().revision_reason("first_issue") == "首次发布"
+    revisions = _bundle_text(repo_library, "niutang-central-kindergarten").split("文档修订记录")[-1]
+    assert re.search(r"幼儿园午睡室现场处置方案\s+版本\s+日期\s+修订原因\s+修订内容\s+1\.0\s+2026年12月1日\s+首次发布", revisions)  # printed as its label, in the document's own table
+    assert "first_issue" not in revisions and "law_change" not in revisions
 
 
 def test_a_report_to_one_authority_is_refused_even_beside_a_follow_up_word(tree):

@@ -141,7 +141,7 @@ def test_closed_network_no_fonts_or_outside_resources(built_tree):
 
 def test_dashboard_counts_reviews_and_recent_changes(built_tree):
     text = visible(page(built_tree, "index.html"))
-    assert "数据截至 2029-07-15" in text  # SOURCE_DATE_EPOCH, not the clock
+    assert "数据截至 2029年7月15日" in text  # SOURCE_DATE_EPOCH, not the clock
     assert re.search(r"应急预案 (\S+ ){4}2", text)  # fire + onsite-gate, both 现行
     overdue = section(text, "已超期")
     assert "校门口暴力闯入现场处置方案" in overdue and "15 天" in overdue
@@ -149,35 +149,35 @@ def test_dashboard_counts_reviews_and_recent_changes(built_tree):
     assert "火灾事故专项应急预案" in due and "47 天" in due
     assert "校门口暴力闯入现场处置方案" not in due
     recent = section(text, "最近修改")  # the newest content commit, told by the revision record, not the commit
-    assert "2026-09-02 火灾事故专项应急预案 1.0 依据 GB/T 29639-2020" in recent
+    assert "2026年9月2日 火灾事故专项应急预案 1.0 依据 GB/T 29639-2020" in recent
     assert "把火灾预案移到专项预案目录" not in recent and "冯样例" not in recent
 
 
 def test_overdue_reviews_head_the_dashboard_and_fall_due_without_a_commit(built_tree, tmp_path):
     top = visible(page(built_tree, "index.html")).split("文档状态", 1)[0]
-    assert "1 份文档超期未评审（截至 2029-07-15）" in top
-    assert "校门口暴力闯入现场处置方案 （2029-06-30）" in top and "火灾事故专项应急预案" not in top
+    assert "1 份文档超期未评审（截至 2029年7月15日）" in top
+    assert "校门口暴力闯入现场处置方案 （2029年6月30日）" in top and "火灾事故专项应急预案" not in top
     tree = make_site_tree(tmp_path)  # the same commit, built on a later day
     result = build_site(tree, env={"SAFEPLAN_TODAY": "2029-09-05"})
     assert result.returncode == 0, result.stderr
     top = visible(page(tree, "index.html")).split("文档状态", 1)[0]
-    assert "份文档超期未评审（截至 2029-09-05）" in top
-    assert top.index("（2029-06-30）") < top.index("火灾事故专项应急预案 （2029-08-31）")
-    assert "数据截至 2029-07-15" in top  # the build date still comes from SOURCE_DATE_EPOCH
+    assert "份文档超期未评审（截至 2029年9月5日）" in top
+    assert top.index("（2029年6月30日）") < top.index("火灾事故专项应急预案 （2029年8月31日）")
+    assert "数据截至 2029年7月15日" in top  # the build date still comes from SOURCE_DATE_EPOCH
 
 
 def test_plan_page_box_tables_revisions_history_and_backlinks(built_tree):
     html = page(built_tree, "plans/fire")
     text = visible(html)
     box = text.split("项目 内容")[1].split("先期处置 &para;")[0]
-    for expected in ("状态 现行", "版本 1.0", "预案编号 WJJY-XX-ZX-01", "颁布日期 2026-09-01", "最近修改 2026-09-02", "下次评审 2029-08-31",
+    for expected in ("状态 现行", "版本 1.0", "预案编号 WJJY-XX-ZX-01", "颁布日期 2026年9月1日", "最近修改 2026年9月2日", "下次评审 2029年8月31日",
                      "适用范围 全部学校（2 所学校）"):
         assert expected in box, expected
     assert "先期处置" in text and "立即 第一发现人" in text
-    assert re.search(r"修订记录 .*1\.0 2026-09-01 法规标准或上级预案变化", text)
+    assert re.search(r"修订记录 .*1\.0 2026年9月1日 法规标准或上级预案变化", text)
     history = section(text, "变更历史")
-    assert "2026-09-02 冯样例 依据 GB/T 29639-2020 和区 2020 年安全工作要点首次编制。" in history
-    assert "2026-09-01 冯样例 依据 GB/T 29639-2020 和区 2020 年安全工作要点首次编制。 原 plans/school/fire.md" in history
+    assert "2026年9月2日 冯样例 依据 GB/T 29639-2020 和区 2020 年安全工作要点首次编制。" in history
+    assert "2026年9月1日 冯样例 依据 GB/T 29639-2020 和区 2020 年安全工作要点首次编制。 原 plans/school/fire.md" in history
     assert "把火灾预案移到专项预案目录" not in history and "首次导入预案库" not in history  # never the commit subject
     assert re.search(r'引用本文档的：\*?\*?.*href="\.\./\.\./checklists/micro-fire-kit/"', html.replace("\n", " "))
 
@@ -189,15 +189,37 @@ def test_school_level_plans_show_as_readable_templates(built_tree):
     assert "周样例" not in text  # no school's data on a district template
 
 
-def test_checklist_prints_as_a_form(built_tree):
-    html = page(built_tree, "checklists/micro-fire-kit")
+def site_form_strays(html: str, frequency: str) -> list[str]:
+    """What a checklist page's printable sheet prints that the sheet's shared definitions (content/form_sheets.py)
+    do not: a column head or row label outside column_names, or a mark outside the legend's."""
+    from safeplan.content.form_sheets import DATE_HEAD, MARKS, column_names
+
     form = html.split('class="sp-form sp-form--checklist')[1].split("</div>")[0]
-    head, items = form.split("</table>")[:2]
-    assert re.findall(r"<th>(.*?)</th>", head) == ["学校", "排查日期", "排查人", "排查部位"]
-    assert re.findall(r"<th>(.*?)</th>", items) == ["序号", "排查内容、合格标准与隐患情形", "检查结果", "隐患描述", "整改责任人", "签名"]
-    assert items.count("☐合格<br>☐不合格") == 3  # one per item of micro-fire-kit
-    assert "排查人（签名）" in form and "复查人" in form
-    assert 'data-sp-print="checklist"' in html and "打印排查记录表" in html
+    labels = re.findall(r"<th>(.*?)</th>", form) + re.findall(r'<tr class="sp-sign"><td></td><td>(.*?)</td>', form)
+    marks = set(re.findall(r"[☐☑√✔×✗○●√／]", form)) - {mark for mark, _ in MARKS}
+    names = column_names(frequency) | {DATE_HEAD}
+    return [label for label in labels if label.split("（")[0] not in names and label not in names] + sorted(marks)
+
+
+def test_checklist_prints_as_the_forms_pack_sheet(built_tree):
+    from safeplan.content.form_sheets import LEGEND, SIGN_ROWS
+    from safeplan.content.loader import load_library
+
+    library, _ = load_library(built_tree)
+    for doc in library.of_kind("checklist"):
+        html = page(built_tree, f"checklists/{doc.id}")
+        assert site_form_strays(html, doc.data["frequency"]) == [], doc.id
+        form = html.split('class="sp-form sp-form--checklist')[1].split("</div>")[0]
+        assert form.count("<tr><td>") == len(doc.data["items"]) and all(row in form for row in SIGN_ROWS), doc.id
+        assert html.count(LEGEND) == 2  # on screen beside the button, and on the sheet
+    html = page(built_tree, "checklists/micro-fire-kit")  # monthly: a column per school month
+    heads = re.findall(r"<th>(.*?)</th>", html.split('class="sp-form sp-form--checklist')[1].split("</table>")[0])
+    assert heads == ["序号", "排查项目（标准与依据见说明页）", "9月", "10月", "11月", "12月", "1月", "2月", "3月", "4月",
+                     "5月", "6月", "7月", "8月"]
+    assert 'data-sp-print="checklist"' in html and "打印排查表" in html and 'href="../../downloads/"' in html
+    # the control: the old form's columns and boxes are caught
+    old = html.replace("<th>9月</th>", "<th>检查结果</th>").replace("<td></td></tr>", "<td>☐合格</td></tr>", 1)
+    assert site_form_strays(old, "monthly") == ["检查结果", "☐"]
 
 
 def test_school_page_lists_what_applies_why_calendar_and_bundle(built_tree):
@@ -218,7 +240,7 @@ def test_downloads_page_lists_bundles_and_copies_the_pdfs(built_tree):
     entry = bundle_entry(built_tree)
     assert (entry["sha256"], entry["bytes"]) == (hashlib.sha256(bundle).hexdigest(), len(bundle))
     assert 1024 < len(bundle) < 1024 * 1024, len(bundle)  # shown in KB
-    assert f"{BUS_SCHOOL}.pdf {round(len(bundle) / 1024)} KB {entry['pages']} 2029-07-15 {entry['sha256']}" in text, text
+    assert f"{BUS_SCHOOL}.pdf {round(len(bundle) / 1024)} KB {entry['pages']} 2029年7月15日 {entry['sha256']}" in text, text
     assert SMALL_SCHOOL not in text
     assert (built_tree / "build" / "site" / "downloads" / f"{BUS_SCHOOL}.pdf").read_bytes() == bundle
 
@@ -323,13 +345,27 @@ def test_public_site_never_offers_an_internal_bundle(built_tree, tmp_path):
     assert not (tree / "build" / "site" / "downloads" / f"{BUS_SCHOOL}.pdf").exists()
 
 
+ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+
+
+def test_site_pages_show_dates_the_official_way(built_tree):
+    """Issue, review, revision, change and bundle dates read 2026年9月1日 (dates.chinese_date), as on the bundles."""
+    pages = {url: visible(page(built_tree, url)) for url in (
+        "index.html", "reviews/", "status/approved/", "downloads/", "plans/fire", f"schools/{BUS_SCHOOL}/")}
+    assert {url: ISO_DATE.findall(text) for url, text in pages.items()} == dict.fromkeys(pages, [])
+    assert "颁布日期 2026年9月1日" in pages["plans/fire"] and "2029年8月31日" in pages["reviews/"]
+    assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日", pages["downloads/"] + pages[f"schools/{BUS_SCHOOL}/"])
+    source = (built_tree / "plans" / "school" / "special" / "fire.md").read_text(encoding="utf-8")
+    assert "2026-09-01" in ISO_DATE.findall(source)  # control: the scan finds the dates the pages show, as written
+
+
 def test_outside_git_the_date_comes_from_content_not_the_clock(tmp_path):
     tree = tmp_path / "library"
     shutil.copytree(make_site_tree(tmp_path / "git"), tree, ignore=shutil.ignore_patterns(".git"))
     result = build_site(tree, env={"SOURCE_DATE_EPOCH": ""})
     assert result.returncode == 0, result.stderr
     text = visible(page(tree, "index.html"))
-    assert "数据截至 2026-09-01（内容目录不在 git 中" in text
+    assert "数据截至 2026年9月1日（内容目录不在 git 中" in text
     assert "没有内容修改的 git 历史" in text
 
 
@@ -554,7 +590,7 @@ def test_checklist_print_shows_only_the_form(browser, served):
         assert not form.is_visible() and items.is_visible()
         watched.page.emulate_media(media="print")
         assert form.is_visible() and not items.is_visible()
-        assert watched.page.locator(".sp-form-head").is_visible()
+        assert watched.page.locator("table.sp-grid").is_visible()
         assert watched.errors == []
     finally:
         watched.close()
@@ -602,6 +638,16 @@ def pdf_pages(pdf: bytes) -> int:
     return len(PdfReader(io.BytesIO(pdf)).pages)
 
 
+def pdf_sheet(pdf: bytes) -> tuple[int, str]:
+    import io
+
+    from pypdf import PdfReader
+
+    pages = PdfReader(io.BytesIO(pdf)).pages
+    box = pages[0].mediabox
+    return len(pages), "landscape" if box.width > box.height else "portrait"
+
+
 def test_forms_print_on_one_a4_page_with_the_school_filled_in(browser, served):
     watched = Watched(browser)
     try:
@@ -616,8 +662,10 @@ def test_forms_print_on_one_a4_page_with_the_school_filled_in(browser, served):
             assert watched.page.locator("[data-sp-school]").first.text_content() == ""  # a template: left blank
             assert watched.page.locator("button[data-sp-print]").is_visible()
             assert pdf_pages(watched.page.pdf(format="A4")) == 1, name
+            assert pdf_sheet(watched.page.pdf(prefer_css_page_size=True)) == (1, "landscape"), name  # as the forms pack
         watched.page.goto(f"{served}/drills/fire-drill/")
         assert pdf_pages(watched.page.pdf(format="A4")) > 1  # the control: the whole guide is longer than a page
+        assert pdf_sheet(watched.page.pdf(prefer_css_page_size=True))[1] == "portrait"  # and the guide stays portrait
         watched.page.emulate_media(media="print")
         assert not watched.page.locator("h2#links").is_visible()  # the guide prints without its links
         watched.page.evaluate("document.body.dataset.spPrint = 'drill'")  # what the 打印演练记录表 button sets
@@ -644,7 +692,7 @@ def test_status_lists_and_review_schedule_match_the_library(built_tree):
     assert "plans/fire.md" in approved and "火灾事故专项应急预案" in approved  # the control: a list that has entries
     schedule = (docs / "reviews.md").read_text(encoding="utf-8")
     rows = [line for line in schedule.splitlines() if line.startswith("| [")]
-    dates = [re.findall(r"\| (\d{4}-\d{2}-\d{2}) \|", row)[0] for row in rows]
+    dates = [tuple(map(int, re.findall(r"\| (\d{4})年(\d{1,2})月(\d{1,2})日 \|", row)[0])) for row in rows]
     assert dates == sorted(dates) and len(rows) >= 3
     assert "已超期 15 天" in rows[0] and "校门口暴力闯入现场处置方案" in rows[0]
     assert any("即将到期（47 天）" in row and "火灾事故专项应急预案" in row for row in rows)
@@ -661,7 +709,7 @@ def test_recent_changes_find_content_commits_behind_many_other_commits(tmp_path)
     result = build_site(tree)
     assert result.returncode == 0, result.stderr
     recent = section(visible(page(tree, "index.html")), "最近修改")
-    assert "2026-09-02 火灾事故专项应急预案" in recent and "tooling" not in recent
+    assert "2026年9月2日 火灾事故专项应急预案" in recent and "tooling" not in recent
 
 
 def test_404_is_chinese_with_links_and_the_sitemap_has_addresses(built_tree):

@@ -95,8 +95,8 @@ def test_generated_pages_match_the_golden_files(edition, request):
 def test_the_pinned_inputs_reach_the_pages():
     """The golden files show what is pinned, so a stable golden file is not one that dropped those parts."""
     internal, public, overdue = (generate(site_data(edition)) for edition in EDITIONS)
-    assert f"（提交 `{COMMIT}`）" in internal["index.md"] and "数据截至 2026-11-30" in public["index.md"]
-    assert "| 2026-11-20 | 王老师 |" in internal["plans/fire.md"] and "王老师" not in public["plans/fire.md"]
+    assert f"（提交 `{COMMIT}`）" in internal["index.md"] and "数据截至 2026年11月30日" in public["index.md"]
+    assert "| 2026年11月20日 | 王老师 |" in internal["plans/fire.md"] and "王老师" not in public["plans/fire.md"]
     assert "hutang-experimental-primary-public.pdf" in public["downloads.md"]
     assert "份文档超期未评审" in overdue["index.md"] and "份文档超期未评审" not in internal["index.md"]
 

@@ -234,23 +234,31 @@ def test_every_page_has_the_policy_and_no_inline_script(built_tree):
 
 @pytest.fixture(scope="module")
 def served_site(built_tree):
+    """The built site over HTTP, plus two control pages served from memory (the built tree is shared read-only across workers)."""
     site = built_tree / "build" / "site"
     html = (site / "index.html").read_text(encoding="utf-8")
     injected = html.replace("<body", "<script>window.__injected = 1</script><body", 1)
-    (site / "control-with-policy.html").write_text(injected, encoding="utf-8")
-    (site / "control-without-policy.html").write_text(CSP.sub("", injected), encoding="utf-8")
+    controls = {"/control-with-policy.html": injected, "/control-without-policy.html": CSP.sub("", injected)}
 
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args):
             pass
+
+        def do_GET(self):
+            if self.path not in controls:
+                return super().do_GET()
+            body = controls[self.path].encode("utf-8")
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
-    for name in ("control-with-policy.html", "control-without-policy.html"):
-        (site / name).unlink()
 
 
 @pytest.fixture

@@ -51,7 +51,7 @@ def shown_reasons(base, head, words=None) -> dict[str, str]:
                     audience="internal", build_date="2026-12-01", commit="", review_due_days=90, today="2026-12-01",
                     **({"words": words} if words else {}))
     page = generate(site)["plans/fire.md"]
-    (row,) = [line for line in page.splitlines() if line.startswith("| 1.1 | 2026-12-01 |")]
+    (row,) = [line for line in page.splitlines() if line.startswith("| 1.1 | 2026年12月1日 |")]
     html = bundle_html(resolve_school(head, head.get("school", SCHOOL)), BundleMeta("2026-12-01", "0" * 10, "test"),
                        words)
     (cell,) = re.findall(r"<td>1\.1</td>\s*<td>2026年12月1日</td>\s*<td>([^<]*)</td>", html)

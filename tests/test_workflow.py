@@ -196,6 +196,29 @@ def test_rewriting_an_old_revision_record_fails(repo):
     assert rules(repo) == ["revision-history"]
 
 
+@pytest.mark.parametrize("today, corrected, summary, expected", [
+    ("2026-12-02", "2026-11-29", "首次编制。", []),  # a day to come, corrected to the day it really was
+    ("2026-12-02", "2026-11-29", "首次编制（已改写）。", ["revision-history"]),  # the date only, nothing else
+    ("2026-12-02", "2026-12-10", "首次编制。", ["revision-history", "version-bump"]),  # still to come, after 1.1
+    ("2026-12-20", "2026-11-29", "首次编制。", ["revision-history"]),  # control: once the day has come it is history
+])
+def test_only_a_revision_record_dated_in_the_future_may_have_its_date_corrected(repo, monkeypatch, today, corrected,
+                                                                              summary, expected):
+    fire = repo / FIRE
+    git(repo, "checkout", "-q", "main")
+    edit(fire, 'date: "2026-09-01"', 'date: "2026-12-15"')
+    edit(fire, 'issued_on: "2026-09-01"', 'issued_on: "2026-12-15"')
+    commit(repo, "火灾预案的记录写了将来的日期")
+    git(repo, "checkout", "-q", "change")
+    git(repo, "merge", "-q", "--ff-only", "main")
+    monkeypatch.setenv("SAFEPLAN_TODAY", today)
+    edit(fire, 'date: "2026-12-15"', f'date: "{corrected}"')
+    edit(fire, "首次编制。}", summary + "}")
+    edit(fire, 'issued_on: "2026-12-15"', 'issued_on: "2026-12-02"')
+    bump(fire, day="2026-12-02", reason="other", summary="更正日期。")
+    assert rules(repo) == expected
+
+
 # ---- transitions -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("base,head,edits,expected", [

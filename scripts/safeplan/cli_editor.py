@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import collections
 import os
+import re
 import shutil
 import signal
 import socket
 import subprocess
+import sys
+import threading
 import time
 from pathlib import Path
 
@@ -18,6 +22,8 @@ DESCRIPTION = ("在浏览器中编辑本地仓库，不需要会用 git：同时
                "需要 Node.js 和 npm 安装的 node_modules（make build 会安装）。")
 SERVER = Path("decap-server") / "dist" / "index.js"
 STARTUP_SECONDS = 30
+LINE_CHARS = 300
+COLOURS = re.compile(r"\x1b\[[0-9;]*m")  # winston's terminal colours, in a pipe too
 
 
 class EditorMissing(EnvironmentProblem):
@@ -52,18 +58,24 @@ def server_command(root: Path) -> list[str]:
     return [node, str(modules / SERVER)]
 
 
+def server_env(root: Path, port: int) -> dict[str, str]:
+    return {**os.environ, "PORT": str(port), "BIND_HOST": "127.0.0.1", "MODE": "git",
+            "GIT_REPO_DIRECTORY": str(root.resolve()), "LOG_LEVEL": "warn"}
+
+
 def start_server(root: Path, port: int) -> subprocess.Popen:
     """decap-server in git mode on 127.0.0.1:port, committing to the repository at root; waits until it answers."""
     if not (root / ".git").exists():
         raise UsageError(f"{root} 不是 git 仓库：网页编辑器把每次保存提交到本地仓库的分支上。\n"
                          "  提示：在仓库的根目录运行 safeplan edit，或用 --root 指向它。")
-    env = {**os.environ, "PORT": str(port), "BIND_HOST": "127.0.0.1", "MODE": "git",
-           "GIT_REPO_DIRECTORY": str(root.resolve()), "LOG_LEVEL": "warn"}
-    process = subprocess.Popen(server_command(root), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(server_command(root), env=server_env(root, port), stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, errors="replace")
+    last, reader = drain(process.stdout)  # its logger writes warnings and errors to stdout, a crash to stderr
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise EditorMissing(f"decap-server 启动失败（退出码 {process.returncode}）：{(process.stderr.read() or '').strip()[-400:]}\n"
+            reader.join(timeout=5)  # its last lines
+            raise EditorMissing(f"decap-server 启动失败（退出码 {process.returncode}）：{reason(last)}\n"
                                 "  提示：换一个端口（--proxy-port），或重新运行 npm ci。")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
@@ -72,6 +84,29 @@ def start_server(root: Path, port: int) -> subprocess.Popen:
             time.sleep(0.2)
     stop(process)
     raise EditorMissing(f"decap-server 在 {STARTUP_SECONDS} 秒内没有开始监听 127.0.0.1:{port}。\n  提示：换一个端口（--proxy-port）再试。")
+
+
+def drain(stream, keep: int = 10) -> tuple[collections.deque, threading.Thread]:
+    """Reads decap-server's output to its end on a thread, echoing each line to stderr cut to LINE_CHARS (it logs
+    a failed request with its whole body, a crash with its whole minified source line): its errors reach the
+    editor's terminal instead of /dev/null; returns the last lines, for a failed start's message."""
+    last: collections.deque = collections.deque(maxlen=keep)
+
+    def read():
+        for line in stream:
+            line = COLOURS.sub("", line).strip()
+            if line:
+                last.append(line[:LINE_CHARS])
+                print(f"decap-server: {last[-1]}", file=sys.stderr, flush=True)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    return last, reader
+
+
+def reason(lines) -> str:
+    """The last error line of decap-server's output (a Node crash ends with its stack and version), else its last line."""
+    return ([line for line in lines if "rror" in line][-1:] or list(lines)[-1:] or ["（没有输出）"])[0]
 
 
 def stop(process: subprocess.Popen) -> None:

@@ -11,7 +11,8 @@ from safeplan.report import EXIT_OK, EXIT_PROBLEMS, render
 FORMATS = {"docx": "Word 文件（.docx）"}
 DESCRIPTION = ("把一所学校的预案汇编写成可编辑的 Word 文件，供向区教育局备案、盖章和修改：封面、颁布令、目录（Word 域，"
                "打开时更新）、各文档（标题用 Word 的“标题 1/2/3”样式，表格是真正的 Word 表格，表头跨页重复），"
-               "页脚“— N —”页码，A4，正文仿宋三号，一级标题黑体、二级标题楷体。内容与 PDF 汇编相同。"
+               "页脚“— N —”页码，A4，正文仿宋三号，一级标题黑体、二级标题楷体（字体名取自 safeplan.yaml 的 fonts，与 PDF 相同）。"
+               "内容与 PDF 汇编相同。"
                "`--edition action` 只含颁布令、综合应急预案、现场处置方案和应急通讯录；`full`（默认）含全部内容。")
 
 
@@ -27,8 +28,8 @@ def register(command, root_of) -> None:
     export.add_argument("--edition", default="full", metavar="EDITION",
                         help="；".join(f"{name} {e.label}" for name, e in EDITIONS.items()) + "（默认 full）")
     export.add_argument("--out", metavar="FILE", help="写到这个文件（默认 build/docx/<学校编号>-<版本>.docx）")
-    export.add_argument("--body-font", default="仿宋", metavar="NAME",
-                        help="正文字体名（默认 仿宋；装有方正字体的电脑可写 仿宋_GB2312）")
+    export.add_argument("--body-font", metavar="NAME",
+                        help="正文字体名（默认取 safeplan.yaml 中 fonts 的 body 第一个字体，与 PDF 相同；装有方正字体的电脑可写 仿宋_GB2312）")
 
 
 def _export(args, root: Path) -> int:
@@ -63,6 +64,6 @@ def _export(args, root: Path) -> int:
     source = gather_provenance(library, [view]).sources[view.id]  # the PDF's cover says the same
     meta = BundleMeta(date=source.date, commit=source.commit, tool_version=__version__, fonts=font_stacks(library.config))
     out = Path(args.out) if args.out else root / "build" / "docx" / f"{school.id}-{edition.name}.docx"
-    write_bytes(out, docx_bundle(view, meta, edition, Fonts(body=args.body_font)))
+    write_bytes(out, docx_bundle(view, meta, edition, Fonts.from_stacks(meta.fonts, args.body_font)))
     print(f"已写出 {out}：{school.data['name']}预案汇编（{edition.label}）Word 文件。在 Word 中打开时请选择更新域，以生成目录页码。")
     return EXIT_OK

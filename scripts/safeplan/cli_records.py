@@ -16,7 +16,10 @@ DESCRIPTIONS = {
               "（含现有隐患和下拉选项）。`report calendar --school ID` 写出该校演练日历和文档评审日期的 ICS 日历文件。",
     "import": "把学校填好的 Excel 读回隐患台账：`import hazards FILE.xlsx --school ID`。每个有问题的单元格都报出"
               "`FILE.xlsx:隐患!C7` 和改法；整个文件没有错误才写入任何记录。新编号写成新记录；已有记录有改动时先列出改动，"
-              "加 `--update` 才覆盖，不会悄悄改掉已有记录。",
+              "加 `--update` 才覆盖，不会悄悄改掉已有记录。`import contacts FILE.xlsx --school ID` 用学校填好的表格更新"
+              "该校的应急组织（领导小组各岗位的姓名、职务、电话）和联系方式：有问题的单元格逐个报出（`联系方式!C5`），"
+              "全部正确才改写学校文件，且只改这两部分，文件中的注释和其余内容原样保留；"
+              "`import contacts --template [OUT.xlsx] [--school ID]` 写出模板（给出 --school 时填好该校现有的内容）。",
 }
 
 
@@ -29,11 +32,13 @@ def register(command, root_of) -> None:
     report.add_argument("--school", metavar="ID", help="只出这所学校（--template 和 calendar 必填）")
     report.add_argument("--template", action="store_true", help="写出导入模板，而不是月报")
     report.add_argument("--out", required=True, metavar="FILE", help="写到这个文件（.xlsx 或 .ics）")
-    imported = command("import", lambda args: _import(args, root_of(args)), "把填好的隐患台账 Excel 读回 records/",
+    imported = command("import", lambda args: _import(args, root_of(args)), "把填好的隐患台账或联系人 Excel 读回库中",
                        DESCRIPTIONS["import"])
-    imported.add_argument("what", metavar="WHAT", choices=("hazards",), help="hazards 隐患台账")
-    imported.add_argument("file", metavar="FILE", help="填好的 .xlsx 文件")
-    imported.add_argument("--school", required=True, metavar="ID", help="这些隐患所属的学校")
+    imported.add_argument("what", metavar="WHAT", choices=("hazards", "contacts"),
+                          help="hazards 隐患台账；contacts 应急组织与联系方式")
+    imported.add_argument("file", metavar="FILE", nargs="?", help="填好的 .xlsx 文件")
+    imported.add_argument("--school", metavar="ID", help="这些隐患或联系人所属的学校")
+    imported.add_argument("--template", nargs="?", const="", metavar="OUT", help="contacts：写出导入模板（默认 contacts-template.xlsx）")
     imported.add_argument("--update", action="store_true", help="已有记录有改动时也写入（先看清列出的改动）")
 
 
@@ -120,6 +125,12 @@ def _import(args, root: Path) -> int:
     from safeplan.content.serialise import to_yaml
     from safeplan.render.output import write_text
 
+    if args.what == "contacts":
+        from safeplan.cli_contacts import import_contacts
+
+        return import_contacts(args, root, _library_and_school)
+    if not args.file or not args.school or args.template is not None:
+        raise UsageError("import hazards 需要 FILE.xlsx 和 --school ID；隐患台账模板用 report hazards --template 生成。")
     library, school = _library_and_school(root, args.school)
     if library is None:
         return EXIT_PROBLEMS

@@ -80,7 +80,7 @@ def _at(doc: Document, pointer: str, message: str, hint: str = "") -> Problem:
 
 @rule("card-plan", ERROR, "应急处置卡与所属预案的先期处置步骤一致：同样的步骤、时限和岗位")
 def check_cards_against_plans(library: Library):
-    posts = vocabulary().posts
+    posts = vocabulary().posts_for()
     for doc in _schema_clean(library):
         if doc.kind != "card":
             continue

@@ -10,7 +10,7 @@ from safeplan.checks.text_places import PLACEHOLDER, at, clean, texts
 from safeplan.checks.validate import rule
 from safeplan.content.model import WORKFLOW_KINDS, Library
 from safeplan.dates import chinese_date, today
-from safeplan.problems import ERROR, WARNING, Problem
+from safeplan.problems import ERROR, Problem
 
 NUMERALS = "一二三四五六七八九十"
 FIRST_LEVEL = re.compile(rf"^##\s+[{NUMERALS}]+、")
@@ -33,9 +33,9 @@ def check_heading_numbers(library: Library):
                               f"按 GB/T 9704，第二层用（{found.group(1)}），写成“### （{found.group(1)}）…”，或不写编号（PDF 会自动编号）。")
 
 
-# A warning by default: an approved record dated in the future cannot be corrected (revision records are immutable
-# and may not go back in time), and the day it names ends the warning; safeplan.yaml can make it an error.
-@rule("future-issue-date", WARNING, "现行文档的颁布日期（和学校颁布令的审定、颁布日期）不晚于今天")
+# An error: a current version cannot have been issued on a day still to come. The workflow lets the next version
+# correct a revision record dated in the future (review/workflow), so an approved document can always be fixed.
+@rule("future-issue-date", ERROR, "现行文档的颁布日期（和学校颁布令的审定、颁布日期）不晚于今天")
 def check_future_issue_dates(library: Library):
     day = today()
     for doc in clean(library):

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from jinja2 import pass_context
 
+from safeplan.content.schemas import schema_for
+
 
 class MissingRule(ValueError):
     """district.yaml has no response rule: the placeholder cannot be filled."""
@@ -41,7 +43,8 @@ def _person(school, key: str) -> str:
 def _units(school, rule: dict, with_phone: bool = True) -> str:
     contacts = _get(school, "contacts", {})
     units = [_get(contacts, key, {}) for key in rule["report_to"]]
-    return "和".join(f"{_get(u, 'name')}（{_get(u, 'phone')}）" if with_phone else f"{_get(u, 'name')}" for u in units)
+    return "和".join(f"{_get(u, 'name')}（{_get(u, 'phone')}）" if with_phone and _get(u, 'phone') else f"{_get(u, 'name')}"
+                    for u in units)
 
 
 def first_report(school, rule: dict) -> str:
@@ -71,6 +74,30 @@ def reporting_rule(context, school) -> str:
         lines.append(f"- **{report['stage']}**（{report['within']}）：{'；'.join(report['contains'])}。")
     lines.append(f"- **学生姓名**：{rule['names']}")
     return "\n".join(lines)
+
+
+def levels_line(district, school) -> str:
+    """The scale in one sentence for a plan's first page: who commands each level, who reports, to whom, how fast."""
+    rule = rule_of(district)
+    groups: dict[str, list[str]] = {}
+    for level in rule["levels"]:
+        groups.setdefault(_person(school, level["commander"]), []).append(level["level"])
+    commands = "；".join(f"{'、'.join(levels)}由{person}指挥" for person, levels in groups.items())
+    reported = "、".join(level["level"].split("（")[0] for level in rule["levels"] if level["reported"])
+    return (f"响应分级（全区统一）：{commands}。{reported}由{_person(school, 'safety_officer')}"
+            f"在事发后 {rule['phone_minutes']} 分钟内电话报告、{duration(rule['first_report_minutes'])}内书面报告"
+            f"{_units(school, rule)}。")
+
+
+def roles_school() -> dict:
+    """A school of the school schema's role names (校长（园长）, 区教育局安全科), no people: levels_line of a page
+    that is for no one school."""
+    properties = schema_for("school")["properties"]
+
+    def named(spec: dict) -> str:
+        return str(spec.get("description", "")).split("，")[0].rstrip("。")
+    return {"organisation": {key: {"title": named(spec)} for key, spec in properties["organisation"]["properties"].items()},
+            "contacts": {key: {"name": named(spec)} for key, spec in properties["contacts"]["properties"].items()}}
 
 
 FILTERS = {

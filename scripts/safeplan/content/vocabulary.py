@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from safeplan.content.model import FOLDERS
 from safeplan.content.schemas import SCHEMA_FILES, common_definition, schema_for
+from safeplan.content.school_words import in_words_of
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ class Vocabulary:
     revision_reasons: dict[str, str]  # law_change → 法规标准或上级预案变化
     terms: dict[str, dict[str, str]] = field(default_factory=dict)  # 幼儿园 → {学生: 幼儿, …}: its own words
     folders: dict[str, str] = field(default_factory=lambda: dict(FOLDERS))  # plan → plans
-    posts: dict[str, str] = field(default_factory=dict)  # guard → 保安/门卫, in the card schema's order
+    posts: dict[str, str] = field(default_factory=dict)  # class_teacher → 班主任 (a school's word), in the card schema's order
     buildings: dict[str, str] = field(default_factory=dict)  # dormitory → 宿舍楼
 
     def kind(self, kind: str) -> str:
@@ -49,6 +50,18 @@ class Vocabulary:
     def terms_for(self, school_kind) -> dict[str, str]:
         """The words a kind of school uses instead of the library's (none for most kinds)."""
         return self.terms.get(school_kind, {}) if isinstance(school_kind, str) else {}
+
+    def posts_for(self, school_kind=None) -> dict[str, str]:
+        """Post → its label in a kind of school's words (幼儿园: 总指挥（园长）, 带班教师, 保健医生); with no kind,
+        for pages not for one school, every kind's word side by side (班主任/带班教师)."""
+        if school_kind is None:
+            terms: dict[str, str] = {}
+            for kind_terms in self.terms.values():
+                for term, counterpart in kind_terms.items():
+                    terms[term] = f"{terms.get(term, term)}/{counterpart}"
+        else:
+            terms = self.terms_for(school_kind)
+        return {post: in_words_of(label, terms) for post, label in self.posts.items()}
 
     def labels_at(self, path: tuple) -> dict[str, str] | None:
         """The labels of the coded values a field holds, for a data path (list indexes as ints)."""

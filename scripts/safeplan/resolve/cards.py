@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from safeplan.checks.cards import fill_card, post_applies, post_person, post_steps, row_posts
 from safeplan.content.model import Document
+from safeplan.content.school_words import data_in_words_of
 from safeplan.content.templating import points_for, has_placeholders
 from safeplan.content.vocabulary import Vocabulary, vocabulary
 from safeplan.problems import ERROR, WARNING, Problem
@@ -54,7 +55,8 @@ def school_cards(card_docs: list[Document], plans: list, school: Document, conte
     by_plan: dict[str, list[Document]] = {}
     for doc in card_docs:
         by_plan.setdefault(doc.data.get("plan"), []).append(doc)
-    order = list(words.posts)
+    order, labels = list(words.posts), words.posts_for(context["school"].get("kind"))
+    terms = words.terms_for(context["school"].get("kind"))
     cards, problems = [], []
     for plan in plans:
         for doc in by_plan.get(plan.id, []):
@@ -63,10 +65,9 @@ def school_cards(card_docs: list[Document], plans: list, school: Document, conte
                 if not post_applies(entry["post"], context["school"]):
                     continue
                 filled, found = fill_card(doc, index, context)
-                rows = plan.data.get("procedure") or []
-                steps = [CardStep(**{key: rows[n - 1][key] for key in ("within", "who", "action")})
-                         for n in post_steps(plan.doc, entry["post"]) if n <= len(rows)]
-                card = Card(plan.id, plan.title, entry["post"], words.posts.get(entry["post"], entry["post"]), steps,
+                filled = data_in_words_of(filled, terms)  # the plan's steps already are in the school's words
+                steps = _steps(plan.doc, plan.data, entry["post"])
+                card = Card(plan.id, plan.title, entry["post"], labels[entry["post"]], steps,
                             [(c["who"], c["phone"]) for c in filled["call"]], filled["dont"],
                             assembly_point(context["school"], entry.get("building", "")),
                             words.buildings.get(entry.get("building", ""), ""), filled.get("go", ""),
@@ -84,22 +85,34 @@ def school_cards(card_docs: list[Document], plans: list, school: Document, conte
 
 def openings(cards: list[Card], plans: list, school: dict, words: Vocabulary | None = None
              ) -> dict[str, list[tuple[str, str, list[CardStep]]]]:
-    """Plan id → who does what in its first ten minutes, (post, person, steps) in order: its cards where it has
-    them, else its first-steps rows grouped by the post a row names (or by the row's own who)."""
-    words = words or vocabulary()
-    found = {}
-    for plan in plans:
-        rows = [(card.post_label, card.person, card.steps) for card in cards if card.plan_id == plan.id]
-        if not rows:
-            groups: dict[str, tuple[str, list[CardStep]]] = {}
-            for row in plan.data.get("procedure") or []:
-                posts = [post for post in words.posts if post in row_posts(plan.doc, row)]
-                label = words.posts[posts[0]] if posts else str(row["who"])
-                person = _person(post_person(posts[0], school)) if posts else ""
-                groups.setdefault(label, (person, []))[1].append(CardStep(row["within"], row["who"], row["action"]))
-            rows = [(label, person, steps) for label, (person, steps) in groups.items()]
-        found[plan.id] = rows
-    return found
+    """Plan id → who does what in its first ten minutes at this school: opening_rows with its cards' posts,
+    in this kind of school's words and with the school's people."""
+    labels = (words or vocabulary()).posts_for(school.get("kind"))
+    return {plan.id: opening_rows(plan.doc, plan.data, [card.post for card in cards if card.plan_id == plan.id], labels,
+                                  lambda post: _person(post_person(post, school))) for plan in plans}
+
+
+def opening_rows(plan: Document, data: dict, posts: list[str], labels: dict[str, str], person=lambda post: ""
+                 ) -> list[tuple[str, str, list[CardStep]]]:
+    """(post label, person, steps) in order: each of `posts` (the plan's cards') with its first-steps rows, else
+    the rows grouped by the post a row names (or by the row's own who). The one builder of a plan's opening, for a
+    school's bundle and for the site's plan pages (generic labels, no person)."""
+    if posts:
+        return [(labels[post], person(post), _steps(plan, data, post)) for post in posts]
+    groups: dict[str, tuple[str, list[CardStep]]] = {}
+    for row in data.get("procedure") or []:
+        named = [post for post in labels if post in row_posts(plan, row)]
+        label = labels[named[0]] if named else str(row["who"])
+        groups.setdefault(label, (person(named[0]) if named else "", []))[1].append(
+            CardStep(row["within"], row["who"], row["action"]))
+    return [(label, who, steps) for label, (who, steps) in groups.items()]
+
+
+def _steps(plan: Document, data: dict, post: str) -> list[CardStep]:
+    rows = data.get("procedure") or []
+    return [CardStep(**{key: rows[n - 1][key] for key in ("within", "who", "action")})
+            for n in post_steps(plan, post) if n <= len(rows)]
+
 
 
 def _person(person: dict) -> str:

@@ -26,6 +26,7 @@ from safeplan.problems import ERROR, OFF, WARNING, Problem
 from safeplan.resolve.views import applies_to_school
 from safeplan.content.schemas import check_document, field_labels
 from safeplan.content.vocabulary import vocabulary
+from safeplan.dates import today
 
 PSEUDO_STATES = {"new": "新建", "deleted": "删除"}
 CONTENT_EXEMPT = ("id", "status", "version", "revisions")  # identity and bookkeeping have rules of their own
@@ -209,12 +210,21 @@ def _school_change(old: Document, new: Document, name: str, renamed_schools: dic
 def _revision_history(old: Document, new: Document) -> list[Problem]:
     before, after = old.data.get("revisions") or [], new.data.get("revisions") or []
     for index, record in enumerate(before):
-        if index >= len(after) or after[index] != record:
+        if index >= len(after) or (after[index] != record and not _corrects_a_future_date(record, after[index])):
             pointer = f"/revisions/{index}" if index < len(after) else "/revisions"
             return [_at(new, pointer, "revision-history",
                         f"第 {index + 1} 条修订记录（{record.get('version') if isinstance(record, dict) else record} 版）被删除或改写了。",
                         "修订记录是历史，只能在末尾追加；请恢复原有记录，把新的内容写成新的一条。")]
     return []
+
+
+def _corrects_a_future_date(record, corrected) -> bool:
+    """A record dated after today is no history yet: its date alone may be corrected to a day that has come."""
+    if not (isinstance(record, dict) and isinstance(corrected, dict)) \
+            or {k: v for k, v in record.items() if k != "date"} != {k: v for k, v in corrected.items() if k != "date"}:
+        return False
+    was, now = (_day(r.get("date")) if isinstance(r.get("date"), str) else None for r in (record, corrected))
+    return bool(was and now and was > today() >= now)
 
 
 def _revision_record(new: Document, version, step: str) -> list[Problem]:

@@ -16,7 +16,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Emu, Pt
 
-from safeplan.render.docx.styles import (LIST_STYLES, TABLE_STYLE, TABLE_TEXT, TYPE_WIDTH, number_paragraph,
+from safeplan.render.docx.styles import (LIST_STYLES, TABLE_STYLE, TABLE_TEXT, number_paragraph, type_width,
                                          restart_numbering)
 
 VOID = {"br", "img", "hr", "meta", "link", "input", "col"}
@@ -196,7 +196,7 @@ class Writer:
         table._tbl.tblPr.style = self.style_id(TABLE_STYLE)
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         table.autofit = False
-        widths = _widths(rows, columns)
+        widths = _widths(rows, columns, type_width(self.document.sections[-1]))  # a form's landscape sheet is wider
         for column, width in zip(table._tbl.tblGrid.gridCol_lst, widths):  # LibreOffice reads the grid, Word the cells
             column.w = width
         cells = [row.cells for row in table.rows]  # once: table.cell(r, c) walks the whole table every time
@@ -303,7 +303,7 @@ def _grid(rows: list[Node]) -> list[list]:
     return [line + [None] * (columns - len(line)) for line in grid]
 
 
-def _widths(rows: list[Node], columns: int) -> list:
+def _widths(rows: list[Node], columns: int, width: int) -> list:
     """Column widths from the bundle's own `width: N%` (the PDF's proportions), else equal; always the type area."""
     shares = [None] * columns
     for row in rows:
@@ -319,7 +319,7 @@ def _widths(rows: list[Node], columns: int) -> list:
     for i in missing:
         shares[i] = rest / len(missing) if rest else 100.0 / columns
     total = sum(shares)
-    return [Emu(int(TYPE_WIDTH * s / total)) for s in shares]
+    return [Emu(int(width * s / total)) for s in shares]
 
 
 def _repeat_as_header(row) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from docx.enum.section import WD_SECTION
+from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
@@ -14,6 +14,7 @@ from docx.shared import Mm, Pt, RGBColor
 PAGE = (Mm(210), Mm(297))
 MARGINS = {"top": Mm(37), "right": Mm(26), "bottom": Mm(35), "left": Mm(28)}  # type area 156 × 225 mm
 TYPE_WIDTH = PAGE[0] - MARGINS["left"] - MARGINS["right"]
+SHEET_MARGINS = {"top": Mm(20), "right": Mm(20), "bottom": Mm(22), "left": Mm(28)}  # a form's landscape sheet, as in the PDF
 BODY_SIZE = Pt(16)  # 三号
 LINE = Pt(28.9)  # 22 lines in the 225 mm type area
 TABLE_STYLE = "Table Grid"
@@ -33,11 +34,18 @@ LIST_STYLES = {("ul", 1): "List Bullet", ("ul", 2): "List Bullet 2", ("ul", 3): 
 
 @dataclass(frozen=True)
 class Fonts:
-    """The faces a district sets; the names must be the ones installed in Word (e.g. 仿宋_GB2312)."""
+    """The Word file's faces: each role's first family in safeplan.yaml `fonts`, the stacks the PDF uses
+    (render/pdf/fonts.font_stacks); a district names there the faces its Word has (e.g. 仿宋_GB2312)."""
 
-    body: str = "仿宋"
-    heading1: str = "黑体"
-    heading2: str = "楷体"
+    body: str
+    heading1: str  # 一级标题 (hei, 黑体)
+    heading2: str  # 二级标题 (kai, 楷体)
+    title: str  # cover and front-matter titles
+
+    @classmethod
+    def from_stacks(cls, stacks, body: str | None = None) -> "Fonts":
+        first = {role: families[0] for role, families in stacks}
+        return cls(body or first["body"], first["hei"], first["kai"], first["title"])
 
 
 def set_font(target, name: str) -> None:
@@ -95,7 +103,7 @@ def set_up(document, fonts: Fonts) -> None:
             heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
 
     front = _paragraph_style(document, FRONT_HEADING)
-    set_font(front.element, fonts.heading1)
+    set_font(front.element, fonts.title)
     front.font.size = Pt(22)
     front.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
     front.paragraph_format.first_line_indent = Pt(0)
@@ -165,6 +173,23 @@ def start_numbered_section(document):
         for run in paragraph.runs:
             run.font.size = Pt(14)  # 4号
     return section
+
+
+def turn_page(document, landscape: bool):
+    """A new section on a new page: landscape for a form's sheets, portrait again after them; pages numbered on."""
+    section = document.add_section(WD_SECTION.NEW_PAGE)
+    numbering = section._sectPr.find(qn("w:pgNumType"))  # copied from the section before: it would restart at 1
+    if numbering is not None:
+        section._sectPr.remove(numbering)
+    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = (PAGE[1], PAGE[0]) if landscape else PAGE
+    for side, value in (SHEET_MARGINS if landscape else MARGINS).items():
+        setattr(section, f"{side}_margin", value)
+    return section
+
+
+def type_width(section):
+    return section.page_width - section.left_margin - section.right_margin
 
 
 def restart_numbering(document, style_id: str, start: int) -> str:

@@ -18,7 +18,8 @@ from docx.shared import Pt
 
 from safeplan.content.vocabulary import Vocabulary, vocabulary
 from safeplan.render.docx.html_blocks import Node, Writer, clean_text, heading_level, parse
-from safeplan.render.docx.styles import FRONT_HEADING, Fonts, begin_field, end_field, set_font, set_up, start_numbered_section
+from safeplan.render.docx.styles import (FRONT_HEADING, Fonts, begin_field, end_field, set_font, set_up, start_numbered_section,
+                                        turn_page)
 from safeplan.render.pdf.bundle_html import NUMERALS, BundleMeta, bundle_html, bundle_title
 from safeplan.resolve.editions import EDITIONS, Edition, edition_view
 from safeplan.resolve.views import SchoolView
@@ -34,9 +35,11 @@ def chinese_date(iso: str) -> str:
     return _ISO_DATE.sub(lambda m: f"{m.group(1)}年{int(m.group(2))}月{int(m.group(3))}日", iso)
 
 
-def docx_bundle(view: SchoolView, meta: BundleMeta, edition: Edition = EDITIONS["full"], fonts: Fonts = Fonts(),
+def docx_bundle(view: SchoolView, meta: BundleMeta, edition: Edition = EDITIONS["full"], fonts: Fonts | None = None,
                 words: Vocabulary | None = None) -> bytes:
-    """The school's bundle in this edition as a Word document (bytes of a .docx file)."""
+    """The school's bundle in this edition as a Word document (bytes of a .docx file); its faces are the
+    first of each stack in `meta.fonts` (safeplan.yaml `fonts`, as the PDF) unless `fonts` names others."""
+    fonts = fonts or Fonts.from_stacks(meta.fonts)
     words = words or vocabulary()
     shown = edition_view(view, edition, words)
     body = next(n for n in parse(bundle_html(shown, meta, words)).find_all("body"))
@@ -57,14 +60,21 @@ def docx_bundle(view: SchoolView, meta: BundleMeta, edition: Edition = EDITIONS[
         else:  # 颁布令
             _front_section(writer, node)
     start_numbered_section(document)
+    landscape = False  # forms to file (article.form) are landscape sheets, as in the PDF
     for title, articles in parts:
+        turned = landscape
+        if landscape:
+            turn_page(document, landscape := False)
         heading = document.add_heading(title, level=1)
-        heading.paragraph_format.page_break_before = bool(writer.headings)
+        heading.paragraph_format.page_break_before = bool(writer.headings) and not turned
         writer.headings.append((1, heading))
         for index, article in enumerate(articles):
+            turned = ("form" in article.classes) != landscape
+            if turned:
+                turn_page(document, landscape := not landscape)
             before = len(writer.headings)
             writer.blocks(document, article.children)
-            if index and len(writer.headings) > before:
+            if index and len(writer.headings) > before and not turned:
                 writer.headings[before][1].paragraph_format.page_break_before = True
     return _reproducible(document, meta.date)
 
@@ -98,7 +108,8 @@ def _parts(main: Node, edition: Edition) -> list[tuple[str, list[Node]]]:
 
 
 def _article_heading(article: Node) -> Node | None:
-    return next((n for n in article.children if heading_level(n) == 2), None)
+    """The article's title: its first h2 (a form's sits in its first sheet)."""
+    return next(iter(article.find_all("h2")), None)
 
 
 def _anchor(article: Node) -> str:
@@ -136,7 +147,7 @@ def _cover(writer: Writer, cover: Node, fonts: Fonts) -> None:
         kind = next(iter(node.classes & COVER_SIZES.keys()), "")
         for run in paragraph.runs:
             run.font.size = COVER_SIZES.get(kind, run.font.size)
-            set_font(run._r, fonts.heading2 if kind == "subtitle" else fonts.heading1 if kind else fonts.body)
+            set_font(run._r, fonts.heading2 if kind == "subtitle" else fonts.title if kind else fonts.body)
 
 
 def _front_heading(writer: Writer, node: Node):

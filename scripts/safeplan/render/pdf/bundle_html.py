@@ -18,7 +18,8 @@ from safeplan.content.sanitize import markdown_to_safe_html
 from safeplan.content.school_words import in_words_of
 from safeplan.content.vocabulary import Vocabulary, vocabulary
 from safeplan.render.pdf.fonts import DEFAULT_STACKS, with_fonts
-from safeplan.render.pdf.forms import record_space
+from safeplan.content import form_sheets
+from safeplan.render.pdf import forms
 
 TEMPLATES = Path(__file__).parent / "templates"
 TEMPLATE_FILES = ("bundle.html.j2", "forms.html.j2", "bundle.css") + card_pages.TEMPLATE_FILES
@@ -71,7 +72,8 @@ def _template(name: str = "bundle.html.j2"):
     environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
                               trim_blocks=False, lstrip_blocks=False)
     environment.filters["cn_date"] = chinese_date  # 2026年11月29日 on every printed date
-    environment.filters["record_space"] = record_space
+    environment.filters["record_space"] = forms.record_space
+    environment.filters["record_fields"] = forms.record_fields
     return environment.get_template(name).module
 
 
@@ -108,10 +110,12 @@ def bundle_html(view: SchoolView, meta: BundleMeta, words: Vocabulary | None = N
     parts.append(("cards", card_pages.CARDS_TITLE, list(cards)))
     parts.append(("plans", "应急预案", plans))
 
-    order = list(words.frequencies)
-    checklists = sorted(view.of_kind("checklist"), key=lambda d: order.index(d.data["frequency"]))
-    parts.append(("checklists", "隐患排查清单", [_article(f"checklist-{doc.id}", doc.title, lambda a, doc=doc: t.checklist(
-        a, doc, school, words.frequency(doc.data["frequency"]))) for doc in checklists]))
+    sheets = checklist_sheets(view, words, "checklist")
+    if sheets:  # the part opens on a portrait page listing its forms; each form is then its sheet and reference page
+        index = _article("checklist-index", "排查表一览", lambda a: _template("forms.html.j2").checklist_index(
+            a, sheets, words.frequency))
+        parts.append(("checklists", "隐患排查清单", [index, *[(a, doc.title, html) for a, doc, html in sheets],
+                                                   summary_sheet(view, "checklist-summary")]))
 
     kind = school["kind"]
     drills = [_article(f"drill-{doc.id}", doc.title, lambda a, doc=doc: t.drill(
@@ -124,10 +128,10 @@ def bundle_html(view: SchoolView, meta: BundleMeta, words: Vocabulary | None = N
     parts.append(("drills", "应急演练", drills))
     parts.append(("directory", "应急通讯录", _directory(view)))
 
-    rows = [{"title": doc.title, "version": r.get("version", ""), "date": r.get("date", ""),
-             "reason": words.revision_reason(r.get("reason", "")), "summary": r.get("summary", "")}
-            for doc in view.documents for r in doc.data.get("revisions") or []]
-    parts.append(("revisions", "附录", [_article("revisions", "文档修订记录", lambda a: t.revisions(a, rows))]))
+    histories = [(doc.title, [{"version": r.get("version", ""), "date": r.get("date", ""), "summary": r.get("summary", ""),
+                               "reason": words.revision_reason(r.get("reason", ""))} for r in doc.data["revisions"]])
+                 for doc in view.documents if doc.data.get("revisions")]  # one table per document
+    parts.append(("revisions", "附录", [_article("revisions", "文档修订记录", lambda a: t.revisions(a, histories))]))
 
     toc, assembled, number = [], [], 0
     for key, title, articles in parts:
@@ -155,6 +159,22 @@ def bundle_html(view: SchoolView, meta: BundleMeta, words: Vocabulary | None = N
         "contents_summary": _contents_summary(view, words), "toc": toc, "parts": assembled,
     }
     return in_words_of(str(t.document(bundle)), words.terms_for(school["kind"]))  # the template's own words too
+
+
+def checklist_sheets(view: SchoolView, words: Vocabulary, prefix: str) -> list[tuple[str, object, Markup]]:
+    """(anchor, checklist, html) of each checklist in frequency order: its one-page grid, then its reference page
+    with the standards and legal basis; the same sheets in the full edition and the forms pack."""
+    t, order = _template("forms.html.j2"), list(words.frequencies)
+    return [(f"{prefix}-{doc.id}", doc, Markup(t.checklist_form(
+        f"{prefix}-{doc.id}", doc, view.data, words.frequency(doc.data["frequency"]),
+        forms.grid(doc.data["frequency"], len(doc.data["items"])), form_sheets.LEGEND, forms.NUMBER_SHARE)))
+        for doc in sorted(view.of_kind("checklist"), key=lambda d: order.index(d.data["frequency"]))]
+
+
+def summary_sheet(view: SchoolView, anchor: str) -> tuple[str, str, Markup]:
+    """The monthly hazard summary (隐患排查整改台账) every checklist's findings go into."""
+    return anchor, form_sheets.SUMMARY_TITLE, Markup(_template("forms.html.j2").summary_sheet(
+        anchor, form_sheets.SUMMARY_TITLE, view.data, form_sheets.SUMMARY_ORIGINS, form_sheets.SUMMARY_COLUMNS, forms.SUMMARY_ROWS))
 
 
 def _article(anchor: str, title: str, render) -> tuple[str, str, Markup]:

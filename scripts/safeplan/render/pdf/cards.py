@@ -11,6 +11,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from safeplan.content.reporting_text import levels_line
 from safeplan.resolve.cards import Card
 from safeplan.resolve.views import SchoolView
 
@@ -50,7 +51,8 @@ def bundle_cards(view: SchoolView, anchor: str) -> tuple[str, str, Markup] | Non
 
 def plan_opening(view: SchoolView, plan) -> Markup:
     """What a plan opens with: who does what in the first ten minutes, its response levels, then its organisation."""
-    return Markup(str(_template().opening(view.openings.get(plan.id, []), plan.data.get("response_levels") or [],
+    line = levels_line(view.district, view.data) if view.district.get("response") else ""
+    return Markup(str(_template().opening(view.openings.get(plan.id, []), line, plan.data.get("response_levels") or [],
                                           plan.data["organisation"])))
 
 

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from markupsafe import Markup
 
 from safeplan.render.pdf import cards as card_pages
-from safeplan.render.pdf import forms
-from safeplan.render.pdf.bundle_html import PARTS, BundleMeta, _css, _template, bundle_html
+from safeplan.render.pdf.bundle_html import PARTS, BundleMeta, _css, _template, bundle_html, checklist_sheets, summary_sheet
 from safeplan.resolve.editions import EDITIONS as SELECTIONS, edition_view
 from safeplan.resolve.views import SchoolView, school_year
+from safeplan.content.school_words import in_words_of
 from safeplan.content.vocabulary import Vocabulary
 
 
@@ -63,24 +63,20 @@ def forms_html(view: SchoolView, meta: BundleMeta, words: Vocabulary, label: str
     """The forms pack: each checklist as a one-page grid with its reference page, the monthly summary, drill records."""
     t = _template("forms.html.j2")
     school = view.data
-    order = list(words.frequencies)
-    checklists = sorted(view.of_kind("checklist"), key=lambda d: order.index(d.data["frequency"]))
-    grids = [Markup(t.checklist_grid(f"form-{doc.id}", doc, school, words.frequency(doc.data["frequency"]),
-                                     forms.grid(doc.data["frequency"]), forms.LEGEND)) + Markup(t.checklist_reference(doc))
-             for doc in checklists]
-    parts = [("按月排查表", [(f"form-{doc.id}", doc.title) for doc in checklists], grids),
-             ("隐患整改台账", [("form-summary", "月度隐患排查整改汇总表")],
-              [Markup(t.summary_sheet("form-summary", school, forms.SUMMARY_ORIGINS, forms.SUMMARY_COLUMNS,
-                                      forms.SUMMARY_ROWS))]),
-             ("演练记录表", [(f"record-{doc.id}", doc.title) for doc in view.of_kind("drill")],
-              [Markup(t.drill_sheet(f"record-{doc.id}", doc, school)) for doc in view.of_kind("drill")])]
+    checklists = checklist_sheets(view, words, "form")
+    summary_anchor, summary_title, summary = summary_sheet(view, "form-summary")
+    drills = view.of_kind("drill")
+    parts = [("按月排查表", [(anchor, doc.title) for anchor, doc, _ in checklists], [html for _, _, html in checklists]),
+             ("隐患整改台账", [(summary_anchor, summary_title)], [summary]),
+             ("演练记录表", [(f"record-{doc.id}", doc.title) for doc in drills],
+              [Markup(t.drill_sheet(f"record-{doc.id}", doc, school)) for doc in drills])]
     toc, assembled = [], []
     for title, entries, sheets in (p for p in parts if p[2]):  # a part starts at its first sheet: no title page
         toc.append({"level": 1, "anchor": entries[0][0], "title": title})
         toc += [{"level": 2, "anchor": a, "title": entry_title} for a, entry_title in entries]
         assembled.append({"title": title, "sheets": sheets})
     year = school_year(view.district)
-    return str(t.document({
+    return in_words_of(str(t.document({  # a kindergarten's forms in its own words, as its bundle
         "title": f"{school['name']}安全检查与演练表格", "label": label, "school": school, "meta": meta,
         "css": Markup(_css(meta.fonts)), "subject": f"{school['name']}的按月排查表、月度隐患排查整改汇总表与演练记录表",
-        "version": f"{year}—{year + 1} 学年版 · {view.fingerprint()[:8]}", "toc": toc, "parts": assembled}))
+        "version": f"{year}—{year + 1} 学年版 · {view.fingerprint()[:8]}", "toc": toc, "parts": assembled})), words.terms_for(school["kind"]))

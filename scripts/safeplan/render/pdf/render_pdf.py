@@ -4,7 +4,8 @@ A bundle is rendered only when its cache key changes: the school's resolved view
 template, stylesheet and code that turn it into HTML, the font files and the tool
 versions. Workers are processes, recycled every few bundles so memory stays flat.
 The same inputs give byte-identical PDFs: dates come from the build date, the PDF
-identifier from the cache key, and nothing reads the clock.
+identifier from the edition's HTML, and nothing reads the clock. An edition whose HTML is
+unchanged keeps its cached file (a template edit lays out only what it changes).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import re
 import sys
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -26,6 +28,7 @@ import weasyprint
 from weasyprint.text.ffi import harfbuzz_subset
 
 from safeplan import __version__
+from safeplan.render.pdf import blocks
 from safeplan.render.pdf.bundle_html import TEMPLATE_FILES, TEMPLATES, BundleMeta
 from safeplan.render.pdf.editions import EDITIONS, edition_html
 from safeplan.render.pdf.fonts import DEFAULT_STACKS, Face, font_stacks, package_for, wanted_faces
@@ -41,10 +44,14 @@ from safeplan.content.vocabulary import Vocabulary
 
 FACES = wanted_faces(DEFAULT_STACKS)  # safeplan.yaml `fonts` replaces them (render/pdf/fonts.py)
 RECYCLE_AFTER = 6  # bundles per worker process before it is replaced
-CACHE_FORMAT = "1"
+CACHE_FORMAT = "2"
+PAGES = "pages"  # cache folder of edition PDFs by their HTML's key, shared by every bundle key that gives that HTML
+_STYLE = re.compile(r"<style>(.*?)</style>", re.S)
 CODE_FILES = ("render/pdf/bundle_html.py", "content/sanitize.py", "render/pdf/render_pdf.py", "content/model.py",
               "content/vocabulary.py", "render/pdf/cards.py", "render/pdf/editions.py", "render/pdf/forms.py",
-              "render/pdf/structure.py", "render/pdf/fonts.py")  # what turns a view into bytes
+              "render/pdf/structure.py", "render/pdf/fonts.py", "render/pdf/blocks.py",
+              "content/form_sheets.py")  # what turns a view into bytes
+LAYOUT_FILES = ("render/pdf/render_pdf.py", "render/pdf/blocks.py", "render/pdf/structure.py")  # HTML into bytes
 
 
 class FontsMissing(EnvironmentProblem):
@@ -62,11 +69,12 @@ class Bundle:
     bytes: int
     sha256: str
     seconds: float = 0.0  # render time; 0 for a cache hit
-    editions: tuple[dict, ...] = ()  # every edition's file: edition, label, suffix, pages, bytes, sha256 (full first)
+    editions: tuple[dict, ...] = ()  # every edition's file: edition, label, suffix, pages, bytes, sha256, html (full first)
+    laid_out: int = 0  # editions laid out by this build (an unchanged edition's HTML reuses its PDF)
 
     def files(self, cache: Path) -> list[tuple[str, Path]]:
-        """(published name, cache file) of every edition."""
-        return [(f"{self.school}{e['suffix']}.pdf", cache / f"{self.key}{e['suffix']}.pdf") for e in self.editions]
+        """(published name, cache file) of every edition: the cache keeps an edition's PDF under its HTML's key."""
+        return [(f"{self.school}{e['suffix']}.pdf", cache / PAGES / f"{e['html']}.pdf") for e in self.editions]
 
 
 def render_bundles(library: Library, views: list[SchoolView], options, notes: list[str],
@@ -87,7 +95,7 @@ def render_bundles(library: Library, views: list[SchoolView], options, notes: li
         return [], [Problem("build/pdf", 1, 1, ERROR, "fonts-missing", message, "请安装" + hint)]
     metas = {view.id: BundleMeta(date=provenance.sources[view.id].date, commit=provenance.sources[view.id].commit,
                                  tool_version=__version__, fonts=stacks) for view in selected}
-    salt = render_salt(faces, words)
+    salt, layout = render_salt(faces, words), layout_salt(faces)
     keys = {view.id: cache_key(view, salt, metas[view.id]) for view in selected}
 
     hits = {view.id: bundle for view in selected if (bundle := _cached(cache, view, keys[view.id]))}
@@ -101,7 +109,7 @@ def render_bundles(library: Library, views: list[SchoolView], options, notes: li
     jobs = options.jobs or len(os.sched_getaffinity(0))
     if options.progress and selected:
         print(f"PDF：{len(selected)} 份，缓存命中 {len(hits)} 份，需要生成 {len(misses)} 份", file=sys.stderr, flush=True)
-    rendered = _render_all(misses, metas, keys, cache, jobs, options.progress, words)
+    rendered = _render_all(misses, metas, keys, cache, jobs, options.progress, words, layout)
     bundles = {**hits, **{bundle.school: bundle for bundle in rendered}}
 
     if options.audience == "public":  # before _publish: a leak leaves the last build/pdf as it was
@@ -119,12 +127,15 @@ def render_bundles(library: Library, views: list[SchoolView], options, notes: li
     written = _publish(build_dir / "pdf", manifest_name, cache, [bundles[view.id] for view in selected], metas, options.audience,
                        keep_others={s.id for s in library.schools} if partial else set())
     prune_cache(cache, keep=set(keys.values()), limit=3 * len(library.schools) + 10,
-                suffixes=(".json", *(f"{edition.suffix}.pdf" for edition in EDITIONS)))
+                suffixes=(".json",))
+    prune_cache(cache / PAGES, keep={e["html"] for view in selected for e in bundles[view.id].editions},
+                limit=len(EDITIONS) * len(library.schools) + 10)
 
     pages = sum(bundles[view.id].pages for view in selected)
     seconds = time.perf_counter() - started
     workers = min(jobs, len(misses)) if len(misses) > 1 else 1
     notes.append(f"PDF：{len(selected)} 份（共 {pages} 页），重新生成 {len(rendered)} 份，缓存命中 {len(hits)} 份，"
+                 f"重新排版 {sum(bundle.laid_out for bundle in rendered)} 个文件，"
                  f"用时 {seconds:.1f} 秒" + (f"（{workers} 个进程）" if rendered else "") + " → build/pdf/")
     return written, []
 
@@ -205,6 +216,16 @@ def render_salt(faces: tuple[Face, ...], words: Vocabulary) -> str:
     return digest.hexdigest()
 
 
+def layout_salt(faces: tuple[Face, ...]) -> str:
+    """What besides the HTML changes an edition's bytes: tool versions, fonts and the code that lays HTML out."""
+    import pydyf
+
+    here = Path(__file__).parents[2]
+    parts = [CACHE_FORMAT, weasyprint.__version__, pydyf.__version__, *(face.identity() for face in faces),
+             *(hashlib.sha256((here / name).read_bytes()).hexdigest() for name in LAYOUT_FILES)]
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
 def cache_key(view: SchoolView, salt: str, meta: BundleMeta) -> str:
     return hashlib.sha256(f"{salt}|{meta.date}|{meta.commit}|{meta.tool_version}|{meta.fonts}|{view.fingerprint()}".encode()).hexdigest()
 
@@ -213,7 +234,7 @@ def _cached(cache: Path, view: SchoolView, key: str) -> Bundle | None:
     try:
         entry = json.loads((cache / f"{key}.json").read_text(encoding="utf-8"))
         editions = tuple(entry["editions"])
-        if any((cache / f"{key}{e['suffix']}.pdf").stat().st_size != e["bytes"] for e in editions):
+        if any((cache / PAGES / f"{e['html']}.pdf").stat().st_size != e["bytes"] for e in editions):
             return None
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -222,37 +243,70 @@ def _cached(cache: Path, view: SchoolView, key: str) -> Bundle | None:
 
 # ---- rendering ---------------------------------------------------------------------------------
 
-def render_pdf(html: str, key: str, restart: bool = True) -> tuple[bytes, int]:
-    """HTML → (PDF bytes, pages). Nothing is fetched: bundles are self-contained."""
-    document = weasyprint.HTML(string=html, url_fetcher=weasyprint.URLFetcher(allowed_protocols=())).render()
-    # A fixed identifier (from the cache key) instead of none or a random one: stable and unique.
-    data = document.write_pdf(pdf_identifier=key[:32].encode(), finisher=page_labels(restart))
+def render_pdf(html: str, key: str, restart: bool = True, share: bool = False) -> tuple[bytes, int]:
+    """HTML → (PDF bytes, pages). Nothing is fetched: bundles are self-contained.
+
+    With `share`, school-independent tables are laid out once per process and drawn into
+    slots of their size (render/pdf/blocks.py): the same glyphs in the same places as laid out in place.
+    """
+    found = blocks.find_blocks(html, _STYLE.search(html).group(1)) if share else []
+    tables = blocks.lay_out([block for _, _, block in found]) if found else {}
+    for attempt in range(3):  # a slot that broke across pages: again with its table in place (the third time, all)
+        slotted, slots = blocks.with_slots(html, found, tables)
+        document = weasyprint.HTML(string=slotted, url_fetcher=weasyprint.URLFetcher(allowed_protocols=())).render()
+        boxes = blocks.slot_boxes(document) if slots else {}
+        split = blocks.misplaced(slots, boxes)
+        if not split:
+            break
+        tables = {} if attempt else {key: table for key, table in tables.items() if key not in split}
+    with blocks.drawn_in(slots, boxes, tables):
+        # A fixed identifier (from the HTML's key) instead of none or a random one: stable and unique.
+        # Untagged: WeasyPrint's pdf_tags costs about 40 % more CPU per page (measured on a full edition).
+        data = document.write_pdf(pdf_identifier=key[:32].encode(), finisher=page_labels(restart))
     return data, len(document.pages)
 
 
-def render_one(view: SchoolView, meta: BundleMeta, key: str, cache: Path, words: Vocabulary) -> Bundle:
-    """Render one school's editions into the cache (worker side); the entry (its .json, written last) is complete or absent."""
+def render_one(view: SchoolView, meta: BundleMeta, key: str, cache: Path, words: Vocabulary, layout: str = "") -> Bundle:
+    """Render one school's editions into the cache (worker side); the entry (its .json, written last) is complete or absent.
+
+    An edition whose HTML (with `layout`, the salt of what lays it out) is already in the cache is not laid
+    out again: a template edit re-renders only the editions it changes, and the others keep their files.
+    """
     started = time.perf_counter()
-    editions = []
+    editions, laid_out = [], 0
     for edition in EDITIONS:
         html = edition_html(edition, view, meta, words)
         if html is None:  # an edition this school has nothing for (the cards sheet of a school without cards)
             continue
-        identity = hashlib.sha256(f"{key}{edition.suffix}".encode()).hexdigest() if edition.suffix else key
-        data, pages = render_pdf(html, identity, edition.restart)
-        write_bytes(cache / f"{key}{edition.suffix}.pdf", data)
-        editions.append({"edition": edition.name, "label": edition.label, "suffix": edition.suffix, "pages": pages,
-                         "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()})
+        content = hashlib.sha256(f"{layout}|{edition.restart}|{html}".encode()).hexdigest()
+        entry = _laid_out(cache / PAGES, content)
+        if entry is None:
+            data, pages = render_pdf(html, content, edition.restart, share=True)
+            entry = {"pages": pages, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+            write_bytes(cache / PAGES / f"{content}.pdf", data)
+            write_text(cache / PAGES / f"{content}.json", json.dumps(entry))
+            laid_out += 1
+        editions.append({"edition": edition.name, "label": edition.label, "suffix": edition.suffix, **entry,
+                         "html": content})
     full = editions[0]
     bundle = Bundle(view.id, view.data["name"], key, full["pages"], full["bytes"], full["sha256"],
-                    time.perf_counter() - started, tuple(editions))
+                    time.perf_counter() - started, tuple(editions), laid_out)
     write_text(cache / f"{key}.json", json.dumps({"pages": bundle.pages, "bytes": bundle.bytes, "sha256": bundle.sha256,
                                                   "editions": editions}))
     return bundle
 
 
+def _laid_out(folder: Path, content: str) -> dict | None:
+    """The cached PDF of an edition's HTML: pages, bytes, sha256 (None if absent or incomplete)."""
+    try:
+        entry = json.loads((folder / f"{content}.json").read_text(encoding="utf-8"))
+        return entry if (folder / f"{content}.pdf").stat().st_size == entry["bytes"] else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def _render_all(views: list[SchoolView], metas: dict[str, BundleMeta], keys: dict[str, str], cache: Path,
-                jobs: int, progress: bool, words: Vocabulary) -> list[Bundle]:
+                jobs: int, progress: bool, words: Vocabulary, layout: str = "") -> list[Bundle]:
     # Biggest first, so no worker is left with a long bundle at the end.
     views = sorted(views, key=lambda v: (-len(v.documents), v.id))
     done: list[Bundle] = []
@@ -265,7 +319,7 @@ def _render_all(views: list[SchoolView], metas: dict[str, BundleMeta], keys: dic
 
     if jobs <= 1 or len(views) <= 1:
         for view in views:
-            report(render_one(view, metas[view.id], keys[view.id], cache, words))
+            report(render_one(view, metas[view.id], keys[view.id], cache, words, layout))
         return done
     workers = min(jobs, len(views))
     context = multiprocessing.get_context("forkserver")
@@ -278,7 +332,8 @@ def _render_all(views: list[SchoolView], metas: dict[str, BundleMeta], keys: dic
             # replacing recycled workers and hang (CPython gh-115634).
             while queue and len(pending) < workers:
                 view = queue.pop()
-                pending.add(pool.submit(render_one, _portable(view), metas[view.id], keys[view.id], cache, words))
+                pending.add(pool.submit(render_one, _portable(view), metas[view.id], keys[view.id], cache, words,
+                                        layout))
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in finished:
                 report(future.result())

@@ -1,6 +1,9 @@
 """JSON Schemas + the library's folders + safeplan.yaml → Decap CMS's config.yml (the web editor's forms).
 
-One collection per content kind (records: one per school and kind, under records/<school>/<kind>/<year>/),
+One collection per content kind (records: one per school and kind, under records/<school>/<kind>/<year>/;
+plans: one per folder of the library's layout, so that a new plan lands in its tier's folder, its body opening
+with the tier's required chapters; district.yaml:
+a file collection),
 one form field per schema property: Chinese label and hint from the schema, a widget by type, the schema's
 required list and patterns as the form's own validation, and the order of keys the sample files use, so
 that saving keeps a file's key order (Decap's YAML writer sorts top-level keys by the form's order).
@@ -11,6 +14,7 @@ from __future__ import annotations
 import json
 from pathlib import PurePosixPath
 
+from safeplan.checks.structure_rules import REQUIRED_SECTIONS
 from safeplan.content.model import KINDS, RECORD_FOLDERS, REFERENCE_KINDS, REVIEWED, WORKFLOW_KINDS, Library
 from safeplan.content.schemas import common_definition, field_labels, schema_steps, shape
 from safeplan.content.vocabulary import Vocabulary
@@ -25,6 +29,7 @@ REPO_PLACEHOLDER = "OWNER/REPO"  # safeplan.yaml `repo:` names the real one
 CHANGE_REASON, CHANGE_SUMMARY = "edit_reason", "edit_summary"
 LONG_TEXT = 120  # strings allowed to be longer than this get a multi-line box
 MAX_DEPTH = 10
+PRESET_FIELDS = ("level", "tier")  # a plan folder's own: what its documents share is the new plan's default
 COMMON_DEFINITIONS = ("id", "date", "version", "phone", "field_path")  # the shared formats, each with its own words
 
 
@@ -70,8 +75,42 @@ def collections(library: Library, words: Vocabulary) -> list[dict]:
             entry["nested"] = {"depth": depth}
         if kind in WORKFLOW_KINDS:
             entry["fields"] = form + change_fields(words)
+        if kind == "plan":
+            found += plan_folders(entry, documents, words)
+            continue
         found.append(entry)
+    found.append(district_file(library, words))
     return found
+
+
+def plan_folders(entry: dict, documents, words: Vocabulary) -> list[dict]:
+    """One collection per folder plans live in (plans/district, plans/school, plans/school/special…), where new
+    plans are created with the folder's level and tier preset; and the nested collection over all of them,
+    hidden, as the target of relation widgets (a relation names one collection)."""
+    by_folder: dict[str, list] = {}
+    for doc in documents:
+        by_folder.setdefault(str(PurePosixPath(doc.path).parent), []).append(doc)
+    found = []
+    for folder, docs in sorted(by_folder.items()):
+        shared = {name: values.pop() for name in PRESET_FIELDS
+                  if len(values := {d.data.get(name) for d in docs}) == 1 and None not in values}
+        label = (words.kind("district") if shared.get("level") == "district" else words.kind("school")) + \
+            (shared.get("tier") or words.kind("plan"))
+        form = [{**spec, "default": shared[spec["name"]]} if spec["name"] in shared else spec for spec in entry["fields"]]
+        if "tier" in shared:  # a new plan's body opens with the chapters its tier requires, in their order
+            body = "\n".join(f"## {name}\n" for name in REQUIRED_SECTIONS[shared["tier"]])
+            form = [{**spec, "default": body} if spec["name"] == "body" else spec for spec in form]
+        found.append({**{k: v for k, v in entry.items() if k != "nested"}, "name": folder.replace("/", "-"),
+                      "label": label, "label_singular": label, "folder": folder, "fields": form})
+    return found + [{**entry, "create": False, "hide": True}]
+
+
+def district_file(library: Library, words: Vocabulary) -> dict:
+    """district.yaml as a file collection: one form, the district schema's fields in the file's key order."""
+    path = KINDS["district"][0]
+    form = fields("district", key_orders(library.of_kind("district")), words)
+    return {"name": "district", "label": words.kind("district"), "format": "yaml",
+            "files": [{"name": "district", "label": words.kind("district"), "file": path, "fields": form}]}
 
 
 def change_fields(words: Vocabulary) -> list[dict]:
@@ -230,6 +269,17 @@ def mapping(kind: str, orders, words: Vocabulary, path: tuple, schema: dict) -> 
         value, _ = shape(kind, path + ("*",))
         return {"widget": "object", "fields": [
             {"name": key, "label": key, "required": False, **widget(kind, orders, words, path + ("*",), value)} for key in keys]}
+    if isinstance(schema.get("additionalProperties"), dict) and not schema.get("properties"):  # name → unit
+        # Decap has no form for keys of one's own choosing: the keys the files hold, each with the value's form;
+        # none held, nothing to edit (a hidden field keeps whatever is there)
+        held = orders.get(path, [])
+        if not held:
+            return {"widget": "hidden"}
+        value, _ = shape(kind, path + ("*",))
+        label = field_labels(kind, path)[-1]
+        return {"widget": "object", "fields": [
+            {"name": key, "label": f"{label}：{key}", "required": False, **widget(kind, orders, words, path + (key,), value)}
+            for key in held]}
     return {"widget": "object", "fields": fields(kind, orders, words, path)}  # open: a school's officer sees every field
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from safeplan.render.site.index import SECTION_PAGES, STATUS_ORDER, SiteIndex
 from safeplan.render.site.office_pages import REVIEWS_PAGE, recent_changes, status_page_path
 from safeplan.render.site.markup import days_between, relative, size_label, table, text, titled, unsearched
+from safeplan.dates import chinese_date
 
 HOME = "index.md"
 DOWNLOADS = "downloads.md"
@@ -14,7 +15,7 @@ TAGS = "tags.md"
 def home_page(index: SiteIndex) -> dict[str, str]:
     site, words, source = index.site, index.words, HOME
     lines = titled(f"{site.district.get('name') or ''}校园安全预案库")
-    stamp = f"数据截至 {site.build_date}" + (f"（提交 `{site.commit}`）" if site.commit else f"（{site.dated_by}）" if site.dated_by else "")
+    stamp = f"数据截至 {chinese_date(site.build_date)}" + (f"（提交 `{site.commit}`）" if site.commit else f"（{site.dated_by}）" if site.dated_by else "")
     lines.append(f"{stamp}。共 {len(index.entries)} 份文档、{len(site.views)} 所学校。")
     lines += _overdue_line(index, source)
     if site.audience == "public":
@@ -44,13 +45,13 @@ def home_page(index: SiteIndex) -> dict[str, str]:
     for entry in index.reviewable():
         value = entry.data["next_review"]
         left = days_between(site.today, str(value))
-        row = [f"[{text(entry.title)}]({relative(source, entry.page)})", words.kind(entry.kind), text(value)]
+        row = [f"[{text(entry.title)}]({relative(source, entry.page)})", words.kind(entry.kind), text(chinese_date(value))]
         if left < 0:
             overdue.append(row + [f"{-left} 天"])
         elif left <= site.review_due_days:
             due.append(row + [f"{left} 天"])
     lines += ["", "## 评审提醒 {#reviews}", "",
-              f"以 {site.today} 为准：下次评审日期已过的文档，以及 {site.review_due_days} 天内到期的文档。"
+              f"以 {chinese_date(site.today)}为准：下次评审日期已过的文档，以及 {site.review_due_days} 天内到期的文档。"
               f"全部文档的评审日期见[评审计划]({relative(source, REVIEWS_PAGE)})。", "",
               "### 已超期 {#overdue}", ""]
     lines.append(table(["文档", "类型", "下次评审", "超期"], overdue) if overdue else "没有超期未评审的文档。")
@@ -66,8 +67,8 @@ def _overdue_line(index: SiteIndex, source: str) -> list[str]:
     overdue = [e for e in index.reviewable() if days_between(index.site.today, str(e.data["next_review"])) < 0]
     if not overdue:
         return []
-    named = "；".join(f"[{text(e.title)}]({relative(source, e.page)})（{text(e.data['next_review'])}）" for e in overdue)
-    return ["", f'!!! warning "{len(overdue)} 份文档超期未评审（截至 {index.site.today}）"',
+    named = "；".join(f"[{text(e.title)}]({relative(source, e.page)})（{text(chinese_date(e.data['next_review']))}）" for e in overdue)
+    return ["", f'!!! warning "{len(overdue)} 份文档超期未评审（截至 {chinese_date(index.site.today)}）"',
             f"    {named}。详见[评审提醒](#overdue)。"]
 
 
@@ -78,7 +79,7 @@ def _recent_revisions(index: SiteIndex, source: str) -> list[str]:
                   key=lambda row: (row[0], row[1].page), reverse=True)[:15]
     lines = ["", "## 最近修订 {#recent}", ""]
     lines.append(table(["日期", "文档", "版本", "修订原因", "修订内容"], [
-        [text(date), f"[{text(entry.title)}]({relative(source, entry.page)})", text(r.get("version")),
+        [text(chinese_date(date)), f"[{text(entry.title)}]({relative(source, entry.page)})", text(r.get("version")),
          text(index.words.revision_reason(r.get("reason"))), text(r.get("summary"))]
         for date, entry, r in rows]) if rows else "暂无修订记录。")
     return lines
@@ -99,7 +100,7 @@ def downloads_page(index: SiteIndex) -> dict[str, str]:
                   if bundle.school in index.school_pages else text(bundle.name))
         school += f"（{text(bundle.label)}）" if bundle.label else ""
         rows.append([school, f"[{text(bundle.file)}]({relative(source, 'downloads/' + bundle.file)})", size_label(bundle.bytes),
-                     str(bundle.pages), text(bundle.date), f"`{bundle.sha256}`"])
+                     str(bundle.pages), text(chinese_date(bundle.date)), f"`{bundle.sha256}`"])
     lines.append(table(["学校", "文件", "大小", "页数", "日期", "SHA-256"], rows))
     return {DOWNLOADS: "\n".join(lines) + "\n"}
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from safeplan.content.model import WORKFLOW_KINDS, Document
 from safeplan.content.schemas import common_definition, school_field_labels
+from safeplan.render.site.district_pages import DOWNLOADS
 from safeplan.render.site.index import SECTION_PAGES, Entry, SiteIndex
 from safeplan.render.site.forms import checklist_form, drill_record
 from safeplan.render.site.markup import body_markdown, relative, table, text, titled, unsearched
 from safeplan.render.site.office_pages import last_modified, revision_at
+from safeplan.dates import chinese_date
+from safeplan.render.site.plan_opening import plan_opening
 
 
 def document_pages(index: SiteIndex) -> dict[str, str]:
@@ -24,10 +27,13 @@ def document_page(index: SiteIndex, entry: Entry) -> str:
     if data.get("status") != "approved":
         lines += [f"!!! warning \"{text(words.statuses.get(data.get('status'), '未审批'))}\"",
                   "    本文档尚未审批或已废止，不得作为现行文件执行。", ""]
+    lines += plan_opening(index, entry)  # action first: the 10-minute steps by post and the levels, then the rest
     lines += [metadata_box(index, entry), ""]
     if data.get("summary"):
         lines += [text(data["summary"]), ""]
     lines += KIND_SECTIONS[entry.kind](data)
+    if entry.kind == "checklist":
+        lines += checklist_form(data, words.frequency(data.get("frequency")), relative(entry.page, DOWNLOADS))
     body = body_markdown(entry.body, entry.page)
     if body:
         lines += [body, ""]
@@ -56,7 +62,8 @@ def metadata_box(index: SiteIndex, entry: Entry) -> str:
         rows += [["演练类型", text(data.get("drill_type"))], ["计入疏散演练", "是" if data.get("evacuation") else "否"],
                  ["目标用时", f"{text(target.get('seconds'))} 秒"],
                  ["每学年次数", text("；".join(f"{k} {per_year[k]} 次" for k in common_definition("school_kind")["enum"] if k in per_year))]]
-    rows += [["颁布日期", text(data.get("issued_on") or "—")], ["最近修改", text(last_modified(index, entry) or "—")],
+    rows += [["颁布日期", text(chinese_date(data.get("issued_on") or "—"))],
+             ["最近修改", text(chinese_date(last_modified(index, entry) or "—"))],
              ["下次评审", index.review_cell(data.get("next_review"))],
              ["审批人", _approver(index, doc, data.get("approved_by"))], ["适用范围", _applies_cell(index, entry)]]
     box = table(["项目", "内容"], rows)
@@ -133,7 +140,6 @@ def checklist_sections(data: dict) -> list[str]:
     lines += [table(["序号", "排查内容", "合格标准", "隐患情形", "等级", "依据"],
                     [[str(i), text(item.get("check")), text(item.get("standard") or "—"), text(item.get("hazard")),
                       text(item.get("grade")), text(item.get("basis") or "—")] for i, item in enumerate(items, 1)]), ""]
-    lines += checklist_form(data)
     return lines
 
 
@@ -171,7 +177,7 @@ def revision_sections(index: SiteIndex, entry: Entry) -> list[str]:
     lines = ["## 修订记录 {#revisions}", ""]
     revisions = data.get("revisions") or []
     lines.append(table(["版本", "日期", "修订原因", "修订内容"],
-                       [[text(r.get("version")), text(r.get("date")), text(index.words.revision_reason(r.get("reason"))),
+                       [[text(r.get("version")), text(chinese_date(r.get("date"))), text(index.words.revision_reason(r.get("reason"))),
                          text(r.get("summary"))] for r in revisions]) if revisions else "暂无修订记录。")
     if index.site.audience != "public":  # commit authors and subjects may hold anything: internal only
         lines += _commit_history(index, doc)
@@ -189,7 +195,7 @@ def _commit_history(index: SiteIndex, doc: Document) -> list[str]:
     if commits:
         entry = next(e for e in index.entries.values() if e.doc is doc)
         lines.append(table(["日期", "作者", "修订内容", "文件"], [  # the revision record in force, never the commit subject
-            [c.date, text(c.author), text(revision_at(entry, c.date).get("summary") or "—"),
+            [text(chinese_date(c.date)), text(c.author), text(revision_at(entry, c.date).get("summary") or "—"),
              "" if c.path.endswith(doc.path) else f"原 `{c.path}`"] for c in commits]))
     else:
         lines.append("没有 git 历史（内容目录不在 git 仓库中，或文件尚未提交）。")

@@ -1,5 +1,7 @@
-"""A checklist's or drill's data → the paper form a school prints from its page (the PDF bundle's form, as HTML).
+"""A checklist's or drill's data → the paper form a school prints from its page (the PDF forms pack's sheet, as HTML).
 
+A checklist prints as the forms pack's month grid, from the same labels (content/form_sheets.py); on screen, where
+31 day columns do not fit a phone, the page shows the legend, the 打印 button and where the PDF is.
 Raw HTML, every value escaped here. The school's name goes into the 学校 field when the page is opened
 from that school's page (?school=…, filled by site-assets/theme/assets/javascripts/safeplan-forms.js);
 the 打印 button prints only the form (stylesheets/safeplan.css, @media print).
@@ -9,9 +11,7 @@ from __future__ import annotations
 
 import html
 
-RESULT_BOXES = "☐合格<br>☐不合格"
-FOLLOW_UP = "发现重大隐患立即报告安全办主任并采取临时防护措施；一般隐患当日登记，限期整改后复查销号。"
-
+from safeplan.content.form_sheets import DATE_HEAD, ITEM_HEAD, LEGEND, NUMBER_HEAD, PLACE_HEAD, SIGN_ROWS, periods, shape
 
 def esc(value) -> str:
     return html.escape(str(value if value is not None else ""))
@@ -32,29 +32,49 @@ def _number(data: dict) -> str:
     return f"编号 {esc(data.get('number') or '—')}，第 {esc(data.get('version'))} 版"
 
 
-def checklist_form(data: dict) -> list[str]:
-    """The 排查记录表: school, date, inspector, 排查部位, then each item with ☐合格/☐不合格, 隐患描述, 整改责任人, 签名."""
-    rows = []
-    for index, item in enumerate(data.get("items") or [], 1):
-        what = f"<strong>{esc(item.get('check'))}</strong>"
-        if item.get("standard"):
-            what += f"<br>标准：{esc(item['standard'])}"
-        what += f"<br>隐患：{esc(item.get('hazard'))}" + ("（重大隐患）" if item.get("grade") == "重大" else "")
-        rows.append(f"<tr><td>{index}</td><td>{what}</td><td>{RESULT_BOXES}</td><td></td><td></td><td></td></tr>")
+def checklist_form(data: dict, frequency: str, downloads: str) -> list[str]:
+    """The sheet of one period: 序号, the items, a column per day/week/month/term (or blank dates), the 检查人 and 复查人
+    rows, the legend. `frequency` is its label (每日), `downloads` the relative link to the bundle downloads."""
+    period, columns = periods(data.get("frequency"))
+    blanks = "".join("<td></td>" for _ in columns)
+    rows = [f"<tr><td>{index}</td><td>{esc(item.get('check'))}{'（重大）' if item.get('grade') == '重大' else ''}</td>{blanks}</tr>"
+            for index, item in enumerate(data.get("items") or [], 1)]
+    rows += [f'<tr class="sp-sign"><td></td><td>{esc(row)}</td>{blanks}</tr>' for row in SIGN_ROWS]
+    heads = "".join(f"<th>{esc(column or DATE_HEAD)}</th>" for column in columns)
+    number = f"　{esc(data['number'])}" if data.get("number") else ""
     return [
-        print_button("打印排查记录表", "checklist"),
+        '<div class="sp-screen-only sp-form-screen" markdown="1" data-search-exclude>',
         "",
-        '<div class="sp-form sp-form--checklist sp-print-only" data-search-exclude>',
-        f'<p class="sp-form-title">{esc(data.get("title"))} · 排查记录表<span>{_number(data)}</span></p>',
-        _head([("学校", "", "排查日期", "　　　年　　月　　日"), ("排查人", "", "排查部位", "")]),
-        '<table class="sp-form-items"><thead><tr><th>序号</th><th>排查内容、合格标准与隐患情形</th><th>检查结果</th>'
-        "<th>隐患描述</th><th>整改责任人</th><th>签名</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>",
-        f'<p class="sp-form-note">{FOLLOW_UP}</p>',
-        '<p class="sp-signoff">排查人（签名）：<span class="sp-blank"></span>　复查人：<span class="sp-blank"></span>'
-        '　复查日期：<span class="sp-blank"></span>　安全办主任：<span class="sp-blank"></span></p>',
+        f"打印出来是一页{esc(frequency)}排查表：排查项目在左，{esc(columns[0] or DATE_HEAD.strip())}等 {len(columns)} 栏在上，"
+        f"下方{'、'.join(esc(row) for row in SIGN_ROWS)}各一行；标准与依据见上表。{esc(LEGEND)}",
+        "",
+        f"各校印好校名的排查表（PDF，每张表后附说明页）见[汇编下载]({downloads})。",
+        "",
+        "</div>",
+        "",
+        print_button("打印排查表", "checklist"),
+        "",
+        f'<div class="sp-form sp-form--checklist sp-grid--{shape(columns) or "mid"} sp-print-only" data-search-exclude>',
+        f'<p class="sp-form-title">{esc(data.get("title"))}</p>',
+        f'<p class="sp-form-line"><span class="sp-blank" data-sp-school></span>　{esc(period)}　{esc(PLACE_HEAD)}：'
+        f'<span class="sp-blank"></span>　{esc(frequency)}排查　排查人：{esc(data.get("role"))}{number}</p>',
+        f'<table class="sp-grid"><thead><tr><th>{esc(NUMBER_HEAD)}</th><th>{esc(ITEM_HEAD)}</th>{heads}</tr></thead>'
+        f'<tbody>{"".join(rows)}</tbody></table>',
+        f'<p class="sp-form-note">{esc(LEGEND)}</p>',
         "</div>",
         "",
     ]
+
+
+def printed_sheet(words) -> str:
+    """What a checklist page prints, in one paragraph for the checklists' index: the columns by frequency and the legend."""
+    def span(columns: tuple[str, ...]) -> str:
+        if not columns[0]:
+            return f"{len(columns)} 栏留填日期"
+        return "、".join(columns) if len(columns) <= 2 else f"{columns[0]}至{columns[-1]}"
+    spans = "；".join(f"{label}：{span(periods(value)[1])}" for value, label in words.frequencies.items())
+    return esc(f"每张清单打印出来是一页横向 A4 排查表：{NUMBER_HEAD}、排查项目在左，检查周期在上（{spans}），"
+               f"下方{'、'.join(SIGN_ROWS)}各一行，合格标准、隐患情形和依据见清单页面的排查项目表。{LEGEND}")
 
 
 def drill_record(data: dict) -> list[str]:

@@ -18,6 +18,7 @@ from safeplan.content.vocabulary import Vocabulary, vocabulary
 from safeplan.render.site.markup import days_between, page_name, relative, text
 from safeplan.render.site.templates import template_fill
 from safeplan.resolve.views import Applied, SchoolView
+from safeplan.dates import chinese_date
 
 SECTION_PAGES = FOLDERS  # each workflow kind's section of the site is named after its folder
 STATUS_ORDER = ("approved", "review", "draft", "retired")
@@ -154,5 +155,5 @@ class SiteIndex:
             return "—"
         left = days_between(self.site.today, str(value))
         if left < 0:
-            return f'{text(value)} <span class="sp-overdue">已超期 {-left} 天</span>'
-        return text(value)
+            return f'{text(chinese_date(value))} <span class="sp-overdue">已超期 {-left} 天</span>'
+        return text(chinese_date(value))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from safeplan.content.schemas import schema_for
+from safeplan.render.site.forms import printed_sheet
 from safeplan.render.site.index import SECTION_PAGES, Entry, SiteIndex
 from safeplan.render.site.markup import relative, table, text
 
@@ -51,7 +52,7 @@ def plan_index(index: SiteIndex, source: str) -> str:
 
 def checklist_index(index: SiteIndex, source: str) -> str:
     checklists, words = index.of_kind("checklist"), index.words
-    lines = ["# 排查清单", "", "每张清单打印出来就是一张排查记录表（含学校、日期、检查人和检查结果、隐患描述、签名栏）。"]
+    lines = ["# 排查清单", "", printed_sheet(words)]
 
     def group(heading: str, anchor: str, key, order=None):
         buckets: dict[str, list[Entry]] = defaultdict(list)

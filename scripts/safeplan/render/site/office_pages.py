@@ -10,6 +10,7 @@ from __future__ import annotations
 from safeplan.content.model import FOLDERS
 from safeplan.render.site.index import STATUS_ORDER, SiteIndex
 from safeplan.render.site.markup import days_between, relative, table, text, titled
+from safeplan.dates import chinese_date
 
 STATUS_PAGE = "status/{status}.md"
 REVIEWS_PAGE = "reviews.md"
@@ -40,7 +41,7 @@ def status_pages(site: SiteIndex) -> dict[str, str]:
             lines += [f"## {site.words.kind(kind)}（{len(entries)}） {{ #{kind} data-search-exclude }}", ""]
             lines.append(table(["文档", "编号", "版本", "下次评审", "最近修改"], [
                 [f"[{text(e.title)}]({relative(source, e.page)})", text(e.data.get("number") or "—"),
-                 text(e.data.get("version")), site.review_cell(e.data.get("next_review")), text(last_modified(site, e) or "—")]
+                 text(e.data.get("version")), site.review_cell(e.data.get("next_review")), text(chinese_date(last_modified(site, e) or "—"))]
                 for e in entries]))
             lines.append("")
         if not found:
@@ -53,7 +54,7 @@ def review_schedule(site: SiteIndex) -> str:
     """Every document with a review date, soonest first, overdue and due-soon marked."""
     source, today, due_days = REVIEWS_PAGE, site.site.today, site.site.review_due_days
     lines = titled("评审计划")
-    lines += [f"按下次评审日期排列，以 {today} 为准；{due_days} 天内到期的标为“即将到期”。已废止的文档不列。", ""]
+    lines += [f"按下次评审日期排列，以 {chinese_date(today)}为准；{due_days} 天内到期的标为“即将到期”。已废止的文档不列。", ""]
     rows = []
     for entry in site.reviewable():
         value = str(entry.data["next_review"])
@@ -61,7 +62,7 @@ def review_schedule(site: SiteIndex) -> str:
         state = (f'<span class="sp-overdue">已超期 {-left} 天</span>' if left < 0
                  else f'<span class="sp-due">即将到期（{left} 天）</span>' if left <= due_days else f"{left} 天后")
         rows.append([f"[{text(entry.title)}]({relative(source, entry.page)})", site.words.kind(entry.kind),
-                     site.status(entry.data), text(value), state])
+                     site.status(entry.data), text(chinese_date(value)), state])
     lines.append(table(["文档", "类型", "状态", "下次评审", "情况"], rows, css="sp-reviews") if rows else "没有需要评审的文档。")
     return "\n".join(lines) + "\n"
 
@@ -89,10 +90,10 @@ def recent_changes(site: SiteIndex, source: str, limit: int = 15) -> list[str]:
         for path in paths:
             entry = by_path.get(path)
             if entry is None:
-                rows.append([text(commit.date), site.link_path(source, path), "—", "学校或区局数据更新"])
+                rows.append([text(chinese_date(commit.date)), site.link_path(source, path), "—", "学校或区局数据更新"])
                 continue
             revision = revision_at(entry, commit.date)
-            rows.append([text(commit.date), f"[{text(entry.title)}]({relative(source, entry.page)})",
+            rows.append([text(chinese_date(commit.date)), f"[{text(entry.title)}]({relative(source, entry.page)})",
                          text(revision.get("version") or entry.data.get("version")), text(revision.get("summary") or "—")])
     if rows:
         lines.append(table(["日期", "文档", "版本", "修订内容"], rows[:limit * 2]))

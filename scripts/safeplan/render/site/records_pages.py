@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from safeplan.dates import chinese_date
 from safeplan.render.records.calendar import school_calendar
 from safeplan.render.site.index import SiteIndex
 from safeplan.render.site.markup import relative, table, text, unsearched
@@ -79,7 +80,7 @@ def records_pages(index: SiteIndex) -> dict[str, str]:
     last, _ = _months(date.fromisoformat(index.site.today))
     behind = sum(1 for s in found if s.behind)
     lines = ["---", "title: 隐患与演练", "---", "", "# 隐患与演练", "",
-             f"截至 {text(index.site.today)}：{len(found)} 所学校中 {behind} 所有逾期隐患或演练少于日历，排在前面。"
+             f"截至 {text(chinese_date(index.site.today))}：{len(found)} 所学校中 {behind} 所有逾期隐患或演练少于日历，排在前面。"
              f"“{last.label}”两列与该月的隐患月报（`safeplan report hazards --month {last}`）相同。", "",
              unsearched("各校情况", "standings"), ""]
     rows = [[index.link_school(source, s.view.id), str(s.today.total.open_at_end), _overdue(s.today.total.overdue),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from markupsafe import escape
 
+from safeplan.render.site.markup import text
 from safeplan.resolve.views import SchoolView
 
 ANCHOR = "cards"
@@ -27,6 +28,13 @@ def cards_section(view: SchoolView, audience: str) -> list[str]:
         lines.append(_card(card))
     lines += ["</div>", ""]
     return lines
+
+
+def cards_link(view: SchoolView, audience: str, plan_id: str) -> str:
+    """A link from the school's list of plans to the plan's cards on the page, named by the school's own posts
+    (总指挥（园长）、带班教师); '' where the edition or the plan has no cards."""
+    labels = [card.post_label for card in view.cards if card.plan_id == plan_id]
+    return f"[{text('、'.join(labels))}](#{ANCHOR}-{plan_id})" if audience == "internal" and labels else ""
 
 
 def _card(card) -> str:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from safeplan.content.schemas import school_field_labels
 from safeplan.render.site.index import SECTION_PAGES, SiteIndex
-from safeplan.render.site.school_cards import cards_section
+from safeplan.render.site.school_cards import cards_link, cards_section
 from safeplan.render.site.school_emergency import emergency_block
 from safeplan.render.site.records_pages import DASHBOARD, school_records_section
 from safeplan.render.site.markup import month_label, relative, size_label, table, text, titled, unsearched
 from safeplan.resolve.views import SchoolView
+from safeplan.dates import chinese_date
 
 SCHOOLS = "schools/index.md"
 
@@ -63,7 +64,11 @@ def school_page(index: SiteIndex, view: SchoolView) -> str:
         applied = view.of_kind(kind)
         if applied:
             lines += [f"### {index.words.kind(kind)}（{len(applied)}） {{ #applies-{kind} data-search-exclude }}", ""]
-            lines += [table(["文档", "适用原因"], [[index.link_doc(source, a.kind, a.id), text(a.reason)] for a in applied]), ""]
+            rows = [[index.link_doc(source, a.kind, a.id), text(a.reason)] for a in applied]
+            links = [cards_link(view, index.site.audience, a.id) if kind == "plan" else "" for a in applied]
+            if any(links):  # each plan leads to its cards on this page, in the school's own words
+                rows = [row + [link or "—"] for row, link in zip(rows, links)]
+            lines += [table(["文档", "适用原因", "应急处置卡"][:len(rows[0])], rows), ""]
     if not view.documents:
         lines += ["暂无。", ""]
     if view.not_applied:
@@ -76,7 +81,7 @@ def school_page(index: SiteIndex, view: SchoolView) -> str:
     if bundle:
         link = relative(source, "downloads/" + bundle.file)
         lines += [f'<p class="sp-download" markdown="1">[下载本校预案汇编（PDF，{size_label(bundle.bytes)}，{bundle.pages} 页，'
-                  f'{text(bundle.date)}）]({link}){{ .md-button .md-button--primary }}</p>', ""]
+                  f'{text(chinese_date(bundle.date))}）]({link}){{ .md-button .md-button--primary }}</p>', ""]
         lines += [f'<p class="sp-download" markdown="1">[{text(e.label)}（PDF，{size_label(e.bytes)}，{e.pages} 页）]'
                   f'({relative(source, "downloads/" + e.file)}){{ .md-button }}</p>' for e in bundle.editions]
         lines += [""] * bool(bundle.editions)

@@ -4,6 +4,7 @@
 // collection), so the change passes `safeplan check` the first time. The two fields never reach the file.
 // Saving also writes every nested mapping's keys in the form's order (the files' own order): Decap keeps
 // an entry in Immutable Maps, which forget the order of more than eight keys, and sorts only the top level.
+// A required mapping left empty in the form is written as {} (Decap leaves it out).
 (function () {
   "use strict";
   var REASON = "edit_reason", SUMMARY = "edit_summary";
@@ -28,6 +29,15 @@
       return value.map(function (item) { return inOrder(item, spec.fields); });
     }
     return value;
+  }
+
+  // A required mapping the form left empty (a new plan's applies_to: {} = every school) is absent from
+  // Decap's entry data; written as {} it stays what the schema requires.
+  function withRequiredMappings(data, form) {
+    form.forEach(function (spec) {
+      if (spec.widget === "object" && spec.required !== false && !data.get(spec.name)) data = data.set(spec.name, data.clear());
+    });
+    return data;
   }
 
   function today() {
@@ -64,7 +74,10 @@
     handler: function (event) {
       var collection = collections[event.entry.get("collection")];
       var data = withRevision(event.entry.get("data"));
-      return collection ? inOrder(data, collection.fields) : data;
+      var form = collection && (collection.files  // a file collection (district.yaml): the file's own form
+        ? (collection.files.filter(function (f) { return f.name === event.entry.get("slug"); })[0] || {}).fields
+        : collection.fields);
+      return form ? inOrder(withRequiredMappings(data, form), form) : data;
     },
   });
 })();
