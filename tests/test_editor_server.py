@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import socket
 import subprocess
 import time
 import urllib.error
@@ -52,9 +50,7 @@ def test_the_proxy_s_errors_reach_the_terminal_cut_short_and_it_keeps_answering(
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", raw_port), timeout=0.5):
-                break
+        while time.monotonic() < deadline and not cli_editor.answers_for(repo, raw_port):  # its routes come after it listens
             time.sleep(0.2)
         assert failing_request(raw_port, 20) == 500
     finally:
@@ -70,3 +66,23 @@ def test_a_failed_start_says_decap_server_s_own_reason(tmp_path):
     (tmp_path / ".git").mkdir()  # looks like a repository, is none
     with pytest.raises(cli_editor.EditorMissing, match="启动失败（退出码 1）：Error: .* is not a valid git repository"):
         cli_editor.start_server(tmp_path, free_port())
+
+
+@needs_decap
+def test_a_port_another_server_holds_is_not_taken_for_the_proxy(tmp_path):
+    """A free port can be taken by another process before decap-server binds it: accepting connections is not enough."""
+    import http.server
+    import threading
+
+    from safeplan import cli_editor
+
+    other = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    threading.Thread(target=other.serve_forever, daemon=True).start()
+    try:
+        port = other.server_address[1]
+        assert not cli_editor.answers_for(library_repo(tmp_path), port)
+        with pytest.raises(cli_editor.EditorMissing, match="启动失败"):  # decap-server cannot bind and says so
+            cli_editor.start_server(tmp_path / "library", port)
+    finally:
+        other.shutdown()
+        other.server_close()

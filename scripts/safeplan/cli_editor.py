@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import json
 import os
 import re
 import shutil
@@ -12,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from pathlib import Path
 
 from safeplan.problems import EnvironmentProblem, UsageError
@@ -77,13 +79,24 @@ def start_server(root: Path, port: int) -> subprocess.Popen:
             reader.join(timeout=5)  # its last lines
             raise EditorMissing(f"decap-server 启动失败（退出码 {process.returncode}）：{reason(last)}\n"
                                 "  提示：换一个端口（--proxy-port），或重新运行 npm ci。")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return process
-        except OSError:
-            time.sleep(0.2)
+        if answers_for(root, port):
+            return process
+        time.sleep(0.2)
     stop(process)
     raise EditorMissing(f"decap-server 在 {STARTUP_SECONDS} 秒内没有开始监听 127.0.0.1:{port}。\n  提示：换一个端口（--proxy-port）再试。")
+
+
+def answers_for(root: Path, port: int) -> bool:
+    """Whether the decap-server on port is ours: its `info` names this repository in git mode. A port that only
+    accepts connections may belong to another process that took the free port first."""
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1", data=b'{"action": "info"}',
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(request, timeout=1) as response:  # never via a proxy
+            info = json.loads(response.read())
+    except (OSError, ValueError):
+        return False
+    return isinstance(info, dict) and info.get("type") == "local_git" and info.get("repo") == root.resolve().name
 
 
 def drain(stream, keep: int = 10) -> tuple[collections.deque, threading.Thread]:
