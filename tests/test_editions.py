@@ -10,6 +10,8 @@ import shutil
 import pytest
 from pypdf import PdfReader
 
+from test_pdf import outline
+
 from conftest import MINI, REPO, run_cli
 from print_scan import check_page_labels, outside_type_area, plain_text, sparse_pages
 from safeplan.content.loader import load_library
@@ -47,7 +49,7 @@ def test_every_sample_schools_action_edition_fits_in_sixty_pages(action_editions
 def test_the_action_edition_holds_the_comprehensive_and_on_site_plans_and_contacts_only(action_editions):
     for school, edition in action_editions.items():
         view = edition["view"]
-        titles = {title for _, title, _ in _outline(edition["pdf"])}
+        titles = {title for _, title, _ in outline(edition["pdf"])}
         kept = {a.title for a in action_view(view).documents}
         left_out = {a.title for a in view.of_kind("plan") if a.title not in kept}
         assert any(a.data["tier"] == "综合应急预案" for a in action_view(view).documents)
@@ -97,18 +99,3 @@ def test_the_site_links_every_edition(built):
         assert re.search(rf'href="[./]*downloads/{re.escape(name)}"', school_page), edition.name
         assert edition.label in school_page and name in downloads
         assert (built / "build" / "site" / "downloads" / name).read_bytes() == (built / "build" / "pdf" / name).read_bytes()
-
-
-def _outline(pdf):
-    reader = PdfReader(pdf)
-
-    def walk(items, level):
-        for item in items:
-            if isinstance(item, list):
-                yield from walk(item, level + 1)
-            else:
-                yield level, item.title, reader.get_destination_page_number(item)
-
-    return list(walk(reader.outline, 1))
-
-

@@ -21,11 +21,16 @@ from safeplan.resolve.views import resolve_school
 SCHOOL = "jiaze-vocational-school"  # the most checklists of the sample schools, all frequencies
 
 
+def forms_pack_html(school: str = SCHOOL):
+    """(view, HTML) of a sample school's forms pack, as the build makes it."""
+    library, _ = load_library(REPO)
+    view = resolve_school(library, library.get("school", school))
+    return view, edition_html(BY_NAME["forms"], view, BundleMeta("2026-09-01", "0123456789", "test"), vocabulary())
+
+
 @pytest.fixture(scope="module")
 def pack(tmp_path_factory) -> dict:
-    library, _ = load_library(REPO)
-    view = resolve_school(library, library.get("school", SCHOOL))
-    html = edition_html(BY_NAME["forms"], view, BundleMeta("2026-09-01", "0123456789", "test"), vocabulary())
+    view, html = forms_pack_html()
     data, _ = render_pdf(html, "0" * 32, BY_NAME["forms"].restart)
     pdf = tmp_path_factory.mktemp("forms") / "forms.pdf"
     pdf.write_bytes(data)

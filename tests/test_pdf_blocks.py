@@ -8,24 +8,16 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from conftest import REPO
+from test_forms import forms_pack_html
 from print_scan import words
-from safeplan.content.loader import load_library
-from safeplan.content.vocabulary import vocabulary
 from safeplan.render.pdf import blocks
-from safeplan.render.pdf.bundle_html import BundleMeta
-from safeplan.render.pdf.editions import BY_NAME, edition_html
+from safeplan.render.pdf.editions import BY_NAME
 from safeplan.render.pdf.render_pdf import _STYLE, render_pdf
-from safeplan.resolve.views import resolve_school
-
-SCHOOL = "jiaze-vocational-school"  # the most checklists of the sample schools, all frequencies
 
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory) -> dict:
-    library, _ = load_library(REPO)
-    view = resolve_school(library, library.get("school", SCHOOL))
-    html = edition_html(BY_NAME["forms"], view, BundleMeta("2026-09-01", "0123456789", "test"), vocabulary())
+    _, html = forms_pack_html()
     folder = tmp_path_factory.mktemp("blocks")
     found = {}
     for name, share in (("in-place", False), ("shared", True), ("shared-again", True)):
