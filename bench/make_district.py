@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-COPIED = ("district.yaml", "safeplan.yaml", "workflow.yaml", "mkdocs.yml", "plans", "checklists", "drills", "notes", "site-assets")
+COPIED = ("district.yaml", "safeplan.yaml", "workflow.yaml", "mkdocs.yml", "plans", "checklists", "drills", "cards", "notes", "site-assets")
 
 
 def make_district(schools: int, out: Path, source: Path = REPO) -> Path:

@@ -3,7 +3,7 @@
 A blank form grid is the same in every school that files the checklist, and its 30 × 20 cells
 cost more to lay out than pages of text. An edition's HTML is rendered with an empty slot of the
 table's size where each such table was; the table itself is laid out once (in a sheet of such
-tables, kept in memory by the worker) and its boxes are moved into the slot just for drawing.
+tables, kept in memory by the worker) and its boxes are moved into the slot when the school's document is drawn.
 WeasyPrint draws and subsets it with the rest of the document: one font subset, the same glyphs
 in the same places as laid out in place, the same bytes on every run; headings, page numbers,
 links and outline stay the school's own. Tagged PDF would tag the table under the slot, which is
@@ -13,9 +13,9 @@ one page, or whose slot lands elsewhere than the table would, is laid out in pla
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import re
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import weasyprint
@@ -59,6 +59,7 @@ def lay_out(blocks: list[Block]) -> dict[str, object]:
     if len(_laid_out) > KEPT:
         _laid_out.clear()
         _sheets.clear()
+        gc.unfreeze()
     missing = [block for block in dict.fromkeys(blocks) if block.key not in _laid_out]
     if missing:
         sections = "".join(f'<section class="{b.context}" style="break-before: page">'
@@ -75,7 +76,18 @@ def lay_out(blocks: list[Block]) -> dict[str, object]:
             parts = fragments.get(f"sp-block-{n}", [])
             _laid_out[block.key] = parts[0] if len(parts) == 1 else None
         _sheets.append(document)
+        # The kept tables are hundreds of thousands of objects that live as long as the worker; the
+        # collector need not walk them at every full collection (that doubled some editions' time).
+        gc.collect()
+        gc.freeze()
     return {block.key: _laid_out[block.key] for block in blocks if _laid_out[block.key] is not None}
+
+
+def in_place(keys: set[str]) -> None:
+    """These tables are laid out in place from now on in this process: their slot broke from what precedes it,
+    and would in the next school too (a sheet starts its page), costing a second layout of the whole edition."""
+    for key in keys:
+        _laid_out[key] = None
 
 
 def with_slots(html: str, found: list[tuple[int, int, Block]], tables: dict[str, object]) -> tuple[str, list[str]]:
@@ -119,19 +131,16 @@ def misplaced(slots: list[str], boxes: dict[str, list]) -> set[str]:
     return split
 
 
-@contextmanager
-def drawn_in(slots: list[str], boxes: dict[str, list], tables: dict[str, object]):
-    """While drawing: each slot holds its table, moved to the slot's place (and moved back after)."""
-    moved = []
-    try:
-        for n, key in enumerate(slots):
-            (_, slot), = boxes[f"sp-slot-{n}"]
-            table = tables[key]
-            dx, dy = slot.border_box_x() - table.border_box_x(), slot.border_box_y() - table.border_box_y()
+def place(slots: list[str], boxes: dict[str, list], tables: dict[str, object]) -> None:
+    """Before drawing: each slot holds its table, moved to the slot's place.
+
+    A table stays where it was last drawn: the next school's slot is mostly in the same place, and
+    moving 600 cells there and back for each page cost as much as drawing them.
+    """
+    for n, key in enumerate(slots):
+        (_, slot), = boxes[f"sp-slot-{n}"]
+        table = tables[key]
+        dx, dy = slot.border_box_x() - table.border_box_x(), slot.border_box_y() - table.border_box_y()
+        if dx or dy:
             table.translate(dx, dy)
-            moved.append((table, dx, dy))
-            slot.children = [table]
-        yield
-    finally:
-        for table, dx, dy in moved:
-            table.translate(-dx, -dy)
+        slot.children = [table]

@@ -16,7 +16,6 @@ import hashlib
 import json
 import multiprocessing
 import os
-import re
 import sys
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -28,12 +27,11 @@ import weasyprint
 from weasyprint.text.ffi import harfbuzz_subset
 
 from safeplan import __version__
-from safeplan.render.pdf import blocks
+from safeplan.render.pdf.layout import render_pdf
 from safeplan.render.pdf.bundle_html import TEMPLATE_FILES, TEMPLATES, BundleMeta
 from safeplan.render.pdf.editions import EDITIONS, edition_html
 from safeplan.render.pdf.fonts import DEFAULT_STACKS, Face, font_stacks, package_for, wanted_faces
 from safeplan.render.pdf.glyphs import check_glyphs
-from safeplan.render.pdf.structure import page_labels
 from safeplan.content.provenance import Provenance
 from safeplan.content.model import Document, Library
 from safeplan.render.output import link_file, prune_cache, staged_directory, write_bytes, write_text
@@ -43,15 +41,16 @@ from safeplan.resolve.views import SchoolView
 from safeplan.content.vocabulary import Vocabulary
 
 FACES = wanted_faces(DEFAULT_STACKS)  # safeplan.yaml `fonts` replaces them (render/pdf/fonts.py)
-RECYCLE_AFTER = 6  # bundles per worker process before it is replaced
+# Bundles per worker process before it is replaced: memory stays flat, and a worker keeps the blank
+# forms it laid out (render/pdf/blocks.py) for this many schools.
+RECYCLE_AFTER = 50
 CACHE_FORMAT = "2"
 PAGES = "pages"  # cache folder of edition PDFs by their HTML's key, shared by every bundle key that gives that HTML
-_STYLE = re.compile(r"<style>(.*?)</style>", re.S)
 CODE_FILES = ("render/pdf/bundle_html.py", "content/sanitize.py", "render/pdf/render_pdf.py", "content/model.py",
               "content/vocabulary.py", "render/pdf/cards.py", "render/pdf/editions.py", "render/pdf/forms.py",
-              "render/pdf/structure.py", "render/pdf/fonts.py", "render/pdf/blocks.py",
+              "render/pdf/structure.py", "render/pdf/fonts.py", "render/pdf/blocks.py", "render/pdf/layout.py",
               "content/form_sheets.py")  # what turns a view into bytes
-LAYOUT_FILES = ("render/pdf/render_pdf.py", "render/pdf/blocks.py", "render/pdf/structure.py")  # HTML into bytes
+LAYOUT_FILES = ("render/pdf/render_pdf.py", "render/pdf/layout.py", "render/pdf/blocks.py", "render/pdf/structure.py")  # HTML into bytes
 
 
 class FontsMissing(EnvironmentProblem):
@@ -243,29 +242,6 @@ def _cached(cache: Path, view: SchoolView, key: str) -> Bundle | None:
 
 # ---- rendering ---------------------------------------------------------------------------------
 
-def render_pdf(html: str, key: str, restart: bool = True, share: bool = False) -> tuple[bytes, int]:
-    """HTML → (PDF bytes, pages). Nothing is fetched: bundles are self-contained.
-
-    With `share`, school-independent tables are laid out once per process and drawn into
-    slots of their size (render/pdf/blocks.py): the same glyphs in the same places as laid out in place.
-    """
-    found = blocks.find_blocks(html, _STYLE.search(html).group(1)) if share else []
-    tables = blocks.lay_out([block for _, _, block in found]) if found else {}
-    for attempt in range(3):  # a slot that broke across pages: again with its table in place (the third time, all)
-        slotted, slots = blocks.with_slots(html, found, tables)
-        document = weasyprint.HTML(string=slotted, url_fetcher=weasyprint.URLFetcher(allowed_protocols=())).render()
-        boxes = blocks.slot_boxes(document) if slots else {}
-        split = blocks.misplaced(slots, boxes)
-        if not split:
-            break
-        tables = {} if attempt else {key: table for key, table in tables.items() if key not in split}
-    with blocks.drawn_in(slots, boxes, tables):
-        # A fixed identifier (from the HTML's key) instead of none or a random one: stable and unique.
-        # Untagged: WeasyPrint's pdf_tags costs about 40 % more CPU per page (measured on a full edition).
-        data = document.write_pdf(pdf_identifier=key[:32].encode(), finisher=page_labels(restart))
-    return data, len(document.pages)
-
-
 def render_one(view: SchoolView, meta: BundleMeta, key: str, cache: Path, words: Vocabulary, layout: str = "") -> Bundle:
     """Render one school's editions into the cache (worker side); the entry (its .json, written last) is complete or absent.
 
@@ -307,8 +283,13 @@ def _laid_out(folder: Path, content: str) -> dict | None:
 
 def _render_all(views: list[SchoolView], metas: dict[str, BundleMeta], keys: dict[str, str], cache: Path,
                 jobs: int, progress: bool, words: Vocabulary, layout: str = "") -> list[Bundle]:
-    # Biggest first, so no worker is left with a long bundle at the end.
-    views = sorted(views, key=lambda v: (-len(v.documents), v.id))
+    # Schools that file the same forms one after another, so a worker lays those out once; and the biggest
+    # first, so no worker is left with a long bundle at the end.
+    forms = {v.id: tuple(item.id for item in v.of_kind("checklist") + v.of_kind("drill")) for v in views}
+    biggest = {}
+    for view in views:
+        biggest[forms[view.id]] = max(biggest.get(forms[view.id], 0), len(view.documents))
+    views = sorted(views, key=lambda v: (-biggest[forms[v.id]], forms[v.id], -len(v.documents), v.id))
     done: list[Bundle] = []
 
     def report(bundle: Bundle) -> None:
