@@ -12,7 +12,7 @@ from test_forms import forms_pack_html
 from print_scan import words
 from safeplan.render.pdf import blocks
 from safeplan.render.pdf.editions import BY_NAME
-from safeplan.render.pdf.render_pdf import _STYLE, render_pdf
+from safeplan.render.pdf.layout import _STYLE, render_pdf
 
 
 @pytest.fixture(scope="module")
