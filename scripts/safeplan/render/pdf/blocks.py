@@ -76,8 +76,8 @@ def lay_out(blocks: list[Block]) -> dict[str, object]:
             parts = fragments.get(f"sp-block-{n}", [])
             _laid_out[block.key] = parts[0] if len(parts) == 1 else None
         _sheets.append(document)
-        # The kept tables are hundreds of thousands of objects that live as long as the worker; the
-        # collector need not walk them at every full collection (that doubled some editions' time).
+        # The kept tables are hundreds of thousands of objects that live as long as the worker: the one
+        # collection after each edition (render/pdf/layout.py) need not walk them every time.
         gc.collect()
         gc.freeze()
     return {block.key: _laid_out[block.key] for block in blocks if _laid_out[block.key] is not None}
