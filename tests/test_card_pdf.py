@@ -95,6 +95,7 @@ def test_the_cards_sheet_puts_four_cards_on_each_a4_page_with_cut_lines(views):
         for number, page in enumerate(pages):
             text = page.extract_text()
             assert not PLACEHOLDER.search(text), view.id
+            assert re.search(rb"\[[0-9. ]+\] 0 d", page.get_contents().get_data()), view.id  # dashed cut lines
             for card in view.cards[4 * number:4 * number + 4]:
                 assert card.post_label in text and _empty_numbers(text, card) == [], (view.id, card.plan_id, card.post)
 

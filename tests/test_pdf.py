@@ -261,7 +261,63 @@ def test_fonts_are_embedded_subset_simplified_chinese(built):
         for row in report:
             name, *_, emb, sub, uni, _obj, _gen = row.split()
             assert (emb, sub, uni) == ("yes", "yes", "yes"), row
-            assert re.match(r"^[A-Z]{6}\+(Noto-(Serif|Sans)-CJK-SC|Fandol(Fang|Hei|Kai))", name), row
+            assert re.match(r"^[A-Z]{6}\+((safeplan-)?Noto-(Serif|Sans)-CJK-SC|Fandol(Fang|Hei|Kai))", name), row
+
+
+def _font_streams(data: bytes) -> dict[str, int]:
+    """Embedded face name (subset tag dropped) → bytes of its font program."""
+    import io
+
+    found = {}
+    for page in PdfReader(io.BytesIO(data)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+            found[font["/BaseFont"].split("+", 1)[1]] = len(descriptor["/FontFile3"].get_object().get_data())
+    return found
+
+
+def test_big_faces_are_embedded_from_their_trimmed_copies_and_rare_characters_from_the_whole_face():
+    from safeplan.render.pdf.fonts import DEFAULT_STACKS, trimmed, with_fonts
+    from safeplan.render.pdf.layout import render_pdf
+    from safeplan.render.pdf.render_pdf import stack_faces
+
+    copies = trimmed(stack_faces(DEFAULT_STACKS))
+    assert {(c.family, c.weight) for c in copies} == {(f, w) for f in ("Noto Serif CJK SC", "Noto Sans CJK SC")
+                                                      for w in ("regular", "bold")}  # not the Fandol faces
+    css = 'h1 { font: bold 22pt "safeplan-title" } p { font: 10pt "safeplan-card" }'
+    html = "<html lang='zh-CN'><head><style>{}</style></head><body><h1>安全应急预案汇编</h1><p>{}</p></body></html>"
+    common, rare = "应急处置卡先做什么", "堃"  # 堃 is not in GB 2312, so not in the copies
+    trimmed_pdf = render_pdf(html.format(with_fonts(css, DEFAULT_STACKS, copies), common + rare), "1" * 64)[0]
+    whole_pdf = render_pdf(html.format(with_fonts(css, DEFAULT_STACKS), common + rare), "2" * 64)[0]
+    used, control = _font_streams(trimmed_pdf), _font_streams(whole_pdf)
+    assert set(used) == {"safeplan-Noto-Serif-CJK-SC-Bold", "safeplan-Noto-Sans-CJK-SC", "Noto-Sans-CJK-SC"}, used
+    assert set(control) == {"Noto-Serif-CJK-SC-Bold", "Noto-Sans-CJK-SC"}, control
+    # The title's few glyphs: without the copy, an empty entry for each of the face's glyphs before them.
+    assert used["safeplan-Noto-Serif-CJK-SC-Bold"] * 5 < control["Noto-Serif-CJK-SC-Bold"], (used, control)
+    for data in (trimmed_pdf, whole_pdf):
+        text = subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True).stdout.decode()
+        assert common + rare in compact(text), "the rare character is drawn, by the whole face"
+
+
+def test_a_bundle_fetches_nothing_but_the_trimmed_copies(tmp_path):
+    import io
+
+    import weasyprint
+    from PIL import Image
+
+    from safeplan.render.pdf.layout import render_pdf
+
+    picture = tmp_path / "picture.png"
+    Image.new("RGB", (40, 40), "red").save(picture)
+    html = f'<html><body><p>图</p><img src="{picture.as_uri()}"></body></html>'
+
+    def images(data: bytes) -> int:
+        return sum(len([x for x in (page["/Resources"].get("/XObject") or {}).values()
+                        if x.get_object().get("/Subtype") == "/Image"]) for page in PdfReader(io.BytesIO(data)).pages)
+
+    assert images(render_pdf(html, "3" * 64)[0]) == 0
+    assert images(weasyprint.HTML(string=html).write_pdf()) == 1  # the control: fetched, the scan sees it
 
 
 def test_outline_matches_table_of_contents(built):
@@ -435,7 +491,8 @@ def test_missing_font_names_the_package_to_install(monkeypatch):
     finally:
         monkeypatch.undo()
         render_pdf.bundle_faces.cache_clear()
-    assert [face.family for face in render_pdf.bundle_faces()] == ["FandolFang", "FandolHei", "FandolKai", "Noto Serif CJK SC"]
+    assert [face.family for face in render_pdf.bundle_faces()] == ["FandolFang", "FandolHei", "FandolKai", "Noto Serif CJK SC",
+                                                                  "Noto Sans CJK SC"]
 
 
 SHARD_COUNTS = (1, 2, 3, 7)

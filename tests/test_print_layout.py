@@ -151,4 +151,4 @@ def test_the_font_stack_comes_from_safeplan_yaml(tmp_path):
     result = run_cli("--root", str(root), "build", "--only", "pdf", "--school", "small-village-primary", "--jobs", "1")
     assert result.returncode == 0, result.stderr
     embedded = _embedded(root / "build" / "pdf" / "small-village-primary.pdf")
-    assert "FandolFang" not in embedded and "Noto-Serif-CJK-SC" in embedded and any("UKai" in f for f in embedded)
+    assert "FandolFang" not in embedded and "safeplan-Noto-Serif-CJK-SC" in embedded and any("UKai" in f for f in embedded)

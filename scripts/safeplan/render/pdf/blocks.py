@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import weasyprint
 
+from safeplan.render.pdf import fonts
+
 # Blank forms whose cells come from the checklist, never from the school, and cost most to lay out; each
 # starts a page or follows a few lines of heading (a table that could start anywhere would often break
 # where a slot cannot).
@@ -66,7 +68,7 @@ def lay_out(blocks: list[Block]) -> dict[str, object]:
                            + b.table.replace(">", f' id="sp-block-{n}">', 1) + "</section>" for n, b in enumerate(missing))
         html = (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><style>{missing[0].css}</style></head>'
                 f'<body><main class="forms">{sections}</main></body></html>')
-        document = weasyprint.HTML(string=html, url_fetcher=weasyprint.URLFetcher(allowed_protocols=())).render()
+        document = weasyprint.HTML(string=html, url_fetcher=fonts.fetcher()).render(font_config=fonts.font_config())
         fragments: dict[str, list] = {}
         for page in document.pages:
             for box in page._page_box.descendants():

@@ -65,6 +65,7 @@ class BundleMeta:
     commit: str
     tool_version: str
     fonts: tuple = DEFAULT_STACKS  # (role, families) from safeplan.yaml `fonts`
+    trimmed: tuple = ()  # render/pdf/fonts.Trimmed: the big faces' small copies, named before them
 
 
 @lru_cache(maxsize=2)
@@ -78,9 +79,9 @@ def _template(name: str = "bundle.html.j2"):
 
 
 @lru_cache(maxsize=4)
-def _css(fonts: tuple = DEFAULT_STACKS) -> str:
+def _css(fonts: tuple = DEFAULT_STACKS, trimmed: tuple = ()) -> str:
     """Every edition's stylesheet: one sheet, so a blank form laid out for one edition is reused in the others."""
-    return with_fonts((TEMPLATES / "bundle.css").read_text(encoding="utf-8"), fonts) + card_pages.card_css()
+    return with_fonts((TEMPLATES / "bundle.css").read_text(encoding="utf-8") + card_pages.card_css(), fonts, trimmed)
 
 
 def bundle_title(view: SchoolView, label: str = "") -> str:
@@ -150,7 +151,7 @@ def bundle_html(view: SchoolView, meta: BundleMeta, words: Vocabulary | None = N
     principal = school["organisation"]["principal"]["name"]
     bundle = {
         "title": bundle_title(view, label), "label": label, "subtitle": subtitle, "school": school, "meta": meta,
-        "css": Markup(_css(meta.fonts)),
+        "css": Markup(_css(meta.fonts, meta.trimmed)),
         "subject": f"{school['name']}的应急预案、隐患排查清单、演练指南与应急通讯录",
         "keywords": ["应急预案", "隐患排查", "应急演练", "应急通讯录", school["name"]],
         "version": f"{year}—{year + 1} 学年版 · {view.fingerprint()[:8]}",

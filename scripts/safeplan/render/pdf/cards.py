@@ -12,6 +12,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from safeplan.content.reporting_text import levels_line
+from safeplan.render.pdf.fonts import DEFAULT_STACKS, with_fonts
 from safeplan.resolve.cards import Card
 from safeplan.resolve.views import SchoolView
 
@@ -33,7 +34,7 @@ def _read(name: str) -> str:
 
 
 def card_css() -> str:
-    """The cards' styles, appended to the bundle's stylesheet."""
+    """The cards' styles (role placeholders unreplaced), appended to the bundle's stylesheet."""
     return _read("cards.css")
 
 
@@ -60,8 +61,8 @@ def sheets(cards: list[Card]) -> list[list[Card]]:
     return [cards[start:start + PER_SHEET] for start in range(0, len(cards), PER_SHEET)]
 
 
-def card_sheet_html(view: SchoolView) -> str:
+def card_sheet_html(view: SchoolView, fonts: tuple = DEFAULT_STACKS, trimmed: tuple = ()) -> str:
     """The cards PDF's HTML: A4 sheets of four A6 cards with cut lines."""
-    css = Markup(_read("cards.css") + _read("cards-sheet.css"))
+    css = Markup(with_fonts(_read("cards.css") + _read("cards-sheet.css"), fonts, trimmed))
     title = f"{view.data.get('name', view.id)}{CARDS_TITLE}"
     return str(_template().sheet(title, css, sheets(view.cards), _school_name(view)))

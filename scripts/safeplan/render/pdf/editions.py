@@ -47,7 +47,7 @@ def action_view(view: SchoolView, words: Vocabulary | None = None) -> SchoolView
 def edition_html(edition: Edition, view: SchoolView, meta: BundleMeta, words: Vocabulary) -> str | None:
     """An edition's HTML, or None when the school has nothing for it (no cards: no cards sheet)."""
     if edition.name == "cards":
-        return card_pages.card_sheet_html(view) if view.cards else None
+        return card_pages.card_sheet_html(view, meta.fonts, meta.trimmed) if view.cards else None
     cards = emergency_cards(view)
     if edition.name == "action":  # its cards are the 4-up sheet beside it (the cards edition), each plan opens with them
         tiers = [tier for tier, anchor in words.tiers.items() if anchor in SELECTIONS["action"].plan_tiers]
@@ -78,5 +78,5 @@ def forms_html(view: SchoolView, meta: BundleMeta, words: Vocabulary, label: str
     year = school_year(view.district)
     return in_words_of(str(t.document({  # a kindergarten's forms in its own words, as its bundle
         "title": f"{school['name']}安全检查与演练表格", "label": label, "school": school, "meta": meta,
-        "css": Markup(_css(meta.fonts)), "subject": f"{school['name']}的按月排查表、月度隐患排查整改汇总表与演练记录表",
+        "css": Markup(_css(meta.fonts, meta.trimmed)), "subject": f"{school['name']}的按月排查表、月度隐患排查整改汇总表与演练记录表",
         "version": f"{year}—{year + 1} 学年版 · {view.fingerprint()[:8]}", "toc": toc, "parts": assembled})), words.terms_for(school["kind"]))

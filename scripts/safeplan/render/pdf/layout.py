@@ -7,7 +7,7 @@ import re
 
 import weasyprint
 
-from safeplan.render.pdf import blocks
+from safeplan.render.pdf import blocks, fonts
 from safeplan.render.pdf.structure import page_labels
 
 _STYLE = re.compile(r"<style>(.*?)</style>", re.S)
@@ -36,7 +36,7 @@ def _render_pdf(html: str, key: str, restart: bool, share: bool) -> tuple[bytes,
     tables = blocks.lay_out([block for _, _, block in found]) if found else {}
     for attempt in range(3):  # a slot that broke across pages: again with its table in place (the third time, all)
         slotted, slots = blocks.with_slots(html, found, tables)
-        document = weasyprint.HTML(string=slotted, url_fetcher=weasyprint.URLFetcher(allowed_protocols=())).render()
+        document = weasyprint.HTML(string=slotted, url_fetcher=fonts.fetcher()).render(font_config=fonts.font_config())
         boxes = blocks.slot_boxes(document) if slots else {}
         split = blocks.misplaced(slots, boxes)
         if not split:

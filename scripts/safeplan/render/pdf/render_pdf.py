@@ -30,7 +30,7 @@ from safeplan import __version__
 from safeplan.render.pdf.layout import render_pdf
 from safeplan.render.pdf.bundle_html import TEMPLATE_FILES, TEMPLATES, BundleMeta
 from safeplan.render.pdf.editions import EDITIONS, edition_html
-from safeplan.render.pdf.fonts import DEFAULT_STACKS, Face, font_stacks, package_for, wanted_faces
+from safeplan.render.pdf.fonts import DEFAULT_STACKS, Face, font_stacks, package_for, trimmed, wanted_faces
 from safeplan.render.pdf.glyphs import check_glyphs
 from safeplan.content.provenance import Provenance
 from safeplan.content.model import Document, Library
@@ -50,7 +50,8 @@ CODE_FILES = ("render/pdf/bundle_html.py", "content/sanitize.py", "render/pdf/re
               "content/vocabulary.py", "render/pdf/cards.py", "render/pdf/editions.py", "render/pdf/forms.py",
               "render/pdf/structure.py", "render/pdf/fonts.py", "render/pdf/blocks.py", "render/pdf/layout.py",
               "content/form_sheets.py")  # what turns a view into bytes
-LAYOUT_FILES = ("render/pdf/render_pdf.py", "render/pdf/layout.py", "render/pdf/blocks.py", "render/pdf/structure.py")  # HTML into bytes
+LAYOUT_FILES = ("render/pdf/render_pdf.py", "render/pdf/layout.py", "render/pdf/blocks.py", "render/pdf/structure.py",
+                "render/pdf/fonts.py")  # HTML into bytes
 
 
 class FontsMissing(EnvironmentProblem):
@@ -92,8 +93,11 @@ def render_bundles(library: Library, views: list[SchoolView], options, notes: li
     except FontsMissing as missing:
         message, _, hint = str(missing).partition("请安装")
         return [], [Problem("build/pdf", 1, 1, ERROR, "fonts-missing", message, "请安装" + hint)]
+    announce = (lambda face: print(f"PDF：为 {face.family}（{face.weight}）做常用字精简副本（每台机器只做一次）…",
+                                   file=sys.stderr, flush=True)) if options.progress else None
+    copies = trimmed(stack_faces(stacks), announce)
     metas = {view.id: BundleMeta(date=provenance.sources[view.id].date, commit=provenance.sources[view.id].commit,
-                                 tool_version=__version__, fonts=stacks) for view in selected}
+                                 tool_version=__version__, fonts=stacks, trimmed=copies) for view in selected}
     salt, layout = render_salt(faces, words), layout_salt(faces)
     keys = {view.id: cache_key(view, salt, metas[view.id]) for view in selected}
 
@@ -187,6 +191,18 @@ def bundle_faces(wanted: tuple[tuple[str, str], ...] | None = None) -> tuple[Fac
             raise FontsMissing(_fonts_missing_message(family))
         faces.append(Face(family, weight, files[0], index.value))
     return tuple(faces)
+
+
+def stack_faces(stacks) -> tuple[Face, ...]:
+    """Every installed family of the stacks, regular and bold: the faces text may be set in."""
+    faces = []
+    for family in dict.fromkeys(f for _, families in stacks for f in families):
+        for weight in ("regular", "bold"):
+            try:
+                faces.extend(bundle_faces(((family, weight),)))
+            except FontsMissing:  # a fallback that is not installed: Pango skips it too
+                pass
+    return tuple(dict.fromkeys(faces))
 
 
 def _fonts_missing_message(family: str) -> str:
