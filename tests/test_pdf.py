@@ -278,6 +278,8 @@ def _font_streams(data: bytes) -> dict[str, int]:
 
 
 def test_big_faces_are_embedded_from_their_trimmed_copies_and_rare_characters_from_the_whole_face():
+    from fontTools import subset
+
     from safeplan.render.pdf.fonts import DEFAULT_STACKS, trimmed, with_fonts
     from safeplan.render.pdf.layout import render_pdf
     from safeplan.render.pdf.render_pdf import stack_faces
@@ -298,6 +300,36 @@ def test_big_faces_are_embedded_from_their_trimmed_copies_and_rare_characters_fr
     for data in (trimmed_pdf, whole_pdf):
         text = subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True).stdout.decode()
         assert common + rare in compact(text), "the rare character is drawn, by the whole face"
+    # The page's codes are glyph numbers; Acrobat reads them as CIDs through the charset: the copies number
+    # both alike. The control: a plain subset (glyphs renumbered, CIDs kept) does not, so the check can fail.
+    assert all(_charsets(trimmed_pdf).values()), _charsets(trimmed_pdf)
+    bold = next(face for face in stack_faces(DEFAULT_STACKS) if face.family == "Noto Sans CJK SC" and face.weight == "bold")
+    options = subset.Options(font_number=bold.index)
+    plain = subset.load_font(bold.path, options)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text=common)
+    subsetter.subset(plain)
+    assert not _identity_charset(plain)
+
+
+def _identity_charset(font) -> bool:
+    return all(name == f"cid{gid:05d}" for gid, name in enumerate(font["CFF "].cff.topDictIndex[0].charset) if gid)
+
+
+def _charsets(data: bytes) -> dict[str, bool]:
+    """Embedded face name → whether its CFF gives each glyph its own number as CID."""
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    found = {}
+    for page in PdfReader(io.BytesIO(data)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+            program = TTFont(io.BytesIO(descriptor["/FontFile3"].get_object().get_data()))
+            found[font["/BaseFont"].split("+", 1)[1]] = _identity_charset(program)
+    return found
 
 
 def test_a_bundle_fetches_nothing_but_the_trimmed_copies(tmp_path):

@@ -68,7 +68,7 @@ class Face:
 # GB 2312 and the symbols, 8,400 glyphs, keeps those tables small; a character the copy lacks comes from the
 # whole face behind it in the stack, so nothing prints differently.
 TRIM_ABOVE = 20_000  # glyphs: the Fandol faces (9,000) are embedded as they are
-TRIM_FORMAT = "1"  # bump when the copies change: their files are named after it
+TRIM_FORMAT = "2"  # bump when the copies change: their files are named after it
 _SYMBOLS = ((0x20, 0x7E), (0xA0, 0xFF), (0x2000, 0x206F), (0x2100, 0x22FF), (0x2460, 0x24FF), (0x2500, 0x26FF),
             (0x3000, 0x303F), (0xFF00, 0xFFEF))
 
@@ -127,7 +127,7 @@ def trimmed(faces: tuple[Face, ...], announce=None) -> tuple[Trimmed, ...]:
                 announce(face)
             try:
                 _write_copy(face, path)
-            except OSError:  # no writable cache: the whole face, as before, only bigger files
+            except Exception:  # noqa: BLE001 - no writable cache, a face fontTools cannot subset: the whole face
                 continue
         copies.append(Trimmed(face.family, face.weight, str(path)))
     return tuple(copies)
@@ -146,8 +146,32 @@ def _write_copy(face: Face, path: Path) -> None:
     subsetter.subset(font)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f"{path.name}.{os.getpid()}.part")  # parallel builds: the last rename wins, same bytes
-    font.save(str(partial))
-    os.replace(partial, path)
+    try:
+        font.save(str(partial))
+        _number_cids_as_glyphs(partial)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _number_cids_as_glyphs(path: Path) -> None:
+    """Give glyph n the CID n. WeasyPrint writes glyph numbers as CIDs; Acrobat and Preview look a CID up in
+    the CFF charset, poppler and PDFium use it as the glyph number: only an identity charset draws the same in all.
+    (The subset kept the face's CIDs, which no longer match the renumbered glyphs.)"""
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(str(path))
+    if "CFF " not in font:  # TrueType: embedded with CIDToGIDMap /Identity, CIDs are glyph numbers already
+        return
+    count = len(font.getGlyphOrder())  # read from the CFF charset; the other tables are not read yet
+    identity = [".notdef"] + [f"cid{gid:05d}" for gid in range(1, count)]
+    font.setGlyphOrder(identity)
+    for tag in font.keys():
+        font[tag]  # noqa: B018 - read every table against the new names (they store glyph numbers)
+    top = font["CFF "].cff.topDictIndex[0]
+    top.CharStrings.charStrings = dict(zip(identity, top.CharStrings.charStrings.values()))
+    top.charset = identity
+    font.save(str(path))
 
 
 def fetcher():
