@@ -332,6 +332,20 @@ def _charsets(data: bytes) -> dict[str, bool]:
     return found
 
 
+def test_a_trimmed_copy_has_the_same_bytes_whenever_and_wherever_it_is_made(tmp_path):
+    import time
+
+    from safeplan.render.pdf.fonts import DEFAULT_STACKS, _write_copy
+    from safeplan.render.pdf.render_pdf import stack_faces
+
+    face = next(face for face in stack_faces(DEFAULT_STACKS) if face.family == "Noto Sans CJK SC" and face.weight == "bold")
+    _write_copy(face, tmp_path / "first" / "copy.otf")
+    time.sleep(1.1)  # the font's own timestamp counts seconds
+    _write_copy(face, tmp_path / "second" / "copy.otf")
+    first, second = ((tmp_path / name / "copy.otf").read_bytes() for name in ("first", "second"))
+    assert first == second and len(first) > 1_000_000
+
+
 def test_a_bundle_fetches_nothing_but_the_trimmed_copies(tmp_path):
     import io
 

@@ -68,7 +68,7 @@ class Face:
 # GB 2312 and the symbols, 8,400 glyphs, keeps those tables small; a character the copy lacks comes from the
 # whole face behind it in the stack, so nothing prints differently.
 TRIM_ABOVE = 20_000  # glyphs: the Fandol faces (9,000) are embedded as they are
-TRIM_FORMAT = "2"  # bump when the copies change: their files are named after it
+TRIM_FORMAT = "3"  # bump when the copies change: their files are named after it
 _SYMBOLS = ((0x20, 0x7E), (0xA0, 0xFF), (0x2000, 0x206F), (0x2100, 0x22FF), (0x2460, 0x24FF), (0x2500, 0x26FF),
             (0x3000, 0x303F), (0xFF00, 0xFFEF))
 
@@ -141,6 +141,7 @@ def _write_copy(face: Face, path: Path) -> None:
                              ignore_missing_glyphs=True)
     options.layout_features = [feature for feature in options.layout_features if feature != "locl"]
     font = subset.load_font(face.path, options)
+    font.recalcTimestamp = False  # the face's date, not the day the copy was made: the same bytes on every machine
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=_charset() & set(font.getBestCmap()))
     subsetter.subset(font)
@@ -160,7 +161,7 @@ def _number_cids_as_glyphs(path: Path) -> None:
     (The subset kept the face's CIDs, which no longer match the renumbered glyphs.)"""
     from fontTools.ttLib import TTFont
 
-    font = TTFont(str(path))
+    font = TTFont(str(path), recalcTimestamp=False)
     if "CFF " not in font:  # TrueType: embedded with CIDToGIDMap /Identity, CIDs are glyph numbers already
         return
     count = len(font.getGlyphOrder())  # read from the CFF charset; the other tables are not read yet
