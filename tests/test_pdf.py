@@ -264,8 +264,8 @@ def test_fonts_are_embedded_subset_simplified_chinese(built):
             assert re.match(r"^[A-Z]{6}\+((safeplan-)?Noto-(Serif|Sans)-CJK-SC|Fandol(Fang|Hei|Kai))", name), row
 
 
-def _font_streams(data: bytes) -> dict[str, int]:
-    """Embedded face name (subset tag dropped) → bytes of its font program."""
+def _font_programs(data: bytes) -> dict[str, bytes]:
+    """Embedded face name (subset tag dropped) → its font program."""
     import io
 
     found = {}
@@ -273,12 +273,15 @@ def _font_streams(data: bytes) -> dict[str, int]:
         for font in page["/Resources"]["/Font"].values():
             font = font.get_object()
             descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
-            found[font["/BaseFont"].split("+", 1)[1]] = len(descriptor["/FontFile3"].get_object().get_data())
+            found[font["/BaseFont"].split("+", 1)[1]] = descriptor["/FontFile3"].get_object().get_data()
     return found
 
 
 def test_big_faces_are_embedded_from_their_trimmed_copies_and_rare_characters_from_the_whole_face():
+    import io
+
     from fontTools import subset
+    from fontTools.ttLib import TTFont
 
     from safeplan.render.pdf.fonts import DEFAULT_STACKS, trimmed, with_fonts
     from safeplan.render.pdf.layout import render_pdf
@@ -292,7 +295,7 @@ def test_big_faces_are_embedded_from_their_trimmed_copies_and_rare_characters_fr
     common, rare = "应急处置卡先做什么", "堃"  # 堃 is not in GB 2312, so not in the copies
     trimmed_pdf = render_pdf(html.format(with_fonts(css, DEFAULT_STACKS, copies), common + rare), "1" * 64)[0]
     whole_pdf = render_pdf(html.format(with_fonts(css, DEFAULT_STACKS), common + rare), "2" * 64)[0]
-    used, control = _font_streams(trimmed_pdf), _font_streams(whole_pdf)
+    used, control = ({name: len(program) for name, program in _font_programs(data).items()} for data in (trimmed_pdf, whole_pdf))
     assert set(used) == {"safeplan-Noto-Serif-CJK-SC-Bold", "safeplan-Noto-Sans-CJK-SC", "Noto-Sans-CJK-SC"}, used
     assert set(control) == {"Noto-Serif-CJK-SC-Bold", "Noto-Sans-CJK-SC"}, control
     # The title's few glyphs: without the copy, an empty entry for each of the face's glyphs before them.
@@ -302,7 +305,8 @@ def test_big_faces_are_embedded_from_their_trimmed_copies_and_rare_characters_fr
         assert common + rare in compact(text), "the rare character is drawn, by the whole face"
     # The page's codes are glyph numbers; Acrobat reads them as CIDs through the charset: the copies number
     # both alike. The control: a plain subset (glyphs renumbered, CIDs kept) does not, so the check can fail.
-    assert all(_charsets(trimmed_pdf).values()), _charsets(trimmed_pdf)
+    charsets = {name: _identity_charset(TTFont(io.BytesIO(program))) for name, program in _font_programs(trimmed_pdf).items()}
+    assert all(charsets.values()), charsets
     bold = next(face for face in stack_faces(DEFAULT_STACKS) if face.family == "Noto Sans CJK SC" and face.weight == "bold")
     options = subset.Options(font_number=bold.index)
     plain = subset.load_font(bold.path, options)
@@ -314,22 +318,6 @@ def test_big_faces_are_embedded_from_their_trimmed_copies_and_rare_characters_fr
 
 def _identity_charset(font) -> bool:
     return all(name == f"cid{gid:05d}" for gid, name in enumerate(font["CFF "].cff.topDictIndex[0].charset) if gid)
-
-
-def _charsets(data: bytes) -> dict[str, bool]:
-    """Embedded face name → whether its CFF gives each glyph its own number as CID."""
-    import io
-
-    from fontTools.ttLib import TTFont
-
-    found = {}
-    for page in PdfReader(io.BytesIO(data)).pages:
-        for font in page["/Resources"]["/Font"].values():
-            font = font.get_object()
-            descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
-            program = TTFont(io.BytesIO(descriptor["/FontFile3"].get_object().get_data()))
-            found[font["/BaseFont"].split("+", 1)[1]] = _identity_charset(program)
-    return found
 
 
 def test_a_trimmed_copy_has_the_same_bytes_whenever_and_wherever_it_is_made(tmp_path):

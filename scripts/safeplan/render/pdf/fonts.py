@@ -105,12 +105,13 @@ def _charset() -> set[int]:
     return hanzi | {c for start, end in _SYMBOLS for c in range(start, end + 1)}
 
 
-def _open(face: Face, **options):
+def open_face(face: Face):
+    """The face's font, its tables read when asked for (a collection's member by its index)."""
     from fontTools.ttLib import TTCollection, TTFont
 
     if face.path.lower().endswith((".ttc", ".otc")):
-        return TTCollection(face.path, lazy=True, **options)[face.index]
-    return TTFont(face.path, lazy=True, **options)
+        return TTCollection(face.path, lazy=True)[face.index]
+    return TTFont(face.path, lazy=True)
 
 
 def trimmed(faces: tuple[Face, ...], announce=None) -> tuple[Trimmed, ...]:
@@ -118,7 +119,7 @@ def trimmed(faces: tuple[Face, ...], announce=None) -> tuple[Trimmed, ...]:
     `announce(face)` before each one made."""
     copies = []
     for face in faces:
-        if _open(face)["maxp"].numGlyphs <= TRIM_ABOVE:
+        if open_face(face)["maxp"].numGlyphs <= TRIM_ABOVE:
             continue
         digest = hashlib.sha256(f"{TRIM_FORMAT}|{face.identity()}".encode()).hexdigest()[:20]
         path = trim_dir() / f"{digest}.otf"
@@ -175,6 +176,7 @@ def _number_cids_as_glyphs(path: Path) -> None:
     font.save(str(path))
 
 
+@lru_cache(maxsize=1)
 def fetcher():
     """WeasyPrint's URL fetcher for the bundles: nothing but the trimmed copies (the HTML fetches nothing)."""
     import weasyprint

@@ -7,22 +7,16 @@ from functools import lru_cache
 
 from safeplan.content.model import Document, Library, iter_strings
 from safeplan.problems import ERROR, Problem
-from safeplan.render.pdf.fonts import Face, package_for
+from safeplan.render.pdf.fonts import Face, open_face, package_for
 from safeplan.resolve.views import SchoolView
 
 
 @lru_cache(maxsize=4)
 def covered_codepoints(faces: tuple[Face, ...]) -> frozenset[int]:
     """Characters every bundle face can draw: text may be set in any of them."""
-    from fontTools.ttLib import TTCollection, TTFont
-
     covered = None
     for face in faces:
-        if face.path.lower().endswith((".ttc", ".otc")):
-            font = TTCollection(face.path, lazy=True)[face.index]
-        else:
-            font = TTFont(face.path, lazy=True)
-        codepoints = frozenset(font.getBestCmap())
+        codepoints = frozenset(open_face(face).getBestCmap())
         covered = codepoints if covered is None else covered & codepoints
     return covered or frozenset()
 
